@@ -1,0 +1,111 @@
+"""Gated recurrent unit in PyTorch's form (the reset gate multiplies W_hn h + b_hn).
+
+    r_t = sigmoid(x_t W_ir^T + b_ir + h_{t-1} W_hr^T + b_hr)
+    z_t = sigmoid(x_t W_iz^T + b_iz + h_{t-1} W_hz^T + b_hz)
+    n_t = tanh(x_t W_in^T + b_in + r_t * (h_{t-1} W_hn^T + b_hn))
+    h_t = (1 - z_t) * n_t + z_t * h_{t-1}  =  n_t + z_t * (h_{t-1} - n_t)
+
+Gate order in ``weight_ih``/``weight_hh`` rows is r, z, n. Backward, with dh_t the
+total gradient reaching h_t and ``hn = h_{t-1} W_hn^T + b_hn``:
+
+    da_n = dh_t * (1 - z) * (1 - n^2)
+    da_z = dh_t * (h_{t-1} - n) * z (1 - z)
+    da_r = da_n * hn * r (1 - r)
+    dhn  = da_n * r                               (the recurrent side of gate n)
+    dh_{t-1} = dh_t * z + [da_r, da_z, dhn] W_hh
+
+so the input side sees [da_r, da_z, da_n] and the recurrent side [da_r, da_z, dhn].
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from rnncast.nn.recurrent import Recurrent
+
+
+def gru_forward(x_proj, h0, weight_hh, bias_hh):
+    """One layer over time.  x_proj (T, B, 3H) = x W_ih^T + b_ih; h0 (B, H).
+
+    Returns (states (T+1, B, H), rz (T, B, 2H), n (T, B, H), hn (T, B, H)).
+    """
+    steps, batch, gate_width = x_proj.shape
+    hidden = gate_width // 3
+    # r and z take both biases outside any product: fold b_hr, b_hz into x_proj once.
+    # sigmoid(a) = 0.5 tanh(a/2) + 0.5: halve their pre-activations here so that the
+    # loop needs one tanh and no exp.
+    x_proj[..., : 2 * hidden] += bias_hh[: 2 * hidden]
+    x_proj[..., : 2 * hidden] *= 0.5
+    weight_hh_t = weight_hh.T.copy()  # (H, 3H)
+    weight_hh_t[:, : 2 * hidden] *= 0.5
+    bias_hn = bias_hh[2 * hidden :]
+
+    states = np.empty((steps + 1, batch, hidden), dtype=x_proj.dtype)
+    states[0] = h0
+    rz = np.empty((steps, batch, 2 * hidden), dtype=x_proj.dtype)
+    n = np.empty((steps, batch, hidden), dtype=x_proj.dtype)
+    hn = np.empty((steps, batch, hidden), dtype=x_proj.dtype)
+    gh = np.empty((batch, gate_width), dtype=x_proj.dtype)  # h_{t-1} W_hh^T, reused
+    for t in range(steps):
+        h_prev, h = states[t], states[t + 1]
+        np.matmul(h_prev, weight_hh_t, out=gh)
+        np.add(gh[:, : 2 * hidden], x_proj[t, :, : 2 * hidden], out=rz[t])
+        np.tanh(rz[t], out=rz[t])
+        rz[t] *= 0.5
+        rz[t] += 0.5
+        np.add(gh[:, 2 * hidden :], bias_hn, out=hn[t])
+        np.multiply(rz[t, :, :hidden], hn[t], out=n[t])
+        n[t] += x_proj[t, :, 2 * hidden :]
+        np.tanh(n[t], out=n[t])
+        np.subtract(h_prev, n[t], out=h)
+        h *= rz[t, :, hidden:]
+        h += n[t]
+    return states, rz, n, hn
+
+
+def gru_backward(d_outputs, dh_last, cache, weight_hh):
+    """Backward of ``gru_forward``.  Returns (dA_x, dA_h (T, B, 3H), dh0 (B, H))."""
+    states, rz, n, hn = cache
+    steps, batch, hidden = n.shape
+    r, z = rz[..., :hidden], rz[..., hidden:]
+    # Local derivatives of every step at once; the loop only chains them.
+    dn_local = (1 - z) * (1 - n * n)  # dh -> da_n
+    dz_local = (states[:-1] - n) * z * (1 - z)  # dh -> da_z
+    dr_local = hn * r * (1 - r)  # da_n -> da_r
+
+    dA_h = np.empty((steps, batch, 3 * hidden), dtype=n.dtype)
+    da_n = np.empty_like(n)
+    dh = np.zeros((batch, hidden), n.dtype) if dh_last is None else dh_last.copy()
+    recurrent = np.empty_like(dh)
+    for t in reversed(range(steps)):
+        if d_outputs is not None:
+            dh += d_outputs[t]
+        np.multiply(dh, dn_local[t], out=da_n[t])
+        np.multiply(dh, dz_local[t], out=dA_h[t, :, hidden : 2 * hidden])
+        np.multiply(da_n[t], dr_local[t], out=dA_h[t, :, :hidden])
+        np.multiply(da_n[t], r[t], out=dA_h[t, :, 2 * hidden :])
+        np.matmul(dA_h[t], weight_hh, out=recurrent)
+        dh *= z[t]
+        dh += recurrent
+    dA_x = dA_h.copy()
+    dA_x[..., 2 * hidden :] = da_n
+    return dA_x, dA_h, dh
+
+
+class GRU(Recurrent):
+    """GRU layers, ``torch.nn.GRU(batch_first=True)`` in NumPy.
+
+    Parameters as ``Recurrent``. Per layer ``l``: ``weight_ih_l{l}`` (3H, input),
+    ``weight_hh_l{l}`` (3H, H), ``bias_ih_l{l}`` (3H,), ``bias_hh_l{l}`` (3H,), rows
+    in gate order r, z, n.
+    """
+
+    num_gates = 3
+
+    def _layer_forward(self, x_proj, initial, weight_hh, bias_hh):
+        cache = gru_forward(x_proj, initial[0], weight_hh, bias_hh)
+        return cache[0], (), cache
+
+    def _layer_backward(self, d_outputs, d_final, cache, weight_hh):
+        dA_x, dA_h, dh0 = gru_backward(d_outputs, d_final[0], cache, weight_hh)
+        return dA_x, dA_h, (dh0,)

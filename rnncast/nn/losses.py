@@ -1,0 +1,206 @@
+"""Training losses, each returning its value and its gradient with respect to the prediction.
+
+Every loss is a mean over all N elements, PyTorch's default ``reduction="mean"``, so each
+gradient carries a factor 1/N. With ``d = prediction - target``:
+
+=========  ==============================================  ==========================
+loss       value                                           d value / d prediction
+=========  ==============================================  ==========================
+mse        mean(d**2)                                      2 d / N
+mae        mean(|d|)                                       sign(d) / N
+huber      mean(d**2 / 2 if |d| < delta,                   clip(d, -delta, delta) / N
+           else delta (|d| - delta / 2))
+pinball    mean(max(q e, (q - 1) e)),  e = target - pred   -q / N or (1 - q) / N
+=========  ==============================================  ==========================
+
+A loss is a plain function, ``value, grad = mse(y_hat, y)``: ``value`` is a Python float
+and ``grad`` has the shape and dtype of the prediction, ready for a network's backward.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from rnncast.errors import ShapeError
+
+Loss = Callable[..., tuple[float, np.ndarray]]
+
+
+def _prediction_and_difference(
+    loss: str, prediction: np.ndarray, target: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Validate matching shapes and return ``(prediction, prediction - target)``."""
+    p = _as_float(prediction)
+    t = np.asarray(target)
+    if p.shape != t.shape:
+        raise ShapeError(
+            f"{loss}: prediction has shape {p.shape} but target has shape {t.shape}; "
+            "they must match element for element (no broadcasting). Reshape one of them."
+        )
+    _check_not_empty(loss, p)
+    return p, p - t
+
+
+def _as_float(prediction: np.ndarray) -> np.ndarray:
+    p = np.asarray(prediction)
+    # the gradient takes the prediction's dtype, which must be able to hold it
+    return p if np.issubdtype(p.dtype, np.floating) else p.astype(np.float64)
+
+
+def _check_not_empty(loss: str, p: np.ndarray) -> None:
+    if p.size == 0:
+        raise ShapeError(f"{loss}: prediction is empty (shape {p.shape}); a mean needs data.")
+
+
+def mse(prediction: np.ndarray, target: np.ndarray) -> tuple[float, np.ndarray]:
+    """Mean squared error, as ``torch.nn.MSELoss()``.
+
+    Parameters
+    ----------
+    prediction : ndarray, any shape
+    target : ndarray, same shape as ``prediction``
+
+    Returns
+    -------
+    value : float
+        ``mean((prediction - target)**2)``.
+    grad : ndarray, shape and dtype of ``prediction``
+        ``2 (prediction - target) / N``.
+    """
+    p, d = _prediction_and_difference("mse", prediction, target)
+    grad = d * (2.0 / d.size)
+    return float(np.mean(d * d)), grad.astype(p.dtype, copy=False)
+
+
+def mae(prediction: np.ndarray, target: np.ndarray) -> tuple[float, np.ndarray]:
+    """Mean absolute error, as ``torch.nn.L1Loss()``.
+
+    Parameters
+    ----------
+    prediction : ndarray, any shape
+    target : ndarray, same shape as ``prediction``
+
+    Returns
+    -------
+    value : float
+        ``mean(|prediction - target|)``.
+    grad : ndarray, shape and dtype of ``prediction``
+        ``sign(prediction - target) / N``; 0 where prediction equals target, as the
+        subgradient PyTorch's ``abs`` uses.
+    """
+    p, d = _prediction_and_difference("mae", prediction, target)
+    grad = np.sign(d) / d.size
+    return float(np.mean(np.abs(d))), grad.astype(p.dtype, copy=False)
+
+
+def huber(
+    prediction: np.ndarray, target: np.ndarray, delta: float = 1.0
+) -> tuple[float, np.ndarray]:
+    """Huber loss, as ``torch.nn.HuberLoss(delta=delta)``.
+
+    Quadratic for residuals smaller than ``delta``, linear beyond, so that a few outlying
+    sales days do not dominate the gradient:
+
+        l(d) = d**2 / 2                 if |d| < delta
+               delta (|d| - delta / 2)  otherwise
+
+    Parameters
+    ----------
+    prediction : ndarray, any shape
+    target : ndarray, same shape as ``prediction``
+    delta : float, > 0
+        Residual size, in the units of the target, where the loss turns linear.
+
+    Returns
+    -------
+    value : float
+        ``mean(l(prediction - target))``.
+    grad : ndarray, shape and dtype of ``prediction``
+        ``clip(prediction - target, -delta, delta) / N``.
+    """
+    if not delta > 0:
+        raise ValueError(f"huber: delta must be > 0, got {delta!r}.")
+    p, d = _prediction_and_difference("huber", prediction, target)
+    abs_d = np.abs(d)
+    value = np.mean(np.where(abs_d < delta, 0.5 * d * d, delta * (abs_d - 0.5 * delta)))
+    grad = np.clip(d, -delta, delta) / d.size
+    return float(value), grad.astype(p.dtype, copy=False)
+
+
+def pinball(
+    prediction: np.ndarray, target: np.ndarray, quantiles: Sequence[float]
+) -> tuple[float, np.ndarray]:
+    """Pinball (quantile) loss over Q quantile forecasts of the same target.
+
+    With the residual ``e = target - prediction`` of each quantile forecast:
+
+        l(e) = max(q e, (q - 1) e)  =  q e  if e >= 0,  (q - 1) e  otherwise
+
+    so an under-forecast costs ``q`` per unit and an over-forecast ``1 - q``, and the
+    minimiser is the q-quantile of the target.
+
+    Parameters
+    ----------
+    prediction : ndarray, shape (..., Q)
+        One forecast per quantile along the last axis.
+    target : ndarray, shape (...)
+        Broadcast against the quantile axis.
+    quantiles : sequence of Q floats, each in (0, 1)
+
+    Returns
+    -------
+    value : float
+        Mean of ``l`` over all elements, quantile axis included (N = prediction.size).
+    grad : ndarray, shape and dtype of ``prediction``
+        ``-q / N`` where ``e > 0``, ``(1 - q) / N`` where ``e < 0`` and, where the
+        forecast hits the target exactly (``e == 0``, a kink), the average of the two,
+        ``(1/2 - q) / N``. That subgradient is the one autograd gives for
+        ``torch.maximum(q * e, (q - 1) * e).mean()``, which splits ties evenly.
+    """
+    p = _as_float(prediction)
+    t = np.asarray(target)
+    q = np.asarray(quantiles, dtype=p.dtype)
+    if q.ndim != 1 or q.size == 0:
+        raise ShapeError(
+            f"pinball: quantiles must be a non-empty 1-D sequence, got shape {q.shape}."
+        )
+    outside = q[~((q > 0) & (q < 1))]
+    if outside.size:
+        raise ValueError(
+            f"pinball: every quantile must lie strictly between 0 and 1, got "
+            f"{outside.tolist()}. Use e.g. quantiles=(0.1, 0.5, 0.9)."
+        )
+    if p.shape != (*t.shape, q.size):
+        raise ShapeError(
+            f"pinball: prediction has shape {p.shape}; with target shape {t.shape} and "
+            f"{q.size} quantiles it must be {(*t.shape, q.size)} (one forecast per "
+            "quantile along the last axis)."
+        )
+    _check_not_empty("pinball", p)
+    e = t[..., None] - p  # (..., Q)
+    value = np.mean(np.maximum(q * e, (q - 1) * e))
+    # d/dp of q e is -q and of (q - 1) e is 1 - q; at e == 0 both branches tie
+    slope = np.where(e > 0, -q, np.where(e < 0, 1 - q, 0.5 - q))
+    grad = slope / p.size
+    return float(value), grad.astype(p.dtype, copy=False)
+
+
+LOSSES: dict[str, Loss] = {"mse": mse, "mae": mae, "huber": huber, "pinball": pinball}
+
+
+def get_loss(name: str) -> Loss:
+    """Return the loss function called ``name``, one of the keys of :data:`LOSSES`.
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is not a known loss; the message lists the valid names.
+    """
+    try:
+        return LOSSES[name]
+    except (KeyError, TypeError):
+        raise ValueError(
+            f"unknown loss {name!r}; choose one of {', '.join(sorted(LOSSES))}."
+        ) from None

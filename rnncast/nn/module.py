@@ -1,0 +1,92 @@
+"""Parameter storage shared by every layer: one flat buffer, named views into it.
+
+Each layer keeps all of its parameters in one contiguous 1-D array, ``flat_params``,
+and exposes them by PyTorch's names as views (``params["weight_hh_l0"]``). Gradients
+live the same way in ``flat_grads`` / ``grads``. Optimizers and gradient clipping then
+work on one array per layer instead of one per tensor, which matters when a training
+step on a small network costs only microseconds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+from rnncast.errors import ShapeError
+
+_DTYPES = {"float32": np.float32, "float64": np.float64}
+
+
+def resolve_dtype(dtype) -> np.dtype:
+    """Return float32 or float64 as a NumPy dtype; anything else is an error."""
+    resolved = np.dtype(_DTYPES.get(dtype, dtype) if isinstance(dtype, str) else dtype)
+    if resolved not in (np.dtype(np.float32), np.dtype(np.float64)):
+        raise ValueError(f"dtype must be float32 or float64, got {dtype!r}.")
+    return resolved
+
+
+def resolve_rng(seed) -> np.random.Generator:
+    """A Generator from a seed, or the Generator itself when one is given."""
+    if isinstance(seed, np.random.Generator):
+        return seed
+    return np.random.default_rng(seed)
+
+
+class Module:
+    """A holder of named parameters in one flat buffer.
+
+    Gradient accumulation follows PyTorch: every ``backward`` *adds* into ``grads``;
+    call ``zero_grad()`` before the next step. ``state_dict()`` returns copies in
+    PyTorch's names and shapes; ``load_state_dict()`` copies values in place, so
+    the views held by optimizers stay valid.
+    """
+
+    params: dict[str, np.ndarray]
+    grads: dict[str, np.ndarray]
+    flat_params: np.ndarray
+    flat_grads: np.ndarray
+
+    def _allocate(self, shapes: Mapping[str, tuple[int, ...]], dtype: np.dtype) -> None:
+        sizes = [int(np.prod(shape)) for shape in shapes.values()]
+        self.dtype = dtype
+        self.flat_params = np.zeros(sum(sizes), dtype=dtype)
+        self.flat_grads = np.zeros(sum(sizes), dtype=dtype)
+        self.params, self.grads = {}, {}
+        start = 0
+        for (name, shape), size in zip(shapes.items(), sizes):
+            self.params[name] = self.flat_params[start : start + size].reshape(shape)
+            self.grads[name] = self.flat_grads[start : start + size].reshape(shape)
+            start += size
+
+    @property
+    def num_parameters(self) -> int:
+        return self.flat_params.size
+
+    def zero_grad(self) -> None:
+        self.flat_grads[...] = 0
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        return {name: value.copy() for name, value in self.params.items()}
+
+    def load_state_dict(self, state: Mapping[str, np.ndarray]) -> None:
+        """Copy arrays (NumPy, or anything ``np.asarray`` takes) into the parameters.
+
+        Keys and shapes must match exactly; values are cast to this layer's dtype.
+        """
+        missing = sorted(set(self.params) - set(state))
+        unexpected = sorted(set(state) - set(self.params))
+        if missing or unexpected:
+            raise KeyError(
+                f"{type(self).__name__}.load_state_dict: missing keys {missing}, "
+                f"unexpected keys {unexpected}. Expected exactly {sorted(self.params)}."
+            )
+        for name, target in self.params.items():
+            value = np.asarray(state[name])
+            if value.shape != target.shape:
+                raise ShapeError(
+                    f"{type(self).__name__}.load_state_dict: '{name}' has shape "
+                    f"{value.shape}, expected {target.shape}. Check input_size, "
+                    "hidden_size and num_layers against the source model."
+                )
+            np.copyto(target, value, casting="unsafe")

@@ -1,0 +1,283 @@
+"""What RNN, GRU and LSTM share: parameters, stacking, dropout, states, weight gradients.
+
+A cell module (``rnn.py``, ``gru.py``, ``lstm.py``) supplies only the time loop of one
+layer, forward and backward. Everything that is a whole-sequence matrix product lives
+here, once:
+
+    x_proj = X @ W_ih.T + b_ih                  before the loop   (T, B, G*H)
+    dW_ih += dA_x^T X,  dW_hh += dA_h^T H_prev  after the loop
+    dX     = dA_x @ W_ih
+
+where ``G`` is the number of gates (1, 3, 4), ``dA_x`` the gradient of the loss with
+respect to the gate pre-activations coming from the input side and ``dA_h`` from the
+recurrent side (they differ only in GRU's candidate gate, where the reset gate sits
+between ``W_hn h + b_hn`` and the sum).
+
+Internally every array is time-major, ``(T, B, ...)``, so that ``x_proj[t]`` and the
+state at step ``t`` are contiguous blocks; the public interface is batch-first like
+``torch.nn.RNN(batch_first=True)``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from rnncast.errors import ShapeError
+from rnncast.nn.module import Module, resolve_dtype, resolve_rng
+
+
+class Recurrent(Module):
+    """Base class of ``RNN``, ``GRU`` and ``LSTM``; see those for the equations.
+
+    Parameters
+    ----------
+    input_size, hidden_size : int
+        Features per time step in the input, and units in each layer.
+    num_layers : int
+        Stacked layers; layer ``l > 0`` reads the outputs of layer ``l - 1``.
+    dropout : float
+        Probability of zeroing an input of layers ``l > 0`` while ``training``
+        (inverted dropout, as PyTorch). Ignored in ``eval()`` mode.
+    dtype : {"float32", "float64"}
+    seed : int, numpy.random.Generator or None
+        Source of the initial weights and of dropout masks.
+    init : {"uniform", "orthogonal"}
+        ``"uniform"`` draws every parameter from U(-1/sqrt(H), 1/sqrt(H)) as PyTorch
+        does; ``"orthogonal"`` then replaces each gate's block of ``weight_hh`` by a
+        random orthogonal matrix, which keeps long sequences from vanishing early.
+
+    Gradients accumulate: each ``backward`` adds into ``grads`` (and
+    ``flat_grads``) until ``zero_grad()``. ``backward`` uses what the most recent
+    ``forward`` stored, so several forward/backward pairs may run in sequence
+    (e.g. gradient accumulation over micro-batches) and ``backward`` may be called
+    more than once after one ``forward``.
+    """
+
+    num_gates: int = 1
+    has_cell_state: bool = False
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        *,
+        dropout: float = 0.0,
+        dtype="float32",
+        seed=None,
+        init: str = "uniform",
+    ) -> None:
+        for name, value in (("input_size", input_size), ("hidden_size", hidden_size),
+                            ("num_layers", num_layers)):
+            if int(value) != value or value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}.")
+        if not 0.0 <= dropout < 1.0:
+            raise ValueError(f"dropout must be in [0, 1), got {dropout!r}.")
+        if init not in ("uniform", "orthogonal"):
+            raise ValueError(f"init must be 'uniform' or 'orthogonal', got {init!r}.")
+        self.input_size = int(input_size)
+        self.hidden_size = int(hidden_size)
+        self.num_layers = int(num_layers)
+        self.dropout = float(dropout)
+        self.training = True
+        self._rng = resolve_rng(seed)
+        self._cache = None
+
+        gate_rows = self.num_gates * self.hidden_size
+        shapes = {}
+        for layer in range(self.num_layers):
+            layer_input = self.input_size if layer == 0 else self.hidden_size
+            shapes[f"weight_ih_l{layer}"] = (gate_rows, layer_input)
+            shapes[f"weight_hh_l{layer}"] = (gate_rows, self.hidden_size)
+            shapes[f"bias_ih_l{layer}"] = (gate_rows,)
+            shapes[f"bias_hh_l{layer}"] = (gate_rows,)
+        self._allocate(shapes, resolve_dtype(dtype))
+
+        bound = 1.0 / np.sqrt(self.hidden_size)
+        self.flat_params[...] = self._rng.uniform(-bound, bound, self.flat_params.size)
+        if init == "orthogonal":
+            for layer in range(self.num_layers):
+                weight_hh = self.params[f"weight_hh_l{layer}"]
+                for gate in range(self.num_gates):
+                    block = slice(gate * self.hidden_size, (gate + 1) * self.hidden_size)
+                    weight_hh[block] = _random_orthogonal(self.hidden_size, self._rng)
+
+    def __repr__(self) -> str:
+        return (f"{type(self).__name__}(input_size={self.input_size}, "
+                f"hidden_size={self.hidden_size}, num_layers={self.num_layers}, "
+                f"dropout={self.dropout}, dtype='{self.dtype.name}')")
+
+    def train(self, mode: bool = True) -> Recurrent:
+        self.training = mode
+        return self
+
+    def eval(self) -> Recurrent:
+        return self.train(False)
+
+    # -- the cell's part: one layer's time loop ---------------------------------------
+    def _layer_forward(self, x_proj, initial, weight_hh, bias_hh):
+        """Run one layer over time. Returns (states (T+1, B, H), extra final states, cache)."""
+        raise NotImplementedError
+
+    def _layer_backward(self, d_outputs, d_final, cache, weight_hh):
+        """Returns (dA_x (T, B, G*H), dA_h (T, B, G*H), d_initial tuple)."""
+        raise NotImplementedError
+
+    # -- public interface ------------------------------------------------------------
+    def forward(self, x, state=None):
+        """Run the stacked layers over a batch of sequences.
+
+        Parameters
+        ----------
+        x : array (batch, time, input_size)
+        state : initial hidden state, ``(num_layers, batch, hidden_size)``; for LSTM a
+            pair ``(h0, c0)`` of such arrays. ``None`` means zeros.
+
+        Returns
+        -------
+        outputs : array (batch, time, hidden_size)
+            The last layer's hidden state at every step: a read-only view of the
+            buffers ``backward`` needs, so it costs no copy.
+        final_state : array (num_layers, batch, hidden_size), or ``(h_T, c_T)`` for LSTM.
+        """
+        x = self._check_input(x)
+        batch, steps, _ = x.shape
+        initial = self._check_state(state, batch, "state")
+        layer_input = np.ascontiguousarray(x.transpose(1, 0, 2))  # (T, B, I)
+        caches, finals = [], []
+        for layer in range(self.num_layers):
+            mask = None
+            if layer > 0 and self.training and self.dropout > 0:
+                keep = 1.0 - self.dropout
+                mask = (self._rng.random(layer_input.shape) < keep).astype(self.dtype) / keep
+                layer_input = layer_input * mask
+            weight_ih = self.params[f"weight_ih_l{layer}"]
+            bias_ih = self.params[f"bias_ih_l{layer}"]
+            x_proj = _project(layer_input, weight_ih, bias_ih)  # (T, B, G*H)
+            states, extra_final, cell_cache = self._layer_forward(
+                x_proj,
+                tuple(s[layer] for s in initial),
+                self.params[f"weight_hh_l{layer}"],
+                self.params[f"bias_hh_l{layer}"],
+            )
+            caches.append((layer_input, states, mask, cell_cache))
+            finals.append((states[-1],) + extra_final)
+            layer_input = states[1:]  # (T, B, H), contiguous: next layer's input
+        self._cache = caches
+
+        outputs = layer_input.transpose(1, 0, 2)
+        outputs.flags.writeable = False
+        final = tuple(np.stack([f[k] for f in finals]) for k in range(len(finals[0])))
+        return outputs, (final if self.has_cell_state else final[0])
+
+    __call__ = forward
+
+    def backward(self, d_outputs=None, d_final_state=None):
+        """Backpropagate through time; add parameter gradients into ``grads``.
+
+        Parameters
+        ----------
+        d_outputs : array (batch, time, hidden_size) or None
+            Gradient of the loss with respect to ``outputs``; ``None`` means zero
+            (e.g. when only the final state feeds the loss).
+        d_final_state : like ``final_state``, or None for zero.
+
+        Returns
+        -------
+        d_x : array (batch, time, input_size)
+        d_initial_state : like ``state``: the gradient with respect to the initial state.
+        """
+        if self._cache is None:
+            raise RuntimeError(f"{type(self).__name__}.backward called before forward.")
+        first_input, first_states = self._cache[0][0], self._cache[0][1]
+        steps, batch = first_input.shape[:2]
+        hidden = self.hidden_size
+        if d_outputs is not None:
+            d_outputs = np.asarray(d_outputs, dtype=self.dtype)
+            if d_outputs.shape != (batch, steps, hidden):
+                raise ShapeError(f"d_outputs has shape {d_outputs.shape}, expected "
+                                 f"{(batch, steps, hidden)} like the forward outputs.")
+            d_outputs = d_outputs.transpose(1, 0, 2)  # (T, B, H) view
+        d_final = self._check_state(d_final_state, batch, "d_final_state", zeros=False)
+        del first_states
+
+        d_initial = []
+        d_layer_out = d_outputs
+        for layer in reversed(range(self.num_layers)):
+            layer_input, states, mask, cell_cache = self._cache[layer]
+            weight_ih = self.params[f"weight_ih_l{layer}"]
+            weight_hh = self.params[f"weight_hh_l{layer}"]
+            d_last = tuple(None if d is None else d[layer] for d in d_final)
+            dA_x, dA_h, d_init = self._layer_backward(d_layer_out, d_last, cell_cache, weight_hh)
+            d_initial.append(d_init)
+
+            rows = steps * batch
+            dA_x2 = dA_x.reshape(rows, -1)  # (T*B, G*H)
+            dA_h2 = dA_x2 if dA_h is dA_x else dA_h.reshape(rows, -1)
+            self.grads[f"weight_ih_l{layer}"] += dA_x2.T @ layer_input.reshape(rows, -1)
+            self.grads[f"weight_hh_l{layer}"] += dA_h2.T @ states[:-1].reshape(rows, hidden)
+            self.grads[f"bias_ih_l{layer}"] += dA_x2.sum(axis=0)
+            self.grads[f"bias_hh_l{layer}"] += dA_h2.sum(axis=0)
+            d_layer_out = (dA_x2 @ weight_ih).reshape(steps, batch, -1)  # (T, B, input)
+            if mask is not None:
+                d_layer_out *= mask
+
+        d_initial.reverse()
+        d_x = np.ascontiguousarray(d_layer_out.transpose(1, 0, 2))
+        d_state = tuple(np.stack([d[k] for d in d_initial]) for k in range(len(d_initial[0])))
+        return d_x, (d_state if self.has_cell_state else d_state[0])
+
+    # -- validation ------------------------------------------------------------------
+    def _check_input(self, x) -> np.ndarray:
+        x = np.asarray(x, dtype=self.dtype)
+        if x.ndim != 3 or x.shape[2] != self.input_size or 0 in x.shape[:2]:
+            raise ShapeError(
+                f"{type(self).__name__} expects input of shape (batch, time, "
+                f"{self.input_size}) with batch and time >= 1, got {x.shape}. A single "
+                "series of length T with one feature is x.reshape(1, T, 1)."
+            )
+        return x
+
+    def _check_state(self, state, batch, name, zeros=True):
+        """Normalise a state argument to a tuple of (L, B, H) arrays, or of Nones."""
+        parts = 2 if self.has_cell_state else 1
+        if state is None:
+            if not zeros:
+                return (None,) * parts
+            return tuple(np.zeros((self.num_layers, batch, self.hidden_size), self.dtype)
+                         for _ in range(parts))
+        if self.has_cell_state:
+            if not isinstance(state, tuple | list) or len(state) != 2:
+                raise ShapeError(f"LSTM {name} must be a pair (h, c), got {type(state)}.")
+        else:
+            state = (state,)
+        expected = (self.num_layers, batch, self.hidden_size)
+        checked = []
+        for part in state:
+            if part is None:
+                checked.append(None if not zeros else np.zeros(expected, self.dtype))
+                continue
+            part = np.asarray(part, dtype=self.dtype)
+            if part.shape != expected:
+                raise ShapeError(f"{name} has shape {part.shape}, expected "
+                                 f"(num_layers, batch, hidden_size) = {expected}.")
+            checked.append(part)
+        return tuple(checked)
+
+
+def _project(layer_input, weight_ih, bias_ih):
+    """x_proj = X @ W_ih.T + b_ih for all steps at once.  (T, B, I) -> (T, B, G*H)"""
+    steps, batch, features = layer_input.shape
+    if features == 1:
+        # One feature: a broadcast multiply beats a (T*B, 1) x (1, G*H) matrix product.
+        x_proj = layer_input * weight_ih[:, 0]
+    else:
+        x_proj = (layer_input.reshape(steps * batch, features) @ weight_ih.T).reshape(
+            steps, batch, -1)
+    x_proj += bias_ih
+    return x_proj
+
+
+def _random_orthogonal(size, rng):
+    q, r = np.linalg.qr(rng.standard_normal((size, size)))
+    return q * np.sign(np.diag(r))  # the sign fix makes q uniform (Haar) over rotations

@@ -1,0 +1,90 @@
+"""Elman RNN: the seed notebook's cell, with backpropagation through time done right.
+
+    h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh)        (relu as an option)
+
+Backward, with dh_t the gradient reaching h_t from the output at t and from step t+1:
+
+    da_t      = dh_t * tanh'(a_t) = dh_t * (1 - h_t^2)
+    dh_{t-1}  = da_t W_hh            (the recurrent path)
+    dW_hh    += da_t^T h_{t-1}       (h_{t-1}, not h_t: the seed's error 2)
+
+The seed used the final state at every step and never stored h_1..h_T; here the
+forward keeps every state in ``states`` (T+1, B, H), which is all backward needs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from rnncast.nn.recurrent import Recurrent
+
+
+def rnn_forward(x_proj, h0, weight_hh, bias_hh, nonlinearity="tanh"):
+    """One layer over time.  x_proj (T, B, H) holds x_t W_ih^T + b_ih; h0 (B, H).
+
+    Returns states (T+1, B, H) with states[0] = h0.
+    """
+    steps, batch, hidden = x_proj.shape
+    x_proj += bias_hh  # both biases enter every step the same way: add once
+    states = np.empty((steps + 1, batch, hidden), dtype=x_proj.dtype)
+    states[0] = h0
+    weight_hh_t = weight_hh.T
+    for t in range(steps):
+        h = states[t + 1]
+        np.matmul(states[t], weight_hh_t, out=h)
+        h += x_proj[t]
+        if nonlinearity == "tanh":
+            np.tanh(h, out=h)
+        else:
+            np.maximum(h, 0, out=h)
+    return states
+
+
+def rnn_backward(d_outputs, dh_last, states, weight_hh, nonlinearity="tanh"):
+    """Backward of ``rnn_forward``.
+
+    d_outputs (T, B, H) or None, dh_last (B, H) or None, states (T+1, B, H).
+    Returns (da (T, B, H), dh0 (B, H)): da is the gradient of the pre-activations.
+    """
+    outputs = states[1:]
+    steps, batch, hidden = outputs.shape
+    if nonlinearity == "tanh":
+        local = 1 - outputs * outputs  # tanh'(a) = 1 - h^2, all steps at once
+    else:
+        local = (outputs > 0).astype(outputs.dtype)
+    da = np.empty_like(outputs)
+    dh = np.zeros((batch, hidden), outputs.dtype) if dh_last is None else dh_last.copy()
+    for t in reversed(range(steps)):
+        if d_outputs is None:
+            np.multiply(dh, local[t], out=da[t])
+        else:
+            np.add(d_outputs[t], dh, out=da[t])
+            da[t] *= local[t]
+        np.matmul(da[t], weight_hh, out=dh)
+    return da, dh
+
+
+class RNN(Recurrent):
+    """Elman RNN layers, ``torch.nn.RNN(batch_first=True)`` in NumPy.
+
+    Parameters as ``Recurrent``, plus ``nonlinearity`` ``"tanh"`` (default) or
+    ``"relu"``. Parameters per layer ``l``: ``weight_ih_l{l}`` (H, input),
+    ``weight_hh_l{l}`` (H, H), ``bias_ih_l{l}`` (H,), ``bias_hh_l{l}`` (H,).
+    """
+
+    num_gates = 1
+
+    def __init__(self, input_size, hidden_size, num_layers=1, *, nonlinearity="tanh",
+                 **kwargs):
+        if nonlinearity not in ("tanh", "relu"):
+            raise ValueError(f"nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}.")
+        self.nonlinearity = nonlinearity
+        super().__init__(input_size, hidden_size, num_layers, **kwargs)
+
+    def _layer_forward(self, x_proj, initial, weight_hh, bias_hh):
+        states = rnn_forward(x_proj, initial[0], weight_hh, bias_hh, self.nonlinearity)
+        return states, (), states
+
+    def _layer_backward(self, d_outputs, d_final, cache, weight_hh):
+        da, dh0 = rnn_backward(d_outputs, d_final[0], cache, weight_hh, self.nonlinearity)
+        return da, da, (dh0,)

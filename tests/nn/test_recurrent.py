@@ -1,0 +1,226 @@
+"""RNN, GRU and LSTM: gradients against finite differences and against PyTorch."""
+
+import numpy as np
+import pytest
+
+from rnncast.errors import ShapeError
+from rnncast.nn import GRU, LSTM, RNN, check_gradients
+
+CELLS = {"rnn": RNN, "gru": GRU, "lstm": LSTM}
+TORCH_CELLS = {"rnn": "RNN", "gru": "GRU", "lstm": "LSTM"}
+
+
+def random_state(cell, num_layers, batch, hidden, rng, dtype=np.float64):
+    h = rng.standard_normal((num_layers, batch, hidden)).astype(dtype)
+    if cell == "lstm":
+        return h, rng.standard_normal((num_layers, batch, hidden)).astype(dtype)
+    return h
+
+
+@pytest.mark.parametrize("with_state", [False, True], ids=["zero-state", "given-state"])
+@pytest.mark.parametrize("num_layers", [1, 2])
+@pytest.mark.parametrize("cell", CELLS)
+def test_gradients_match_finite_differences(cell, num_layers, with_state):
+    rng = np.random.default_rng(1)
+    layer = CELLS[cell](3, 4, num_layers, dtype="float64", seed=2)
+    x = rng.standard_normal((2, 5, 3))
+    state = random_state(cell, num_layers, 2, 4, rng) if with_state else None
+    errors = check_gradients(layer, x, state)
+    expected = {"input", *layer.params} | (
+        {"initial_h", "initial_c"} if with_state and cell == "lstm"
+        else {"initial_h"} if with_state else set())
+    assert set(errors) == expected
+    assert max(errors.values()) < 1e-6, errors
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_dropout_between_layers_backpropagates_through_its_mask(cell):
+    rng = np.random.default_rng(3)
+    layer = CELLS[cell](2, 3, 3, dropout=0.4, dtype="float64", seed=4)
+    errors = check_gradients(layer, rng.standard_normal((3, 4, 2)))
+    assert max(errors.values()) < 1e-6, errors
+
+
+def test_relu_rnn_gradients_match_finite_differences():
+    layer = RNN(2, 4, 2, nonlinearity="relu", dtype="float64", seed=5)
+    errors = check_gradients(layer, np.random.default_rng(6).standard_normal((3, 4, 2)))
+    assert max(errors.values()) < 1e-6, errors
+
+
+def relative(ours, theirs):
+    theirs = np.asarray(theirs)
+    return np.abs(ours - theirs).max() / max(np.abs(theirs).max(), 1e-30)
+
+
+def run_both(torch, cell, num_layers, dtype, seed, nonlinearity="tanh"):
+    """Same weights, inputs and output gradients through rnncast and PyTorch."""
+    rng = np.random.default_rng(seed)
+    batch, steps, features, hidden = (int(v) for v in rng.integers([1, 1, 1, 1], [6, 9, 5, 9]))
+    torch_dtype = {"float64": torch.float64, "float32": torch.float32}[dtype]
+    torch.manual_seed(seed)
+    kwargs = {"nonlinearity": nonlinearity} if cell == "rnn" else {}
+    reference = getattr(torch.nn, TORCH_CELLS[cell])(
+        features, hidden, num_layers, batch_first=True, **kwargs).to(torch_dtype)
+    layer = CELLS[cell](features, hidden, num_layers, dtype=dtype, **kwargs)
+    layer.load_state_dict({k: v.numpy() for k, v in reference.state_dict().items()})
+
+    x = rng.standard_normal((batch, steps, features)).astype(dtype)
+    state = random_state(cell, num_layers, batch, hidden, rng, dtype)
+    d_out = rng.standard_normal((batch, steps, hidden)).astype(dtype)
+    d_final = random_state(cell, num_layers, batch, hidden, rng, dtype)
+    states = state if cell == "lstm" else (state,)
+    d_finals = d_final if cell == "lstm" else (d_final,)
+
+    x_t = torch.tensor(x, requires_grad=True)
+    states_t = [torch.tensor(s, requires_grad=True) for s in states]
+    out_t, final_t = reference(x_t, tuple(states_t) if cell == "lstm" else states_t[0])
+    finals_t = final_t if cell == "lstm" else (final_t,)
+    objective = (out_t * torch.tensor(d_out)).sum() + sum(
+        (f * torch.tensor(d)).sum() for f, d in zip(finals_t, d_finals))
+    objective.backward()
+
+    out, final = layer.forward(x, state)
+    d_x, d_state = layer.backward(d_out, d_final)
+    finals = final if cell == "lstm" else (final,)
+    d_states = d_state if cell == "lstm" else (d_state,)
+    pairs = {"outputs": (out, out_t.detach().numpy()), "d_x": (d_x, x_t.grad.numpy())}
+    for k, (ours, theirs) in enumerate(zip(finals, finals_t)):
+        pairs[f"final_{k}"] = (ours, theirs.detach().numpy())
+    for k, (ours, theirs) in enumerate(zip(d_states, states_t)):
+        pairs[f"d_initial_{k}"] = (ours, theirs.grad.numpy())
+    for name, param in reference.named_parameters():
+        pairs[name] = (layer.grads[name], param.grad.numpy())
+    return {name: relative(ours, theirs) for name, (ours, theirs) in pairs.items()}
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+@pytest.mark.parametrize("dtype, tolerance", [("float64", 1e-10), ("float32", 1e-5)])
+@pytest.mark.parametrize("num_layers", [1, 2])
+@pytest.mark.parametrize("cell", CELLS)
+def test_outputs_states_and_gradients_equal_pytorch(torch, cell, num_layers, dtype,
+                                                    tolerance, seed):
+    errors = run_both(torch, cell, num_layers, dtype, seed)
+    assert len(errors) >= 4 + 4 * num_layers
+    assert max(errors.values()) < tolerance, errors
+
+
+def test_relu_rnn_equals_pytorch(torch):
+    errors = run_both(torch, "rnn", 2, "float64", 7, nonlinearity="relu")
+    assert max(errors.values()) < 1e-10, errors
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_weights_exported_to_pytorch_give_the_same_outputs(torch, cell):
+    layer = CELLS[cell](2, 6, 2, dtype="float64", seed=8, init="orthogonal")
+    reference = getattr(torch.nn, TORCH_CELLS[cell])(2, 6, 2, batch_first=True).double()
+    reference.load_state_dict({k: torch.tensor(v) for k, v in layer.state_dict().items()})
+    x = np.random.default_rng(9).standard_normal((3, 5, 2))
+    out, _ = layer.forward(x)
+    assert relative(out, reference(torch.tensor(x))[0].detach().numpy()) < 1e-12
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_gradients_accumulate_until_zero_grad(cell):
+    rng = np.random.default_rng(10)
+    layer = CELLS[cell](2, 3, 2, dtype="float64", seed=11)
+    x = rng.standard_normal((2, 4, 2))
+    d_out = rng.standard_normal((2, 4, 3))
+    layer.forward(x)
+    layer.backward(d_out)
+    once = layer.flat_grads.copy()
+    layer.forward(x)
+    layer.backward(d_out)
+    np.testing.assert_allclose(layer.flat_grads, 2 * once, rtol=1e-12)
+    layer.zero_grad()
+    assert not layer.flat_grads.any()
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_missing_output_gradient_means_zero(cell):
+    rng = np.random.default_rng(12)
+    layer = CELLS[cell](1, 3, 2, dtype="float64", seed=13)
+    x = rng.standard_normal((4, 6, 1))
+    _, final = layer.forward(x)
+    d_final = tuple(np.ones_like(f) for f in final) if cell == "lstm" else np.ones_like(final)
+    d_x_none, _ = layer.backward(None, d_final)
+    grads_none = layer.flat_grads.copy()
+    layer.zero_grad()
+    d_x_zero, _ = layer.backward(np.zeros((4, 6, 3)), d_final)
+    np.testing.assert_array_equal(d_x_none, d_x_zero)
+    np.testing.assert_array_equal(grads_none, layer.flat_grads)
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_default_initialisation_is_uniform_within_one_over_sqrt_hidden(cell):
+    layer = CELLS[cell](3, 16, 2, seed=14)
+    assert layer.dtype == np.float32
+    assert np.abs(layer.flat_params).max() <= 0.25
+    assert np.abs(layer.flat_params).max() > 0.24  # spread over the whole range
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_orthogonal_option_makes_each_recurrent_gate_block_orthogonal(cell):
+    layer = CELLS[cell](1, 5, 1, seed=15, init="orthogonal", dtype="float64")
+    weight_hh = layer.params["weight_hh_l0"]
+    for gate in range(layer.num_gates):
+        block = weight_hh[gate * 5 : (gate + 1) * 5]
+        np.testing.assert_allclose(block @ block.T, np.eye(5), atol=1e-12)
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_same_seed_gives_identical_weights_and_outputs(cell):
+    x = np.random.default_rng(16).standard_normal((2, 3, 1))
+    first, second = CELLS[cell](1, 4, seed=17), CELLS[cell](1, 4, seed=17)
+    np.testing.assert_array_equal(first.flat_params, second.flat_params)
+    np.testing.assert_array_equal(first.forward(x)[0], second.forward(x)[0])
+
+
+def test_eval_mode_turns_dropout_off():
+    layer = GRU(1, 4, 2, dropout=0.5, seed=18)
+    x = np.random.default_rng(19).standard_normal((2, 3, 1))
+    layer.eval()
+    first = layer.forward(x)[0].copy()
+    np.testing.assert_array_equal(first, layer.forward(x)[0])
+    layer.train()
+    assert not np.array_equal(first, layer.forward(x)[0])
+
+
+def test_outputs_are_read_only_views():
+    outputs, _ = RNN(1, 3).forward(np.zeros((2, 4, 1)))
+    with pytest.raises(ValueError):
+        outputs[0, 0, 0] = 1.0
+
+
+@pytest.mark.parametrize("bad_shape", [(4, 1), (2, 3, 2), (0, 3, 1)])
+def test_wrong_input_shape_names_the_expected_shape(bad_shape):
+    with pytest.raises(ShapeError, match=r"\(batch, time, 1\)"):
+        LSTM(1, 3).forward(np.zeros(bad_shape))
+
+
+def test_wrong_state_shape_is_reported():
+    with pytest.raises(ShapeError, match=r"expected \(num_layers, batch, hidden_size\)"):
+        RNN(1, 3, 2).forward(np.zeros((4, 2, 1)), np.zeros((1, 4, 3)))
+    with pytest.raises(ShapeError, match="pair"):
+        LSTM(1, 3).forward(np.zeros((4, 2, 1)), np.zeros((1, 4, 3)))
+
+
+def test_load_state_dict_names_missing_and_misshaped_parameters():
+    layer = GRU(2, 3)
+    state = layer.state_dict()
+    with pytest.raises(KeyError, match="weight_hh_l0"):
+        layer.load_state_dict({k: v for k, v in state.items() if k != "weight_hh_l0"})
+    state["bias_ih_l0"] = np.zeros(4)
+    with pytest.raises(ShapeError, match=r"'bias_ih_l0' has shape \(4,\), expected \(9,\)"):
+        layer.load_state_dict(state)
+
+
+@pytest.mark.parametrize("argument, value", [("hidden_size", 0), ("num_layers", 1.5)])
+def test_invalid_sizes_are_rejected(argument, value):
+    kwargs = {"input_size": 1, "hidden_size": 3, "num_layers": 1, argument: value}
+    with pytest.raises(ValueError, match=argument):
+        RNN(**kwargs)
+
+
+def test_backward_before_forward_is_an_error():
+    with pytest.raises(RuntimeError, match="before forward"):
+        LSTM(1, 2).backward(np.zeros((1, 1, 2)))

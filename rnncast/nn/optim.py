@@ -139,7 +139,7 @@ class SGD(_Optimizer):
     def step(self) -> None:
         """Update every module's ``flat_params`` in place from its ``flat_grads``."""
         lr, mu, tau, lam = self.lr, self.momentum, self.dampening, self.weight_decay
-        for i, (p, g) in enumerate(zip(self._params, self._grads)):
+        for i, (p, g) in enumerate(zip(self._params, self._grads, strict=True)):
             scratch = self._scratch[i]
             if lam != 0:
                 g_decayed = self._g_decayed[i]
@@ -231,7 +231,7 @@ class Adam(_Optimizer):
         bias_correction2 = 1 - beta2**self.t
         step_size = lr / bias_correction1
         bias_correction2_sqrt = bias_correction2**0.5
-        for i, (p, g) in enumerate(zip(self._params, self._grads)):
+        for i, (p, g) in enumerate(zip(self._params, self._grads, strict=True)):
             m, v, denom, scratch = self._m[i], self._v[i], self._denom[i], self._scratch[i]
             if lam != 0:
                 if self._decoupled_weight_decay:

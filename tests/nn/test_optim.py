@@ -32,14 +32,14 @@ def _twins(torch, seed=0):
 
 
 def _set_gradients(torch, modules, tensors, rng, scale=1.0):
-    for module, tensor in zip(modules, tensors):
+    for module, tensor in zip(modules, tensors, strict=True):
         g = scale * rng.normal(size=module.flat_grads.shape)
         module.flat_grads[...] = g
         tensor.grad = torch.tensor(g)
 
 
 def _assert_same(modules, tensors):
-    for module, tensor in zip(modules, tensors):
+    for module, tensor in zip(modules, tensors, strict=True):
         np.testing.assert_allclose(
             module.flat_params, tensor.detach().numpy(), rtol=1e-12, atol=1e-15
         )
@@ -105,7 +105,9 @@ def test_zero_grad_zeroes_every_module_in_place():
     for g in grads:
         g[...] = 3.0
     SGD(modules, lr=0.1).zero_grad()
-    assert all(module.flat_grads is g and not g.any() for module, g in zip(modules, grads))
+    assert all(
+        module.flat_grads is g and not g.any() for module, g in zip(modules, grads, strict=True)
+    )
 
 
 @pytest.mark.parametrize("max_norm", [0.5, 100.0], ids=["clips", "does-not-clip"])
@@ -116,7 +118,7 @@ def test_clip_grad_norm_matches_torch(torch, max_norm):
     expected_norm = torch.nn.utils.clip_grad_norm_(tensors, max_norm)
     assert type(total_norm) is float
     assert total_norm == pytest.approx(expected_norm.item(), rel=1e-12)
-    for module, tensor in zip(modules, tensors):
+    for module, tensor in zip(modules, tensors, strict=True):
         np.testing.assert_allclose(module.flat_grads, tensor.grad.numpy(), rtol=1e-12)
 
 

@@ -1,0 +1,196 @@
+"""Training-step throughput of rnncast against PyTorch on the same model and data.
+
+One training step = forward over a batch of windows, a linear head on the last hidden
+state, MSE loss, backward, Adam update; float32, one input feature. Both libraries run
+in the same invocation, in worker processes pinned to the same number of threads
+(BLAS/OpenMP threads for NumPy, ``torch.set_num_threads`` for PyTorch).
+
+    python benchmarks/speed.py                  # full grid, 1 thread and all cores
+    python benchmarks/speed.py --quick          # a few configs, for development
+    python benchmarks/speed.py --markdown docs/speed_table.md
+
+Throughput is windows per second (batch / median step time over repeats). GFLOP/s
+counts the matrix-product work of a step as 3x the forward's (forward, and the two
+products of backward), the usual convention.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+
+CELLS = ("rnn", "gru", "lstm")
+GATES = {"rnn": 1, "gru": 3, "lstm": 4}
+HIDDEN = (5, 32, 128)
+STEPS = (12, 48)
+BATCH = (32, 256)
+
+
+def step_flops(cell, hidden, steps, batch, features=1):
+    gate_width = GATES[cell] * hidden
+    forward = 2 * steps * batch * gate_width * (features + hidden) + 2 * batch * hidden
+    return 3 * forward
+
+
+def time_steps(run_step, min_seconds, repeats):
+    """Median seconds per step over ``repeats`` timed blocks of at least ``min_seconds``."""
+    for _ in range(3):
+        run_step()
+    start = time.perf_counter()
+    run_step()
+    per_step = max(time.perf_counter() - start, 1e-6)
+    steps_per_block = max(3, int(min_seconds / per_step))
+    blocks = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for _ in range(steps_per_block):
+            run_step()
+        blocks.append((time.perf_counter() - start) / steps_per_block)
+    blocks.sort()
+    return blocks[len(blocks) // 2]
+
+
+def rnncast_step(cell, hidden, x, y):
+    from rnncast.nn import GRU, LSTM, RNN, Linear
+    from rnncast.nn.losses import mse
+    from rnncast.nn.optim import Adam
+
+    layer = {"rnn": RNN, "gru": GRU, "lstm": LSTM}[cell](1, hidden, seed=0)
+    head = Linear(hidden, 1, seed=1)
+    optimizer = Adam([layer, head], lr=1e-3)
+
+    def run_step():
+        optimizer.zero_grad()
+        _, final = layer.forward(x)
+        last = final[0][-1] if cell == "lstm" else final[-1]  # (B, H), top layer
+        _, d_pred = mse(head.forward(last), y)
+        d_last = head.backward(d_pred)[None]  # (1, B, H)
+        layer.backward(None, (d_last, None) if cell == "lstm" else d_last)
+        optimizer.step()
+
+    return run_step
+
+
+def torch_step(cell, hidden, x, y):
+    import torch
+
+    torch.manual_seed(0)
+    layer = {"rnn": torch.nn.RNN, "gru": torch.nn.GRU, "lstm": torch.nn.LSTM}[cell](
+        1, hidden, batch_first=True)
+    head = torch.nn.Linear(hidden, 1)
+    optimizer = torch.optim.Adam(list(layer.parameters()) + list(head.parameters()), lr=1e-3)
+    x_t, y_t = torch.from_numpy(x), torch.from_numpy(y)
+
+    def run_step():
+        optimizer.zero_grad()
+        outputs, _ = layer(x_t)
+        loss = torch.nn.functional.mse_loss(head(outputs[:, -1]), y_t)
+        loss.backward()
+        optimizer.step()
+
+    return run_step
+
+
+def worker(threads, configs, min_seconds, repeats):
+    """Runs in a fresh process whose thread variables were set before NumPy loaded."""
+    import numpy as np
+    import torch
+
+    torch.set_num_threads(threads)
+    rows = []
+    for cell, hidden, steps, batch in configs:
+        rng = np.random.default_rng(0)
+        x = rng.standard_normal((batch, steps, 1)).astype(np.float32)
+        y = rng.standard_normal((batch, 1)).astype(np.float32)
+        row = {"cell": cell, "hidden": hidden, "steps": steps, "batch": batch,
+               "threads": threads}
+        for name, make in (("rnncast", rnncast_step), ("torch", torch_step)):
+            seconds = time_steps(make(cell, hidden, x, y), min_seconds, repeats)
+            row[name] = batch / seconds
+            row[f"{name}_gflops"] = step_flops(cell, hidden, steps, batch) / seconds / 1e9
+        rows.append(row)
+        print(json.dumps(row), flush=True)
+    return rows
+
+
+def run_worker_process(threads, configs, min_seconds, repeats):
+    env = dict(os.environ)
+    for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        env[variable] = str(threads)
+    command = [sys.executable, __file__, "--worker", str(threads),
+               "--configs", json.dumps(configs), "--min-seconds", str(min_seconds),
+               "--repeats", str(repeats)]
+    output = subprocess.run(command, env=env, check=True, capture_output=True, text=True)
+    return [json.loads(line) for line in output.stdout.splitlines() if line.startswith("{")]
+
+
+def table(rows_by_threads, all_threads):
+    one = {(r["cell"], r["hidden"], r["steps"], r["batch"]): r for r in rows_by_threads[1]}
+    many = {(r["cell"], r["hidden"], r["steps"], r["batch"]): r
+            for r in rows_by_threads[all_threads]}
+    header = (f"| cell | hidden | time | batch | rnncast 1t | torch 1t | rnncast {all_threads}t "
+              f"| torch {all_threads}t | ratio 1t | ratio {all_threads}t | best vs best "
+              "| rnncast GFLOP/s | torch GFLOP/s |")
+    lines = [header, "|" + "---|" * 13]
+    for key, r1 in one.items():
+        rn = many.get(key, r1)
+        best_ours = max(r1["rnncast"], rn["rnncast"])
+        best_torch = max(r1["torch"], rn["torch"])
+        ours_gflops = max(r1["rnncast_gflops"], rn["rnncast_gflops"])
+        torch_gflops = max(r1["torch_gflops"], rn["torch_gflops"])
+        lines.append(
+            f"| {key[0]} | {key[1]} | {key[2]} | {key[3]} | {r1['rnncast']:,.0f} | "
+            f"{r1['torch']:,.0f} | {rn['rnncast']:,.0f} | {rn['torch']:,.0f} | "
+            f"{r1['rnncast'] / r1['torch']:.2f}x | {rn['rnncast'] / rn['torch']:.2f}x | "
+            f"**{best_ours / best_torch:.2f}x** | {ours_gflops:.2f} | {torch_gflops:.2f} |")
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="four configs, short timings")
+    parser.add_argument("--cells", default=",".join(CELLS))
+    parser.add_argument("--markdown", help="also write the table to this file")
+    parser.add_argument("--min-seconds", type=float, default=0.15)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--worker", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--configs", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+
+    if args.worker:
+        worker(args.worker, [tuple(c) for c in json.loads(args.configs)],
+               args.min_seconds, args.repeats)
+        return
+
+    cells = args.cells.split(",")
+    configs = list(itertools.product(cells, HIDDEN, STEPS, BATCH))
+    if args.quick:
+        configs = [c for c in configs if c[1] in (5, 128) and c[2] == 48 and c[3] == 32]
+        args.min_seconds, args.repeats = 0.05, 3
+    all_threads = os.cpu_count() or 1
+    rows_by_threads = {}
+    for threads in sorted({1, all_threads}):
+        print(f"timing {len(configs)} configs on {threads} thread(s)...", file=sys.stderr)
+        rows_by_threads[threads] = run_worker_process(threads, configs, args.min_seconds,
+                                                      args.repeats)
+    import numpy
+    import torch
+
+    text = (f"Windows per second for one training step (float32, Adam), median of "
+            f"{args.repeats} repeats; {platform.processor() or platform.machine()}, "
+            f"{all_threads} cores, NumPy {numpy.__version__}, torch {torch.__version__}.\n\n"
+            + table(rows_by_threads, all_threads))
+    print(text)
+    if args.markdown:
+        with open(args.markdown, "w") as handle:
+            handle.write(text + "\n")
+
+
+if __name__ == "__main__":
+    main()

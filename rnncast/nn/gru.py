@@ -21,30 +21,35 @@ from __future__ import annotations
 
 import numpy as np
 
+from rnncast.nn import kernels
 from rnncast.nn.recurrent import Recurrent
 
 
-def gru_forward(x_proj, h0, weight_hh, bias_hh):
-    """One layer over time.  x_proj (T, B, 3H) = x W_ih^T + b_ih; h0 (B, H).
+def gate_scale(hidden, dtype):
+    """sigmoid(a) = 0.5 tanh(a / 2) + 0.5: r and z pre-activations are halved so that
+    the loop needs tanh only. (3H,)"""
+    return np.repeat(np.array([0.5, 0.5, 1.0], dtype=dtype), hidden)
 
+
+def gru_forward(x_proj, h0, weight_hh, bias_hn, compiled=False):
+    """One layer over time; h0 (B, H).
+
+    x_proj (T, B, 3H) is x W_ih^T + b_ih with b_hr, b_hz added (they sit outside any
+    product, unlike b_hn) and the r, z columns halved (``gate_scale``).
     Returns (states (T+1, B, H), rz (T, B, 2H), n (T, B, H), hn (T, B, H)).
     """
     steps, batch, gate_width = x_proj.shape
     hidden = gate_width // 3
-    # r and z take both biases outside any product: fold b_hr, b_hz into x_proj once.
-    # sigmoid(a) = 0.5 tanh(a/2) + 0.5: halve their pre-activations here so that the
-    # loop needs one tanh and no exp.
-    x_proj[..., : 2 * hidden] += bias_hh[: 2 * hidden]
-    x_proj[..., : 2 * hidden] *= 0.5
-    weight_hh_t = weight_hh.T.copy()  # (H, 3H)
-    weight_hh_t[:, : 2 * hidden] *= 0.5
-    bias_hn = bias_hh[2 * hidden :]
+    weight_hh_t = weight_hh.T * gate_scale(hidden, x_proj.dtype)  # (H, 3H)
 
     states = np.empty((steps + 1, batch, hidden), dtype=x_proj.dtype)
     states[0] = h0
     rz = np.empty((steps, batch, 2 * hidden), dtype=x_proj.dtype)
     n = np.empty((steps, batch, hidden), dtype=x_proj.dtype)
     hn = np.empty((steps, batch, hidden), dtype=x_proj.dtype)
+    if compiled:
+        kernels.gru_forward_loop(x_proj, states, rz, n, hn, weight_hh_t, bias_hn)
+        return states, rz, n, hn
     gh = np.empty((batch, gate_width), dtype=x_proj.dtype)  # h_{t-1} W_hh^T, reused
     for t in range(steps):
         h_prev, h = states[t], states[t + 1]
@@ -63,19 +68,21 @@ def gru_forward(x_proj, h0, weight_hh, bias_hh):
     return states, rz, n, hn
 
 
-def gru_backward(d_outputs, dh_last, cache, weight_hh):
+def gru_backward(d_outputs, dh_last, cache, weight_hh, compiled=False):
     """Backward of ``gru_forward``.  Returns (dA_x, dA_h (T, B, 3H), dh0 (B, H))."""
     states, rz, n, hn = cache
     steps, batch, hidden = n.shape
+    dA_h = np.empty((steps, batch, 3 * hidden), dtype=n.dtype)
+    da_n = np.empty_like(n)
+    dh = np.zeros((batch, hidden), n.dtype) if dh_last is None else dh_last.copy()
+    if compiled:
+        kernels.gru_backward_loop(d_outputs, dh, states, rz, n, hn, weight_hh, dA_h, da_n)
+        return _input_side(dA_h, da_n), dA_h, dh
     r, z = rz[..., :hidden], rz[..., hidden:]
     # Local derivatives of every step at once; the loop only chains them.
     dn_local = (1 - z) * (1 - n * n)  # dh -> da_n
     dz_local = (states[:-1] - n) * z * (1 - z)  # dh -> da_z
     dr_local = hn * r * (1 - r)  # da_n -> da_r
-
-    dA_h = np.empty((steps, batch, 3 * hidden), dtype=n.dtype)
-    da_n = np.empty_like(n)
-    dh = np.zeros((batch, hidden), n.dtype) if dh_last is None else dh_last.copy()
     recurrent = np.empty_like(dh)
     for t in reversed(range(steps)):
         if d_outputs is not None:
@@ -87,9 +94,14 @@ def gru_backward(d_outputs, dh_last, cache, weight_hh):
         np.matmul(dA_h[t], weight_hh, out=recurrent)
         dh *= z[t]
         dh += recurrent
+    return _input_side(dA_h, da_n), dA_h, dh
+
+
+def _input_side(dA_h, da_n):
+    """[da_r, da_z, da_n] from [da_r, da_z, dhn]: the gates as the input side sees them."""
     dA_x = dA_h.copy()
-    dA_x[..., 2 * hidden :] = da_n
-    return dA_x, dA_h, dh
+    dA_x[..., -da_n.shape[-1] :] = da_n
+    return dA_x
 
 
 class GRU(Recurrent):
@@ -102,10 +114,21 @@ class GRU(Recurrent):
 
     num_gates = 3
 
-    def _layer_forward(self, x_proj, initial, weight_hh, bias_hh):
-        cache = gru_forward(x_proj, initial[0], weight_hh, bias_hh)
+    def _gate_scale(self):
+        return gate_scale(self.hidden_size, self.dtype)
+
+    def _folded_bias(self, bias_ih, bias_hh):
+        folded = bias_ih.copy()
+        folded[: 2 * self.hidden_size] += bias_hh[: 2 * self.hidden_size]
+        return folded
+
+    def _layer_forward(self, x_proj, initial, layer):
+        bias_hn = self.params[f"bias_hh_l{layer}"][2 * self.hidden_size :]
+        cache = gru_forward(x_proj, initial[0], self.params[f"weight_hh_l{layer}"], bias_hn,
+                            self.compiled)
         return cache[0], (), cache
 
-    def _layer_backward(self, d_outputs, d_final, cache, weight_hh):
-        dA_x, dA_h, dh0 = gru_backward(d_outputs, d_final[0], cache, weight_hh)
+    def _layer_backward(self, d_outputs, d_final, cache, layer):
+        dA_x, dA_h, dh0 = gru_backward(d_outputs, d_final[0], cache,
+                                       self.params[f"weight_hh_l{layer}"], self.compiled)
         return dA_x, dA_h, (dh0,)

@@ -23,39 +23,38 @@ from __future__ import annotations
 
 import numpy as np
 
+from rnncast.nn import kernels
 from rnncast.nn.recurrent import Recurrent
 
 
-def _gate_affine(hidden, dtype):
-    """(scale, shift), each (4H,): act = scale * tanh(scale * a) + shift per gate.
-
-    sigmoid(a) = 0.5 tanh(a / 2) + 0.5, so with a halved pre-activation for i, f, o
-    one tanh call covers all four gates of a step, and no exp is needed.
-    """
-    scale = np.repeat(np.array([0.5, 0.5, 1.0, 0.5], dtype=dtype), hidden)
-    shift = np.repeat(np.array([0.5, 0.5, 0.0, 0.5], dtype=dtype), hidden)
-    return scale, shift
+def gate_scale(hidden, dtype):
+    """sigmoid(a) = 0.5 tanh(a / 2) + 0.5: with the i, f, o pre-activations halved, one
+    tanh call covers all four gates of a step, and no exp is needed. (4H,)"""
+    return np.repeat(np.array([0.5, 0.5, 1.0, 0.5], dtype=dtype), hidden)
 
 
-def lstm_forward(x_proj, h0, c0, weight_hh, bias_hh):
-    """One layer over time.  x_proj (T, B, 4H) = x W_ih^T + b_ih; h0, c0 (B, H).
+def lstm_forward(x_proj, h0, c0, weight_hh, compiled=False):
+    """One layer over time; h0, c0 (B, H).
 
-    Returns (states (T+1, B, H), cells (T+1, B, H), gates (T, B, 4H) activated,
-    tanh_c (T, B, H)).
+    x_proj (T, B, 4H) is x W_ih^T + b_ih + b_hh with the i, f, o columns halved
+    (``gate_scale``). Returns (states (T+1, B, H), cells (T+1, B, H), gates (T, B, 4H)
+    activated, tanh_c (T, B, H)).
     """
     steps, batch, gate_width = x_proj.shape
     hidden = gate_width // 4
-    scale, shift = _gate_affine(hidden, x_proj.dtype)
-    x_proj += bias_hh
-    x_proj *= scale
+    scale = gate_scale(hidden, x_proj.dtype)
+    shift = 0.5 * (scale != 1).astype(x_proj.dtype)  # sigmoid = scale * tanh + 0.5
     weight_hh_t = weight_hh.T * scale  # (H, 4H), scaled once per forward, not per step
 
     states = np.empty((steps + 1, batch, hidden), dtype=x_proj.dtype)
     cells = np.empty_like(states)
     states[0], cells[0] = h0, c0
     gates = np.empty_like(x_proj)  # (T, B, 4H)
-    gates4 = gates.reshape(steps, batch, 4, hidden)
     tanh_c = np.empty((steps, batch, hidden), dtype=x_proj.dtype)
+    if compiled:
+        kernels.lstm_forward_loop(x_proj, states, cells, gates, tanh_c, weight_hh_t)
+        return states, cells, gates, tanh_c
+    gates4 = gates.reshape(steps, batch, 4, hidden)
     input_times_cand = np.empty((batch, hidden), dtype=x_proj.dtype)  # i * g, reused
     for t in range(steps):
         a = gates[t]
@@ -74,10 +73,17 @@ def lstm_forward(x_proj, h0, c0, weight_hh, bias_hh):
     return states, cells, gates, tanh_c
 
 
-def lstm_backward(d_outputs, dh_last, dc_last, cache, weight_hh):
+def lstm_backward(d_outputs, dh_last, dc_last, cache, weight_hh, compiled=False):
     """Backward of ``lstm_forward``.  Returns (dA (T, B, 4H), dh0, dc0 (B, H))."""
     states, cells, gates, tanh_c = cache
     steps, batch, hidden = tanh_c.shape
+    dtype = gates.dtype
+    dh = np.zeros((batch, hidden), dtype) if dh_last is None else dh_last.copy()
+    dc = np.zeros((batch, hidden), dtype) if dc_last is None else dc_last.copy()
+    dA = np.empty_like(gates)  # (T, B, 4H)
+    if compiled:
+        kernels.lstm_backward_loop(d_outputs, dh, dc, cells, gates, tanh_c, weight_hh, dA)
+        return dA, dh, dc
     gates4 = gates.reshape(steps, batch, 4, hidden)
     i, f, g, o = gates4[:, :, 0], gates4[:, :, 1], gates4[:, :, 2], gates4[:, :, 3]
     local = np.empty_like(gates4)  # (T, B, 4, H)
@@ -87,11 +93,7 @@ def lstm_backward(d_outputs, dh_last, dc_last, cache, weight_hh):
     local[:, :, 3] = tanh_c * o * (1 - o)  # dh -> da_o
     dc_from_h = o * (1 - tanh_c * tanh_c)  # dh -> dc
 
-    dA = np.empty_like(gates)  # (T, B, 4H)
     dA4 = dA.reshape(steps, batch, 4, hidden)
-    dtype = gates.dtype
-    dh = np.zeros((batch, hidden), dtype) if dh_last is None else dh_last.copy()
-    dc = np.zeros((batch, hidden), dtype) if dc_last is None else dc_last.copy()
     dc_step = np.empty_like(dc)
     for t in reversed(range(steps)):
         if d_outputs is not None:
@@ -116,11 +118,16 @@ class LSTM(Recurrent):
     num_gates = 4
     has_cell_state = True
 
-    def _layer_forward(self, x_proj, initial, weight_hh, bias_hh):
-        cache = lstm_forward(x_proj, initial[0], initial[1], weight_hh, bias_hh)
+    def _gate_scale(self):
+        return gate_scale(self.hidden_size, self.dtype)
+
+    def _layer_forward(self, x_proj, initial, layer):
+        cache = lstm_forward(x_proj, initial[0], initial[1], self.params[f"weight_hh_l{layer}"],
+                             self.compiled)
         states, cells = cache[0], cache[1]
         return states, (cells[-1],), cache
 
-    def _layer_backward(self, d_outputs, d_final, cache, weight_hh):
-        dA, dh0, dc0 = lstm_backward(d_outputs, d_final[0], d_final[1], cache, weight_hh)
+    def _layer_backward(self, d_outputs, d_final, cache, layer):
+        dA, dh0, dc0 = lstm_backward(d_outputs, d_final[0], d_final[1], cache,
+                                     self.params[f"weight_hh_l{layer}"], self.compiled)
         return dA, dA, (dh0, dc0)

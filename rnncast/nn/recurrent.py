@@ -23,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from rnncast.errors import ShapeError
+from rnncast.nn import kernels
 from rnncast.nn.module import Module, resolve_dtype, resolve_rng
 
 
@@ -41,6 +42,12 @@ class Recurrent(Module):
     dtype : {"float32", "float64"}
     seed : int, numpy.random.Generator or None
         Source of the initial weights and of dropout masks.
+    backend : {"auto", "numpy", "numba"}
+        Where the time loop runs. ``"numpy"`` is the reference; ``"numba"`` fuses
+        each step's elementwise work into one compiled call (``rnncast[fast]``) and is
+        several times faster at small and medium sizes; ``"auto"`` takes numba when it
+        is installed. Both give the same results to float rounding (PyTorch parity
+        holds for each), and each is deterministic. Settable later: ``layer.backend``.
     init : {"uniform", "orthogonal"}
         ``"uniform"`` draws every parameter from U(-1/sqrt(H), 1/sqrt(H)) as PyTorch
         does; ``"orthogonal"`` then replaces each gate's block of ``weight_hh`` by a
@@ -66,6 +73,7 @@ class Recurrent(Module):
         dtype="float32",
         seed=None,
         init: str = "uniform",
+        backend: str = "auto",
     ) -> None:
         for name, value in (("input_size", input_size), ("hidden_size", hidden_size),
                             ("num_layers", num_layers)):
@@ -75,6 +83,7 @@ class Recurrent(Module):
             raise ValueError(f"dropout must be in [0, 1), got {dropout!r}.")
         if init not in ("uniform", "orthogonal"):
             raise ValueError(f"init must be 'uniform' or 'orthogonal', got {init!r}.")
+        self.backend = backend
         self.input_size = int(input_size)
         self.hidden_size = int(hidden_size)
         self.num_layers = int(num_layers)
@@ -107,6 +116,20 @@ class Recurrent(Module):
                 f"hidden_size={self.hidden_size}, num_layers={self.num_layers}, "
                 f"dropout={self.dropout}, dtype='{self.dtype.name}')")
 
+    @property
+    def backend(self) -> str:
+        return self._backend
+
+    @backend.setter
+    def backend(self, value: str) -> None:
+        if value not in ("auto", "numpy", "numba"):
+            raise ValueError(f"backend must be 'auto', 'numpy' or 'numba', got {value!r}.")
+        if value == "numba" and not kernels.AVAILABLE:
+            raise ImportError("backend='numba' needs numba: pip install 'rnncast[fast]', "
+                              "or use backend='numpy'.")
+        self._backend = value
+        self.compiled = value == "numba" or (value == "auto" and kernels.AVAILABLE)
+
     def train(self, mode: bool = True) -> Recurrent:
         self.training = mode
         return self
@@ -115,11 +138,20 @@ class Recurrent(Module):
         return self.train(False)
 
     # -- the cell's part: one layer's time loop ---------------------------------------
-    def _layer_forward(self, x_proj, initial, weight_hh, bias_hh):
+    def _gate_scale(self):
+        """(G*H,) factors on each gate's pre-activation, or None: sigmoid gates are
+        computed as 0.5 tanh(a / 2) + 0.5, so their pre-activations arrive halved."""
+        return None
+
+    def _folded_bias(self, bias_ih, bias_hh):
+        """The biases that can join x W_ih^T before the loop (all but GRU's b_hn)."""
+        return bias_ih + bias_hh
+
+    def _layer_forward(self, x_proj, initial, layer):
         """Run one layer over time. Returns (states (T+1, B, H), extra final states, cache)."""
         raise NotImplementedError
 
-    def _layer_backward(self, d_outputs, d_final, cache, weight_hh):
+    def _layer_backward(self, d_outputs, d_final, cache, layer):
         """Returns (dA_x (T, B, G*H), dA_h (T, B, G*H), d_initial tuple)."""
         raise NotImplementedError
 
@@ -151,15 +183,9 @@ class Recurrent(Module):
                 keep = 1.0 - self.dropout
                 mask = (self._rng.random(layer_input.shape) < keep).astype(self.dtype) / keep
                 layer_input = layer_input * mask
-            weight_ih = self.params[f"weight_ih_l{layer}"]
-            bias_ih = self.params[f"bias_ih_l{layer}"]
-            x_proj = _project(layer_input, weight_ih, bias_ih)  # (T, B, G*H)
+            x_proj = self._project(layer_input, layer)  # (T, B, G*H)
             states, extra_final, cell_cache = self._layer_forward(
-                x_proj,
-                tuple(s[layer] for s in initial),
-                self.params[f"weight_hh_l{layer}"],
-                self.params[f"bias_hh_l{layer}"],
-            )
+                x_proj, tuple(s[layer] for s in initial), layer)
             caches.append((layer_input, states, mask, cell_cache))
             finals.append((states[-1],) + extra_final)
             layer_input = states[1:]  # (T, B, H), contiguous: next layer's input
@@ -172,7 +198,7 @@ class Recurrent(Module):
 
     __call__ = forward
 
-    def backward(self, d_outputs=None, d_final_state=None):
+    def backward(self, d_outputs=None, d_final_state=None, *, input_grad=True):
         """Backpropagate through time; add parameter gradients into ``grads``.
 
         Parameters
@@ -181,10 +207,14 @@ class Recurrent(Module):
             Gradient of the loss with respect to ``outputs``; ``None`` means zero
             (e.g. when only the final state feeds the loss).
         d_final_state : like ``final_state``, or None for zero.
+        input_grad : bool
+            False skips the gradient with respect to ``x`` (returned as None), as
+            PyTorch does for inputs that do not require it: training on data needs
+            only the parameter gradients.
 
         Returns
         -------
-        d_x : array (batch, time, input_size)
+        d_x : array (batch, time, input_size), or None
         d_initial_state : like ``state``: the gradient with respect to the initial state.
         """
         if self._cache is None:
@@ -206,26 +236,56 @@ class Recurrent(Module):
         for layer in reversed(range(self.num_layers)):
             layer_input, states, mask, cell_cache = self._cache[layer]
             weight_ih = self.params[f"weight_ih_l{layer}"]
-            weight_hh = self.params[f"weight_hh_l{layer}"]
             d_last = tuple(None if d is None else d[layer] for d in d_final)
-            dA_x, dA_h, d_init = self._layer_backward(d_layer_out, d_last, cell_cache, weight_hh)
+            dA_x, dA_h, d_init = self._layer_backward(d_layer_out, d_last, cell_cache, layer)
             d_initial.append(d_init)
 
             rows = steps * batch
             dA_x2 = dA_x.reshape(rows, -1)  # (T*B, G*H)
             dA_h2 = dA_x2 if dA_h is dA_x else dA_h.reshape(rows, -1)
+            ones = np.ones(rows, dtype=self.dtype)  # bias sums as products: faster than sum
             self.grads[f"weight_ih_l{layer}"] += dA_x2.T @ layer_input.reshape(rows, -1)
             self.grads[f"weight_hh_l{layer}"] += dA_h2.T @ states[:-1].reshape(rows, hidden)
-            self.grads[f"bias_ih_l{layer}"] += dA_x2.sum(axis=0)
-            self.grads[f"bias_hh_l{layer}"] += dA_h2.sum(axis=0)
+            d_bias_ih = ones @ dA_x2
+            self.grads[f"bias_ih_l{layer}"] += d_bias_ih
+            self.grads[f"bias_hh_l{layer}"] += d_bias_ih if dA_h is dA_x else ones @ dA_h2
+            if layer == 0 and not input_grad:
+                d_layer_out = None
+                break
             d_layer_out = (dA_x2 @ weight_ih).reshape(steps, batch, -1)  # (T, B, input)
             if mask is not None:
                 d_layer_out *= mask
 
         d_initial.reverse()
-        d_x = np.ascontiguousarray(d_layer_out.transpose(1, 0, 2))
+        d_x = None if d_layer_out is None else np.ascontiguousarray(d_layer_out.transpose(1, 0, 2))
         d_state = tuple(np.stack([d[k] for d in d_initial]) for k in range(len(d_initial[0])))
         return d_x, (d_state if self.has_cell_state else d_state[0])
+
+    def _project(self, layer_input, layer):
+        """x_proj = (X W_ih^T + folded biases) * gate scale, all steps at once.
+
+        (T, B, I) -> (T, B, G*H): the one pass over the sequence before the loop.
+        """
+        steps, batch, features = layer_input.shape
+        weight = self.params[f"weight_ih_l{layer}"].T  # (I, G*H)
+        bias = self._folded_bias(self.params[f"bias_ih_l{layer}"],
+                                 self.params[f"bias_hh_l{layer}"])
+        scale = self._gate_scale()
+        if scale is not None:
+            weight, bias = weight * scale, bias * scale
+        if features == 1 and self.compiled:
+            x_proj = np.empty((steps, batch, weight.shape[1]), dtype=self.dtype)
+            kernels.project_one_feature(layer_input.reshape(-1), weight[0], bias,
+                                        x_proj.reshape(steps * batch, -1))
+            return x_proj
+        if features == 1:
+            # a broadcast multiply beats a (T*B, 1) x (1, G*H) matrix product
+            x_proj = layer_input * weight[0]
+        else:
+            x_proj = (layer_input.reshape(steps * batch, features) @ weight).reshape(
+                steps, batch, -1)
+        x_proj += bias
+        return x_proj
 
     # -- validation ------------------------------------------------------------------
     def _check_input(self, x) -> np.ndarray:
@@ -263,19 +323,6 @@ class Recurrent(Module):
                                  f"(num_layers, batch, hidden_size) = {expected}.")
             checked.append(part)
         return tuple(checked)
-
-
-def _project(layer_input, weight_ih, bias_ih):
-    """x_proj = X @ W_ih.T + b_ih for all steps at once.  (T, B, I) -> (T, B, G*H)"""
-    steps, batch, features = layer_input.shape
-    if features == 1:
-        # One feature: a broadcast multiply beats a (T*B, 1) x (1, G*H) matrix product.
-        x_proj = layer_input * weight_ih[:, 0]
-    else:
-        x_proj = (layer_input.reshape(steps * batch, features) @ weight_ih.T).reshape(
-            steps, batch, -1)
-    x_proj += bias_ih
-    return x_proj
 
 
 def _random_orthogonal(size, rng):

@@ -16,19 +16,23 @@ from __future__ import annotations
 
 import numpy as np
 
+from rnncast.nn import kernels
 from rnncast.nn.recurrent import Recurrent
 
 
-def rnn_forward(x_proj, h0, weight_hh, bias_hh, nonlinearity="tanh"):
-    """One layer over time.  x_proj (T, B, H) holds x_t W_ih^T + b_ih; h0 (B, H).
+def rnn_forward(x_proj, h0, weight_hh, nonlinearity="tanh", compiled=False):
+    """One layer over time.  x_proj (T, B, H) = x W_ih^T + b_ih + b_hh; h0 (B, H).
 
+    Both biases enter every step the same way, so they are added once, before the loop.
     Returns states (T+1, B, H) with states[0] = h0.
     """
     steps, batch, hidden = x_proj.shape
-    x_proj += bias_hh  # both biases enter every step the same way: add once
     states = np.empty((steps + 1, batch, hidden), dtype=x_proj.dtype)
     states[0] = h0
     weight_hh_t = weight_hh.T
+    if compiled:
+        kernels.rnn_forward_loop(x_proj, states, weight_hh_t, nonlinearity == "relu")
+        return states
     for t in range(steps):
         h = states[t + 1]
         np.matmul(states[t], weight_hh_t, out=h)
@@ -40,7 +44,7 @@ def rnn_forward(x_proj, h0, weight_hh, bias_hh, nonlinearity="tanh"):
     return states
 
 
-def rnn_backward(d_outputs, dh_last, states, weight_hh, nonlinearity="tanh"):
+def rnn_backward(d_outputs, dh_last, states, weight_hh, nonlinearity="tanh", compiled=False):
     """Backward of ``rnn_forward``.
 
     d_outputs (T, B, H) or None, dh_last (B, H) or None, states (T+1, B, H).
@@ -48,12 +52,15 @@ def rnn_backward(d_outputs, dh_last, states, weight_hh, nonlinearity="tanh"):
     """
     outputs = states[1:]
     steps, batch, hidden = outputs.shape
+    dh = np.zeros((batch, hidden), outputs.dtype) if dh_last is None else dh_last.copy()
+    da = np.empty_like(outputs)
+    if compiled:
+        kernels.rnn_backward_loop(d_outputs, dh, states, weight_hh, nonlinearity == "relu", da)
+        return da, dh
     if nonlinearity == "tanh":
         local = 1 - outputs * outputs  # tanh'(a) = 1 - h^2, all steps at once
     else:
         local = (outputs > 0).astype(outputs.dtype)
-    da = np.empty_like(outputs)
-    dh = np.zeros((batch, hidden), outputs.dtype) if dh_last is None else dh_last.copy()
     for t in reversed(range(steps)):
         if d_outputs is None:
             np.multiply(dh, local[t], out=da[t])
@@ -81,10 +88,12 @@ class RNN(Recurrent):
         self.nonlinearity = nonlinearity
         super().__init__(input_size, hidden_size, num_layers, **kwargs)
 
-    def _layer_forward(self, x_proj, initial, weight_hh, bias_hh):
-        states = rnn_forward(x_proj, initial[0], weight_hh, bias_hh, self.nonlinearity)
+    def _layer_forward(self, x_proj, initial, layer):
+        states = rnn_forward(x_proj, initial[0], self.params[f"weight_hh_l{layer}"],
+                             self.nonlinearity, self.compiled)
         return states, (), states
 
-    def _layer_backward(self, d_outputs, d_final, cache, weight_hh):
-        da, dh0 = rnn_backward(d_outputs, d_final[0], cache, weight_hh, self.nonlinearity)
+    def _layer_backward(self, d_outputs, d_final, cache, layer):
+        da, dh0 = rnn_backward(d_outputs, d_final[0], cache, self.params[f"weight_hh_l{layer}"],
+                               self.nonlinearity, self.compiled)
         return da, da, (dh0,)

@@ -1,13 +1,25 @@
 """RNN, GRU and LSTM: gradients against finite differences and against PyTorch."""
 
+import os
+
 import numpy as np
 import pytest
 
 from rnncast.errors import ShapeError
-from rnncast.nn import GRU, LSTM, RNN, check_gradients
+from rnncast.nn import GRU, LSTM, RNN, check_gradients, kernels
 
 CELLS = {"rnn": RNN, "gru": GRU, "lstm": LSTM}
 TORCH_CELLS = {"rnn": "RNN", "gru": "GRU", "lstm": "LSTM"}
+
+
+@pytest.fixture(params=["numpy", "numba"])
+def backend(request):
+    """Both time loops: the NumPy reference and the compiled one."""
+    if request.param == "numba" and not kernels.AVAILABLE:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("numba is required under CI=true: pip install -e '.[test]'")
+        pytest.skip("numba is not installed: pip install -e '.[fast]'")
+    return request.param
 
 
 def random_state(cell, num_layers, batch, hidden, rng, dtype=np.float64):
@@ -20,9 +32,9 @@ def random_state(cell, num_layers, batch, hidden, rng, dtype=np.float64):
 @pytest.mark.parametrize("with_state", [False, True], ids=["zero-state", "given-state"])
 @pytest.mark.parametrize("num_layers", [1, 2])
 @pytest.mark.parametrize("cell", CELLS)
-def test_gradients_match_finite_differences(cell, num_layers, with_state):
+def test_gradients_match_finite_differences(cell, num_layers, with_state, backend):
     rng = np.random.default_rng(1)
-    layer = CELLS[cell](3, 4, num_layers, dtype="float64", seed=2)
+    layer = CELLS[cell](3, 4, num_layers, dtype="float64", seed=2, backend=backend)
     x = rng.standard_normal((2, 5, 3))
     state = random_state(cell, num_layers, 2, 4, rng) if with_state else None
     errors = check_gradients(layer, x, state)
@@ -34,15 +46,15 @@ def test_gradients_match_finite_differences(cell, num_layers, with_state):
 
 
 @pytest.mark.parametrize("cell", CELLS)
-def test_dropout_between_layers_backpropagates_through_its_mask(cell):
+def test_dropout_between_layers_backpropagates_through_its_mask(cell, backend):
     rng = np.random.default_rng(3)
-    layer = CELLS[cell](2, 3, 3, dropout=0.4, dtype="float64", seed=4)
+    layer = CELLS[cell](2, 3, 3, dropout=0.4, dtype="float64", seed=4, backend=backend)
     errors = check_gradients(layer, rng.standard_normal((3, 4, 2)))
     assert max(errors.values()) < 1e-6, errors
 
 
-def test_relu_rnn_gradients_match_finite_differences():
-    layer = RNN(2, 4, 2, nonlinearity="relu", dtype="float64", seed=5)
+def test_relu_rnn_gradients_match_finite_differences(backend):
+    layer = RNN(2, 4, 2, nonlinearity="relu", dtype="float64", seed=5, backend=backend)
     errors = check_gradients(layer, np.random.default_rng(6).standard_normal((3, 4, 2)))
     assert max(errors.values()) < 1e-6, errors
 
@@ -52,7 +64,7 @@ def relative(ours, theirs):
     return np.abs(ours - theirs).max() / max(np.abs(theirs).max(), 1e-30)
 
 
-def run_both(torch, cell, num_layers, dtype, seed, nonlinearity="tanh"):
+def run_both(torch, cell, num_layers, dtype, seed, backend, nonlinearity="tanh"):
     """Same weights, inputs and output gradients through rnncast and PyTorch."""
     rng = np.random.default_rng(seed)
     batch, steps, features, hidden = (int(v) for v in rng.integers([1, 1, 1, 1], [6, 9, 5, 9]))
@@ -61,7 +73,7 @@ def run_both(torch, cell, num_layers, dtype, seed, nonlinearity="tanh"):
     kwargs = {"nonlinearity": nonlinearity} if cell == "rnn" else {}
     reference = getattr(torch.nn, TORCH_CELLS[cell])(
         features, hidden, num_layers, batch_first=True, **kwargs).to(torch_dtype)
-    layer = CELLS[cell](features, hidden, num_layers, dtype=dtype, **kwargs)
+    layer = CELLS[cell](features, hidden, num_layers, dtype=dtype, backend=backend, **kwargs)
     layer.load_state_dict({k: v.numpy() for k, v in reference.state_dict().items()})
 
     x = rng.standard_normal((batch, steps, features)).astype(dtype)
@@ -98,14 +110,14 @@ def run_both(torch, cell, num_layers, dtype, seed, nonlinearity="tanh"):
 @pytest.mark.parametrize("num_layers", [1, 2])
 @pytest.mark.parametrize("cell", CELLS)
 def test_outputs_states_and_gradients_equal_pytorch(torch, cell, num_layers, dtype,
-                                                    tolerance, seed):
-    errors = run_both(torch, cell, num_layers, dtype, seed)
+                                                    tolerance, seed, backend):
+    errors = run_both(torch, cell, num_layers, dtype, seed, backend)
     assert len(errors) >= 4 + 4 * num_layers
     assert max(errors.values()) < tolerance, errors
 
 
-def test_relu_rnn_equals_pytorch(torch):
-    errors = run_both(torch, "rnn", 2, "float64", 7, nonlinearity="relu")
+def test_relu_rnn_equals_pytorch(torch, backend):
+    errors = run_both(torch, "rnn", 2, "float64", 7, backend, nonlinearity="relu")
     assert max(errors.values()) < 1e-10, errors
 
 
@@ -136,9 +148,9 @@ def test_gradients_accumulate_until_zero_grad(cell):
 
 
 @pytest.mark.parametrize("cell", CELLS)
-def test_missing_output_gradient_means_zero(cell):
+def test_missing_output_gradient_means_zero(cell, backend):
     rng = np.random.default_rng(12)
-    layer = CELLS[cell](1, 3, 2, dtype="float64", seed=13)
+    layer = CELLS[cell](1, 3, 2, dtype="float64", seed=13, backend=backend)
     x = rng.standard_normal((4, 6, 1))
     _, final = layer.forward(x)
     d_final = tuple(np.ones_like(f) for f in final) if cell == "lstm" else np.ones_like(final)
@@ -146,8 +158,8 @@ def test_missing_output_gradient_means_zero(cell):
     grads_none = layer.flat_grads.copy()
     layer.zero_grad()
     d_x_zero, _ = layer.backward(np.zeros((4, 6, 3)), d_final)
-    np.testing.assert_array_equal(d_x_none, d_x_zero)
-    np.testing.assert_array_equal(grads_none, layer.flat_grads)
+    np.testing.assert_allclose(d_x_none, d_x_zero, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(grads_none, layer.flat_grads, rtol=1e-12, atol=1e-15)
 
 
 @pytest.mark.parametrize("cell", CELLS)
@@ -224,3 +236,38 @@ def test_invalid_sizes_are_rejected(argument, value):
 def test_backward_before_forward_is_an_error():
     with pytest.raises(RuntimeError, match="before forward"):
         LSTM(1, 2).backward(np.zeros((1, 1, 2)))
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_compiled_and_numpy_loops_agree(cell):
+    if not kernels.AVAILABLE:
+        pytest.skip("numba is not installed")
+    rng = np.random.default_rng(20)
+    x = rng.standard_normal((5, 7, 1)).astype(np.float32)
+    d_out = rng.standard_normal((5, 7, 6)).astype(np.float32)
+    results = {}
+    for backend in ("numpy", "numba"):
+        layer = CELLS[cell](1, 6, 2, seed=21, backend=backend)
+        outputs, _ = layer.forward(x)
+        d_x, _ = layer.backward(d_out)
+        results[backend] = (outputs.copy(), d_x, layer.flat_grads.copy())
+    for ours, reference in zip(results["numba"], results["numpy"]):
+        assert relative(ours, reference) < 1e-5
+
+
+def test_input_gradient_can_be_skipped():
+    layer = LSTM(2, 3, 2, dtype="float64", seed=22)
+    x = np.random.default_rng(23).standard_normal((2, 4, 2))
+    layer.forward(x)
+    d_x, _ = layer.backward(np.ones((2, 4, 3)))
+    full = layer.flat_grads.copy()
+    layer.zero_grad()
+    layer.forward(x)
+    skipped, d_state = layer.backward(np.ones((2, 4, 3)), input_grad=False)
+    assert skipped is None and d_x.shape == (2, 4, 2) and d_state[0].shape == (2, 2, 3)
+    np.testing.assert_array_equal(full, layer.flat_grads)
+
+
+def test_unknown_backend_is_rejected():
+    with pytest.raises(ValueError, match="backend"):
+        GRU(1, 2, backend="cuda")

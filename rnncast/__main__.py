@@ -1,0 +1,5 @@
+import sys
+
+from rnncast.cli import main
+
+sys.exit(main())

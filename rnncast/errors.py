@@ -11,3 +11,32 @@ class ShapeError(RnncastError, ValueError):
 
 class NotFittedError(RnncastError, RuntimeError):
     """A model was asked to predict before ``fit``."""
+
+
+class DataError(RnncastError, ValueError):
+    """The data cannot be used as given; the message says which series, column or value."""
+
+
+class MissingColumnError(DataError):
+    """A column named by ``id_col``, ``time_col`` or ``target_col`` is not in the frame."""
+
+
+class ColumnTypeError(DataError):
+    """A column holds values of the wrong kind: text in the target, dates that do not
+    parse, a time zone to resolve."""
+
+
+class MissingValueError(DataError):
+    """The target holds NaN or inf (or a gap filled with NaN) and no fill was asked for."""
+
+
+class DuplicateError(DataError):
+    """A series has more than one row for the same time stamp."""
+
+
+class GapError(DataError):
+    """A series skips time stamps of its frequency and no ``fill_gaps`` was asked for."""
+
+
+class FrequencyError(DataError):
+    """The series' frequency cannot be inferred, or the series do not share one."""

@@ -1,0 +1,176 @@
+"""A validated set of series in arrays: what models read instead of a DataFrame.
+
+``prepare`` (in ``frames.py``) turns a user's long frame into a ``Panel``: every
+series' values concatenated in time order, with offsets, the ids, the dates and the
+common ``Frequency``. Models and evaluation work on these arrays; only the edges
+(prepare, forecast frames) touch pandas.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from pandas.tseries.frequencies import to_offset
+
+# Season length per pandas offset prefix: the periods after which a pattern repeats.
+SEASON_LENGTHS = {
+    "B": 5, "C": 5, "D": 7, "W": 52, "M": 12, "MS": 12, "ME": 12, "SM": 24, "SMS": 24,
+    "BM": 12, "BMS": 12, "BME": 12, "Q": 4, "QS": 4, "QE": 4, "BQ": 4, "BQS": 4, "BQE": 4,
+    "Y": 1, "YS": 1, "YE": 1, "A": 1, "AS": 1, "BY": 1, "BYS": 1, "BYE": 1,
+    "h": 24, "H": 24, "bh": 8, "BH": 8, "min": 60, "T": 60, "s": 60, "S": 60,
+}
+
+
+@dataclass(frozen=True)
+class Frequency:
+    """How far apart consecutive observations are.
+
+    ``alias`` is a pandas offset alias (``"D"``, ``"B"``, ``"W-SUN"``, ``"MS"``,
+    ``"QS-JAN"``, ``"YS-JAN"``, ...) for dated series, or None for integer time steps,
+    where ``step`` is the difference between consecutive ``ds`` values.
+    """
+
+    alias: str | None
+    step: int = 1
+
+    @property
+    def is_integer(self) -> bool:
+        return self.alias is None
+
+    @property
+    def season_length(self) -> int:
+        """Periods per season: 7 for daily, 12 for monthly, 1 (none) for yearly or integers."""
+        if self.alias is None:
+            return 1
+        offset = pd.tseries.frequencies.to_offset(self.alias)
+        prefix = offset.rule_code.split("-")[0]
+        season = SEASON_LENGTHS.get(prefix, 1)
+        return max(1, season // offset.n) if offset.n > 1 and season > 1 else season
+
+    def describe(self) -> str:
+        return f"integer steps of {self.step}" if self.alias is None else f"'{self.alias}'"
+
+    def future(self, last, horizon: int) -> np.ndarray:
+        """The ``horizon`` time stamps after ``last``."""
+        if self.alias is None:
+            return last + self.step * np.arange(1, horizon + 1)
+        return pd.date_range(start=last, periods=horizon + 1, freq=self.alias)[1:].to_numpy()
+
+    def range(self, first, periods: int) -> np.ndarray:
+        """``periods`` time stamps starting at ``first``."""
+        if self.alias is None:
+            return first + self.step * np.arange(periods)
+        return pd.date_range(start=first, periods=periods, freq=self.alias).to_numpy()
+
+
+@dataclass
+class Panel:
+    """Many series as arrays.
+
+    values : (N,) float64, all series concatenated, each in time order.
+    starts : (S + 1,) int64 offsets: series ``s`` is ``values[starts[s]:starts[s + 1]]``.
+    ids : (S,) the series ids, in the order of ``values`` (sorted).
+    first_ds, last_ds : (S,) first and last time stamp of each series.
+    frequency : shared by every series.
+    """
+
+    values: np.ndarray
+    starts: np.ndarray
+    ids: np.ndarray
+    first_ds: np.ndarray
+    last_ds: np.ndarray
+    frequency: Frequency
+    _stamps: np.ndarray | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def n_series(self) -> int:
+        return len(self.ids)
+
+    @property
+    def lengths(self) -> np.ndarray:
+        return np.diff(self.starts)
+
+    def series(self, index: int) -> np.ndarray:
+        return self.values[self.starts[index] : self.starts[index + 1]]
+
+    def ds(self, index: int) -> np.ndarray:
+        return self.time_stamps()[self.starts[index] : self.starts[index + 1]]
+
+    def time_stamps(self) -> np.ndarray:
+        """Every observation's time stamp, (N,) aligned with ``values``; computed once.
+
+        One date range per series is slow for calendar frequencies over many series:
+        fixed steps are arithmetic here, calendar ones index one shared grid.
+        """
+        if self._stamps is None:
+            self._stamps = self._compute_time_stamps()
+        return self._stamps
+
+    def _compute_time_stamps(self) -> np.ndarray:
+        lengths = self.lengths
+        first = np.repeat(self.first_ds, lengths)  # (N,)
+        steps = np.arange(len(self.values)) - np.repeat(self.starts[:-1], lengths)  # (N,)
+        frequency = self.frequency
+        if frequency.is_integer:
+            return first + frequency.step * steps
+        try:
+            delta = pd.Timedelta(to_offset(frequency.alias)).to_timedelta64()
+        except ValueError:  # months, business days, ...: not a fixed length
+            delta = None
+        if delta is not None:
+            return first + steps * delta
+        grid = pd.date_range(self.first_ds.min(), self.last_ds.max(), freq=frequency.alias)
+        grid = grid.to_numpy().astype(self.first_ds.dtype)
+        at = np.searchsorted(grid, self.first_ds)
+        end = at + lengths - 1
+        inside = np.minimum(end, len(grid) - 1)
+        if ((end < len(grid)).all() and (grid[np.minimum(at, len(grid) - 1)] == self.first_ds).all()
+                and (grid[inside] == self.last_ds).all()):
+            return grid[np.repeat(at, lengths) + steps]
+        return np.concatenate([frequency.range(self.first_ds[s], int(lengths[s]))
+                               for s in range(self.n_series)])  # off a shared grid
+
+    def subset(self, keep: np.ndarray) -> Panel:
+        """The series where the boolean mask ``keep`` (S,) is True."""
+        keep = np.asarray(keep, dtype=bool)
+        pieces = [self.series(s) for s in np.flatnonzero(keep)]
+        lengths = np.array([len(p) for p in pieces], dtype=np.int64)
+        return Panel(
+            values=np.concatenate(pieces) if pieces else np.empty(0),
+            starts=np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64),
+            ids=self.ids[keep], first_ds=self.first_ds[keep], last_ds=self.last_ds[keep],
+            frequency=self.frequency)
+
+    def head(self, drop_last: int) -> Panel:
+        """Every series without its last ``drop_last`` observations (a cutoff)."""
+        lengths = self.lengths - drop_last
+        if np.any(lengths < 1):
+            short = self.ids[lengths < 1][:5].tolist()
+            raise ValueError(f"series {short} have {drop_last} or fewer observations; "
+                             f"cannot hold out the last {drop_last}.")
+        stamps = self.time_stamps()
+        steps = np.arange(len(self.values)) - np.repeat(self.starts[:-1], self.lengths)
+        keep = steps < np.repeat(lengths, self.lengths)
+        return Panel(values=self.values[keep],
+                     starts=np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64),
+                     ids=self.ids, first_ds=self.first_ds,
+                     last_ds=stamps[self.starts[1:] - drop_last - 1],
+                     frequency=self.frequency, _stamps=stamps[keep])
+
+    def to_frame(self) -> pd.DataFrame:
+        """The long frame: unique_id, ds, y."""
+        return pd.DataFrame({
+            "unique_id": np.repeat(self.ids, self.lengths),
+            "ds": self.time_stamps(),
+            "y": self.values,
+        })
+
+    def forecast_frame(self, horizon: int) -> pd.DataFrame:
+        """unique_id and ds of the ``horizon`` steps after each series' end."""
+        return pd.DataFrame({
+            "unique_id": np.repeat(self.ids, horizon),
+            "ds": np.concatenate([self.frequency.future(last, horizon)
+                                  for last in self.last_ds]),
+        })

@@ -1,0 +1,40 @@
+"""Sliding windows over many series at once, as index arithmetic: no loop per window.
+
+A window at position ``p`` of the concatenated values reads ``lookback`` inputs
+``values[p : p + lookback]`` and ``horizon`` targets after them. Positions are computed
+for all series together from the panel's offsets.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def window_positions(starts, lengths, span, last_end_margin=0):
+    """Start positions of every window of ``span`` values inside each series.
+
+    Parameters
+    ----------
+    starts, lengths : (S,) int arrays: where each series begins in ``values``, its length.
+    span : int
+        lookback + horizon: the values one window covers.
+    last_end_margin : int
+        Leave this many values after the last window of each series (e.g. the horizon
+        held out for validation).
+
+    Returns
+    -------
+    positions : (N,) int64 start of each window in ``values``.
+    series : (N,) int64 the series each window belongs to.
+    """
+    counts = np.maximum(np.asarray(lengths) - span - last_end_margin + 1, 0)
+    series = np.repeat(np.arange(len(counts)), counts)
+    # position within its series: 0..count-1, then shifted by the series' start
+    first_of_series = np.repeat(np.cumsum(counts) - counts, counts)
+    positions = np.arange(counts.sum()) - first_of_series + np.asarray(starts)[series]
+    return positions.astype(np.int64), series.astype(np.int64)
+
+
+def gather(values, positions, length):
+    """values[p : p + length] for every p: (N, length)."""
+    return values[np.asarray(positions)[:, None] + np.arange(length)]

@@ -1,0 +1,10 @@
+"""Forecasters: one protocol (``Forecaster``), the statistical baselines and the RNN."""
+
+from rnncast.models.base import Forecaster
+from rnncast.models.baselines import Drift, Naive, SeasonalNaive, WindowAverage
+from rnncast.models.rnn import RNNForecaster, ShortSeriesWarning
+
+__all__ = [
+    "Forecaster", "RNNForecaster", "ShortSeriesWarning",
+    "Naive", "SeasonalNaive", "Drift", "WindowAverage",
+]

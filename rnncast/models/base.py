@@ -1,0 +1,178 @@
+"""The one protocol every forecaster follows, so cross-validation treats them alike.
+
+Like scikit-learn's estimators: the constructor stores its arguments and validates
+nothing; ``fit(df)`` prepares the data, learns, sets attributes ending in ``_`` and
+returns ``self``; ``predict`` on an unfitted model raises ``NotFittedError``. Like
+statsforecast: data are long frames (``unique_id``, ``ds``, ``y``) and a forecast frame
+has ``unique_id``, ``ds`` and one column named by the model's ``alias``, plus
+``{alias}-lo-{level}`` / ``{alias}-hi-{level}`` interval columns.
+
+A subclass implements two methods on arrays:
+
+- ``_fit_panel(panel)``: learn from a ``Panel``.
+- ``_forecast_panel(panel, horizon)``: point forecasts ``(S, horizon)`` for the steps
+  after each series in ``panel`` (the fitted one, or new data), in the data's units.
+
+and may override ``_interval_panel(panel, point, level)`` to give its own intervals
+(quantile heads); otherwise intervals are conformal, from cross-validation residuals
+computed at ``fit`` when ``conformal_windows`` > 0.
+"""
+
+from __future__ import annotations
+
+import copy
+import inspect
+
+import numpy as np
+import pandas as pd
+
+import rnncast.data.frames as _frames
+from rnncast.data.panel import Panel
+from rnncast.errors import NotFittedError
+
+
+class Forecaster:
+    """Base class. Subclasses take ``horizon`` first and keyword options after it."""
+
+    def __init__(self, horizon: int, *, alias: str | None = None,
+                 conformal_windows: int = 0):
+        self.horizon = horizon
+        self.alias = alias
+        self.conformal_windows = conformal_windows
+
+    # -- parameters, as scikit-learn -------------------------------------------------
+    def get_params(self) -> dict:
+        names = [p for cls in type(self).__mro__ if cls is not object
+                 for p in inspect.signature(cls.__init__).parameters if p != "self"]
+        return {name: getattr(self, name) for name in dict.fromkeys(names)
+                if hasattr(self, name) and name not in ("args", "kwargs")}
+
+    def clone(self, **changes) -> Forecaster:
+        """An unfitted copy with the same parameters (and ``changes``)."""
+        params = {k: copy.deepcopy(v) for k, v in self.get_params().items()}
+        params.update(changes)
+        return type(self)(**params)
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
+        return f"{type(self).__name__}({args})"
+
+    @property
+    def name(self) -> str:
+        """The column name of this model's forecasts."""
+        return self.alias or type(self).__name__
+
+    # -- the protocol ----------------------------------------------------------------
+    def fit(self, df, *, id_col="unique_id", time_col="ds", target_col="y",
+            fill_missing=None, fill_gaps=None) -> Forecaster:
+        """Learn from ``df`` (a long frame, a Series or an array: one series)."""
+        self._check_horizon(self.horizon, "horizon")
+        panel = _frames.prepare(df, id_col=id_col, time_col=time_col, target_col=target_col,
+                                fill_missing=fill_missing, fill_gaps=fill_gaps)
+        return self._fit_prepared(panel)
+
+    def _fit_prepared(self, panel: Panel) -> Forecaster:
+        """``fit`` after validation: cross-validation calls this on each training cut."""
+        self._check_horizon(self.horizon, "horizon")
+        self._fit_panel(panel)
+        self.panel_ = panel
+        self.conformal_scores_ = None
+        if self.conformal_windows:
+            self.conformal_scores_ = self._conformal_scores(panel)
+        return self
+
+    def predict(self, h: int | None = None, df=None, levels=None, **prepare_kwargs):
+        """Forecast ``h`` steps (all of the fitted horizon by default).
+
+        With ``df``, forecast after the end of each series in ``df`` (new data, the
+        same model, no refit). ``levels`` (e.g. ``[80, 95]``) adds interval columns.
+        """
+        if not hasattr(self, "panel_"):
+            raise NotFittedError(f"{self.name} is not fitted yet: call fit(df) first.")
+        h = self.horizon if h is None else h
+        self._check_horizon(h, "h")
+        if h > self.horizon:
+            raise ValueError(f"h={h} is longer than the fitted horizon {self.horizon}; "
+                             f"refit with horizon={h}.")
+        panel = self.panel_ if df is None else _frames.prepare(df, **prepare_kwargs)
+        point = self._forecast_panel(panel, self.horizon)[:, :h]  # (S, h)
+        frame = panel.forecast_frame(h)
+        frame[self.name] = point.reshape(-1)
+        for level in _check_levels(levels):
+            lo, hi = self._interval_panel(panel, point, level)
+            frame[f"{self.name}-lo-{level:g}"] = lo.reshape(-1)
+            frame[f"{self.name}-hi-{level:g}"] = hi.reshape(-1)
+        return frame
+
+    def _fit_panel(self, panel: Panel) -> None:
+        raise NotImplementedError
+
+    def _forecast_panel(self, panel: Panel, horizon: int) -> np.ndarray:
+        raise NotImplementedError
+
+    # -- intervals -------------------------------------------------------------------
+    def _interval_panel(self, panel, point, level):
+        """(lo, hi), each (S, h): conformal unless a subclass knows better."""
+        if self.conformal_scores_ is None:
+            raise ValueError(
+                f"{self.name} has no intervals: construct it with conformal_windows=2 "
+                "(or more) to calibrate conformal intervals at fit time.")
+        h = point.shape[1]
+        radius = conformal_radius(self.conformal_scores_[:, :h], level)  # (h,) scale-free
+        half_width = radius * series_scale(panel)[:, None]  # (S, h) in each series' units
+        return point - half_width, point + half_width
+
+    def _conformal_scores(self, panel: Panel) -> np.ndarray:
+        """Absolute errors of refits on earlier cutoffs, each divided by its series'
+        scale (``series_scale`` of the training cut), so that series of different
+        magnitudes share one calibration: (windows * S, horizon)."""
+        scores = []
+        for window in range(1, self.conformal_windows + 1):
+            train = panel.head(window * self.horizon)
+            model = self.clone(conformal_windows=0)
+            model._fit_panel(train)
+            forecast = model._forecast_panel(train, self.horizon)  # (S, h)
+            future = (panel.starts[:-1] + train.lengths)[:, None] + np.arange(self.horizon)
+            errors = np.abs(panel.values[future] - forecast)
+            scores.append(errors / series_scale(train)[:, None])
+        return np.concatenate(scores)
+
+    @staticmethod
+    def _check_horizon(value, name):
+        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+            raise ValueError(f"{name} must be a positive integer, got {value!r}.")
+
+
+def conformal_radius(scores: np.ndarray, level: float) -> np.ndarray:
+    """Half-width per horizon step from scores (n, h): the k-th smallest of each
+    column with k = ceil((n + 1) * level), the finite-sample conformal quantile."""
+    n = scores.shape[0]
+    rank = min(1.0, np.ceil((n + 1) * level / 100) / n)
+    return np.quantile(scores, rank, axis=0, method="inverted_cdf")
+
+
+def series_scale(panel: Panel) -> np.ndarray:
+    """(S,) typical one-step change of each series: the mean absolute difference, or
+    the mean absolute value where the series never changes, or 1 where it is all zero."""
+    diffs = np.abs(np.diff(panel.values))
+    diffs[panel.starts[1:-1] - 1] = 0.0  # no difference across two series
+    steps = np.maximum(panel.lengths - 1, 1)
+    scale = np.add.reduceat(np.append(diffs, 0.0), panel.starts[:-1]) / steps
+    magnitude = np.add.reduceat(np.abs(panel.values), panel.starts[:-1]) / panel.lengths
+    return np.where(scale > 0, scale, np.where(magnitude > 0, magnitude, 1.0))
+
+
+def _check_levels(levels):
+    if levels is None:
+        return []
+    levels = [levels] if np.isscalar(levels) else list(levels)
+    for level in levels:
+        if not 0 < level < 100:
+            raise ValueError(f"interval levels are percentages in (0, 100), got {level!r}.")
+    return levels
+
+
+def forecast_columns(frame: pd.DataFrame) -> list[str]:
+    """The model columns of a forecast or cross-validation frame."""
+    fixed = {"unique_id", "ds", "cutoff", "y"}
+    return [c for c in frame.columns if c not in fixed and "-lo-" not in c and "-hi-" not in c]

@@ -1,0 +1,369 @@
+"""The global RNN forecaster: one network trained on windows of every series.
+
+A window reads ``lookback`` past values, scaled (by default by that window's own mean
+and spread, so series of any magnitude train together), and the network's head emits
+the next ``horizon`` values at once (direct multi-step), or one value that is fed back
+``horizon`` times (``recursive=True``, the seed notebook's one-step model). With
+``levels``, the head emits quantiles too, trained with the pinball loss, and the
+forecast carries prediction intervals. ``n_ensemble`` members with different seeds are
+combined by their median.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from rnncast.data.panel import Panel
+from rnncast.data.scalers import SCALERS, series_statistics, window_statistics
+from rnncast.data.windows import gather, window_positions
+from rnncast.errors import DataError
+from rnncast.models.base import Forecaster
+from rnncast.nn import GRU, LSTM, RNN, SGD, Adam, AdamW, Linear, clip_grad_norm, get_loss
+from rnncast.nn.losses import pinball
+
+logger = logging.getLogger(__name__)
+
+CELLS = {"rnn": RNN, "gru": GRU, "lstm": LSTM}
+OPTIMIZERS = {"adam": Adam, "adamw": AdamW, "sgd": SGD}
+
+
+class ShortSeriesWarning(UserWarning):
+    """Some series are too short to give a training window and were left out of training."""
+
+
+class _Network:
+    """Recurrent layers and a linear head on the last layer's final state."""
+
+    def __init__(self, cell, hidden_size, num_layers, dropout, outputs, dtype, rng):
+        self.recurrent = CELLS[cell](1, hidden_size, num_layers, dropout=dropout,
+                                     dtype=dtype, seed=rng)
+        self.head = Linear(hidden_size, outputs, dtype=dtype, seed=rng)
+        self.layers = [self.recurrent, self.head]
+        self._final_shape = None
+
+    def forward(self, inputs):  # (B, L) scaled values -> (B, outputs)
+        _, final = self.recurrent.forward(inputs[:, :, None])
+        h = final[0] if isinstance(final, tuple) else final  # (layers, B, H)
+        self._final_shape = h.shape
+        return self.head.forward(h[-1])
+
+    def backward(self, d_outputs):
+        d_h = np.zeros(self._final_shape, dtype=d_outputs.dtype)
+        d_h[-1] = self.head.backward(d_outputs)
+        d_final = (d_h, None) if self.recurrent.has_cell_state else d_h
+        self.recurrent.backward(None, d_final, input_grad=False)
+
+    def weights(self):
+        return [layer.flat_params.copy() for layer in self.layers]
+
+    def load_weights(self, weights):
+        for layer, flat in zip(self.layers, weights):
+            layer.flat_params[...] = flat
+
+
+class RNNForecaster(Forecaster):
+    """A global RNN/GRU/LSTM forecaster over many series.
+
+    Parameters
+    ----------
+    horizon : int
+        Steps to forecast.
+    cell : {"rnn", "gru", "lstm"}
+    hidden_size, num_layers, dropout : network size; dropout between stacked layers.
+    lookback : int or None
+        Past values each window reads. None: twice the horizon or two seasons,
+        whichever is longer, capped so the median series still yields windows.
+    loss : {"mae", "mse", "huber"}
+        Training loss on scaled values (with ``levels``, the pinball loss is used).
+    scaler : {"window", "series"}
+        Per-window normalisation (default) or per-series standardisation. With
+        ``"window"``, a series whose last ``lookback`` values are all equal (constant,
+        all-zero) is forecast flat at that value.
+    log : bool
+        Model log(y); needs every value > 0.
+    epochs, batch_size, optimizer ({"adam", "adamw", "sgd"}), learning_rate,
+    weight_decay, max_grad_norm (None: no clipping)
+    windows_per_epoch : int or None
+        Sample this many training windows per epoch (for large data); None uses all.
+    early_stopping : bool
+        Hold out the last ``horizon`` of each series, stop when its loss has not
+        improved for ``patience`` epochs, and keep the best weights.
+    n_ensemble : int
+        Members trained with seeds ``(seed, k)``; forecasts are their median.
+    recursive : bool
+        Train a one-step model and roll it forward (the seed notebook's way).
+    levels : sequence of float or None
+        Interval levels in percent (e.g. ``[80, 95]``) for quantile heads.
+    drop_short : bool
+        Series too short for one training window: leave them out of training with a
+        ``ShortSeriesWarning`` naming them (True), or raise (False). They are still
+        forecast, from whatever history they have.
+    seed : int
+    dtype : {"float32", "float64"}
+
+    Attributes after ``fit``: ``history_`` (DataFrame: member, epoch, loss,
+    val_loss, seconds), ``lookback_``, ``skipped_ids_``.
+    """
+
+    def __init__(self, horizon, *, cell="gru", hidden_size=32, num_layers=1, dropout=0.0,
+                 lookback=None, loss="mae", scaler="window", log=False, epochs=100,
+                 batch_size=64, optimizer="adam", learning_rate=1e-3, weight_decay=0.0,
+                 max_grad_norm=1.0, windows_per_epoch=None, early_stopping=True, patience=10,
+                 n_ensemble=1, recursive=False, levels=None, drop_short=True, seed=0,
+                 dtype="float32", alias=None, conformal_windows=0):
+        super().__init__(horizon, alias=alias, conformal_windows=conformal_windows)
+        self.cell, self.hidden_size, self.num_layers = cell, hidden_size, num_layers
+        self.dropout, self.lookback, self.loss, self.scaler = dropout, lookback, loss, scaler
+        self.log, self.epochs, self.batch_size, self.optimizer = log, epochs, batch_size, optimizer
+        self.learning_rate, self.weight_decay = learning_rate, weight_decay
+        self.max_grad_norm, self.windows_per_epoch = max_grad_norm, windows_per_epoch
+        self.early_stopping, self.patience, self.n_ensemble = early_stopping, patience, n_ensemble
+        self.recursive, self.levels, self.drop_short = recursive, levels, drop_short
+        self.seed, self.dtype = seed, dtype
+
+    @property
+    def name(self) -> str:
+        return self.alias or "RNNForecaster"
+
+    # -- fit -------------------------------------------------------------------------
+    def _check_params(self):
+        choices = {"cell": (self.cell, CELLS), "scaler": (self.scaler, SCALERS),
+                   "optimizer": (self.optimizer, OPTIMIZERS),
+                   "loss": (self.loss, ("mae", "mse", "huber"))}
+        for name, (value, allowed) in choices.items():
+            if value not in allowed:
+                raise ValueError(f"{name}={value!r} is not one of {sorted(allowed)}.")
+        for name in ("hidden_size", "num_layers", "epochs", "batch_size", "n_ensemble",
+                     "patience"):
+            self._check_horizon(getattr(self, name), name)
+        if self.lookback is not None:
+            self._check_horizon(self.lookback, "lookback")
+        if self.windows_per_epoch is not None:
+            self._check_horizon(self.windows_per_epoch, "windows_per_epoch")
+        if not self.learning_rate > 0:
+            raise ValueError(f"learning_rate must be > 0, got {self.learning_rate!r}.")
+        if self.levels is not None and self.recursive:
+            raise ValueError("levels (quantile heads) need the direct model: "
+                             "set recursive=False, or use conformal_windows for intervals.")
+        for level in self.levels or ():
+            if not 0 < level < 100:
+                raise ValueError(f"levels are percentages in (0, 100), got {level!r}.")
+
+    def _quantiles(self):
+        """[0.5, lo_1, hi_1, lo_2, hi_2, ...] for the trained levels."""
+        quantiles = [0.5]
+        for level in self.levels or ():
+            quantiles += [0.5 - level / 200, 0.5 + level / 200]
+        return np.array(quantiles)
+
+    def _default_lookback(self, panel, steps_out, margin):
+        season = panel.frequency.season_length
+        desired = max(2 * self.horizon, 2 * season if season > 1 else 0, 4)
+        room = int(np.median(panel.lengths)) - steps_out - margin
+        return int(max(1, min(desired, room)))
+
+    def _fit_panel(self, panel: Panel) -> None:
+        self._check_params()
+        values = self._transform_values(panel, fitting=True)
+        steps_out = 1 if self.recursive else self.horizon
+        margin = self.horizon if self.early_stopping else 0
+        self.lookback_ = self.lookback or self._default_lookback(panel, steps_out, margin)
+        self.skipped_ids_ = panel.ids[:0]
+        span = self.lookback_ + steps_out
+
+        positions, series = window_positions(panel.starts, panel.lengths, span)
+        offset = positions - panel.starts[series]
+        lengths = panel.lengths[series]
+        is_train = offset + span <= lengths - margin
+        is_valid = offset + self.lookback_ >= lengths - margin if margin else ~is_train
+        self._report_short(panel, np.bincount(series[is_train], minlength=panel.n_series))
+
+        inputs, targets = self._scaled_windows(values, positions, steps_out)
+        train = (inputs[is_train], targets[is_train])
+        valid = (inputs[is_valid], targets[is_valid]) if margin and is_valid.any() else None
+        self.quantiles_ = self._quantiles() if self.levels else None
+        outputs = steps_out * (len(self.quantiles_) if self.levels else 1)
+
+        self.networks_, history = [], []
+        for member in range(self.n_ensemble):
+            rng = np.random.default_rng([self.seed, member])
+            network = _Network(self.cell, self.hidden_size, self.num_layers, self.dropout,
+                               outputs, self.dtype, rng)
+            history += self._train(network, train, valid, rng, member)
+            self.networks_.append(network)
+        self.history_ = pd.DataFrame(history)
+
+    def _report_short(self, panel, train_windows):
+        short = panel.ids[train_windows == 0]
+        if len(short) == 0:
+            return
+        needed = self.lookback_ + (1 if self.recursive else self.horizon) + (
+            self.horizon if self.early_stopping else 0)
+        names = ", ".join(repr(s) for s in short[:5]) + (" ..." if len(short) > 5 else "")
+        message = (f"{len(short)} series have fewer than {needed} observations (lookback "
+                   f"{self.lookback_} + horizon {self.horizon}"
+                   f"{' + validation ' + str(self.horizon) if self.early_stopping else ''}): "
+                   f"{names}.")
+        if len(short) == panel.n_series:
+            raise DataError(f"No series is long enough to train on: {message} Lower "
+                            "lookback, or set early_stopping=False.")
+        if not self.drop_short:
+            raise DataError(f"{message} Lower lookback, or pass drop_short=True to train "
+                            "without them.")
+        warnings.warn(f"{message} They are left out of training and forecast from the "
+                      "history they have.", ShortSeriesWarning, stacklevel=4)
+        self.skipped_ids_ = short
+
+    def _transform_values(self, panel, fitting):
+        """Values in model space: log if asked, per-series standardised if asked."""
+        values = panel.values
+        if self.log:
+            bad = values <= 0
+            if bad.any():
+                first = int(np.searchsorted(panel.starts, np.flatnonzero(bad)[0], "right") - 1)
+                raise DataError(f"log=True needs values > 0, but series {panel.ids[first]!r} "
+                                f"has {values[bad][0]!r}. Use log=False.")
+            values = np.log(values)
+        if self.scaler == "series":
+            mean, scale = series_statistics(values, panel.starts)
+            if fitting:
+                self.series_stats_ = dict(zip(panel.ids.tolist(), zip(mean, scale)))
+            else:  # known series keep their fitted statistics; new ones use their own
+                known = [self.series_stats_.get(i) for i in panel.ids.tolist()]
+                mean = np.array([k[0] if k else m for k, m in zip(known, mean)])
+                scale = np.array([k[1] if k else s for k, s in zip(known, scale)])
+            values = (values - np.repeat(mean, panel.lengths)) / np.repeat(scale, panel.lengths)
+            self._series_scale = (mean, scale)
+        return values
+
+    def _scaled_windows(self, values, positions, steps_out):
+        inputs = gather(values, positions, self.lookback_)  # (N, L)
+        targets = gather(values, positions + self.lookback_, steps_out)  # (N, steps_out)
+        if self.scaler == "window":
+            level, scale = window_statistics(inputs)
+            inputs, targets = (inputs - level) / scale, (targets - level) / scale
+        return inputs.astype(self.dtype), targets.astype(self.dtype)
+
+    def _batch_loss(self, prediction, target):
+        """Loss and its gradient for a batch; prediction (B, outputs), target (B, steps)."""
+        if self.quantiles_ is None:
+            return get_loss(self.loss)(prediction, target)
+        quantile_prediction = prediction.reshape(target.shape + (len(self.quantiles_),))
+        value, grad = pinball(quantile_prediction, target, self.quantiles_)
+        return value, grad.reshape(prediction.shape)
+
+    def _train(self, network, train, valid, rng, member):
+        inputs, targets = train
+        optimizer_class = OPTIMIZERS[self.optimizer]
+        options = {"lr": self.learning_rate, "weight_decay": self.weight_decay}
+        optimizer = optimizer_class(network.layers, **options)
+        best_loss, best_weights, stale, history = np.inf, network.weights(), 0, []
+        for epoch in range(self.epochs):
+            started = time.perf_counter()
+            network.recurrent.train()
+            count = len(inputs)
+            if self.windows_per_epoch and self.windows_per_epoch < count:
+                order = rng.choice(count, self.windows_per_epoch, replace=False)
+            else:
+                order = rng.permutation(count)
+            total = 0.0
+            for start in range(0, len(order), self.batch_size):
+                batch = order[start : start + self.batch_size]
+                optimizer.zero_grad()
+                loss, grad = self._batch_loss(network.forward(inputs[batch]), targets[batch])
+                network.backward(grad)
+                if self.max_grad_norm:
+                    clip_grad_norm(network.layers, self.max_grad_norm)
+                optimizer.step()
+                total += loss * len(batch)
+            record = {"member": member, "epoch": epoch + 1, "loss": total / len(order),
+                      "val_loss": np.nan}
+            if valid is not None:
+                network.recurrent.eval()
+                record["val_loss"] = self._batch_loss(network.forward(valid[0]), valid[1])[0]
+                if record["val_loss"] < best_loss:
+                    best_loss, best_weights, stale = record["val_loss"], network.weights(), 0
+                else:
+                    stale += 1
+            record["seconds"] = time.perf_counter() - started
+            history.append(record)
+            logger.debug("member %d epoch %d loss %.5f val %.5f", member, epoch + 1,
+                         record["loss"], record["val_loss"])
+            if valid is not None and stale >= self.patience:
+                break
+        if valid is not None:
+            network.load_weights(best_weights)
+        network.recurrent.eval()
+        return history
+
+    # -- forecast --------------------------------------------------------------------
+    def _last_windows(self, values, panel):
+        """The last ``lookback_`` model-space values of each series (S, L); series
+        shorter than that are padded on the left with their first value."""
+        ends = panel.starts[1:]
+        begins = np.maximum(ends - self.lookback_, panel.starts[:-1])
+        index = ends[:, None] - self.lookback_ + np.arange(self.lookback_)
+        return values[np.maximum(index, begins[:, None])]
+
+    def _forecast_panel(self, panel, horizon):
+        values = self._transform_values(panel, fitting=False)
+        history = self._last_windows(values, panel)  # (S, L)
+        members = [self._member_forecast(network, history) for network in self.networks_]
+        forecast = np.median(np.stack(members), axis=0)  # (S, h, Q)
+        if self.scaler == "series":
+            mean, scale = self._series_scale
+            forecast = forecast * scale[:, None, None] + mean[:, None, None]
+        if self.log:
+            forecast = np.exp(np.minimum(forecast, np.log(np.finfo(np.float64).max) - 1))
+        self._quantile_cache = (panel, forecast)
+        return forecast[:, :, 0]
+
+    def _member_forecast(self, network, history):
+        """(S, h, Q) in model space, from windows (S, L)."""
+        if self.recursive:
+            window, steps = history.copy(), []
+            for _ in range(self.horizon):
+                level, scale = self._window_level_scale(window)
+                step = network.forward(((window - level) / scale).astype(self.dtype))
+                step = step.astype(np.float64) * scale  # (S, 1)
+                if self.scaler == "window":
+                    step[np.ptp(window, axis=1) == 0] = 0.0  # flat window: its level
+                step += level
+                steps.append(step)
+                window = np.concatenate([window[:, 1:], step], axis=1)
+            return np.concatenate(steps, axis=1)[:, :, None]
+        level, scale = self._window_level_scale(history)
+        out = network.forward(((history - level) / scale).astype(self.dtype)).astype(np.float64)
+        quantiles = 1 if self.quantiles_ is None else len(self.quantiles_)
+        out = out.reshape(len(history), self.horizon, quantiles) * scale[:, :, None]
+        if self.scaler == "window":
+            # A flat window carries no scale of variation: forecast its level, flat,
+            # rather than an arbitrary fallback scale times the network's output.
+            out[np.ptp(history, axis=1) == 0] = 0.0
+        return out + level[:, :, None]
+
+    def _window_level_scale(self, windows):
+        if self.scaler == "window":
+            return window_statistics(windows)
+        return np.zeros((len(windows), 1)), np.ones((len(windows), 1))
+
+    def _interval_panel(self, panel, point, level):
+        trained = [] if self.levels is None else list(self.levels)
+        if level in trained and self._quantile_cache[0] is panel:
+            forecast = np.sort(self._quantile_cache[1], axis=2)  # quantiles never cross
+            k = 1 + 2 * trained.index(level)
+            order = np.argsort(self._quantiles())
+            lo_rank, hi_rank = np.searchsorted(self._quantiles()[order],
+                                               self._quantiles()[[k, k + 1]])
+            h = point.shape[1]
+            return forecast[:, :h, lo_rank], forecast[:, :h, hi_rank]
+        if self.conformal_scores_ is not None:
+            return super()._interval_panel(panel, point, level)
+        raise ValueError(f"level {level} was not trained: the model has levels {trained}. "
+                         f"Construct it with levels=[..., {level}], or with "
+                         "conformal_windows=2 for conformal intervals at any level.")

@@ -1,0 +1,204 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from rnncast.errors import NotFittedError
+from rnncast.models import Drift, Forecaster, Naive, SeasonalNaive, WindowAverage
+
+
+def long_frame(series: dict, start=0, freq=None) -> pd.DataFrame:
+    """A long frame from {id: values}; integer ds from ``start``, or dates with ``freq``."""
+    rows = []
+    for uid, values in series.items():
+        ds = (
+            pd.date_range(start, periods=len(values), freq=freq)
+            if freq
+            else start + np.arange(len(values))
+        )
+        rows.append(pd.DataFrame({"unique_id": uid, "ds": ds, "y": np.asarray(values, float)}))
+    return pd.concat(rows, ignore_index=True)
+
+
+def forecast(model: Forecaster, series: dict, **predict_kwargs) -> dict:
+    frame = model.fit(long_frame(series)).predict(**predict_kwargs)
+    return {uid: group[model.name].to_numpy() for uid, group in frame.groupby("unique_id")}
+
+
+def test_naive_repeats_the_last_value():
+    out = forecast(Naive(3), {"a": [1, 5, 2], "b": [7]})
+    np.testing.assert_array_equal(out["a"], [2, 2, 2])
+    np.testing.assert_array_equal(out["b"], [7, 7, 7])
+
+
+def test_seasonal_naive_repeats_the_last_season():
+    out = forecast(SeasonalNaive(5, season_length=3), {"a": [9, 9, 1, 2, 3]})
+    np.testing.assert_array_equal(out["a"], [1, 2, 3, 1, 2])
+
+
+def test_seasonal_naive_on_monthly_data_repeats_the_last_twelve_months():
+    values = np.arange(30.0) ** 2
+    model = SeasonalNaive(14).fit(long_frame({"a": values}, start="2020-01-01", freq="MS"))
+    assert model.season_length_ == 12
+    point = model.predict()["SeasonalNaive"].to_numpy()
+    np.testing.assert_array_equal(point, np.concatenate([values[-12:], values[-12:-10]]))
+
+
+def test_seasonal_naive_falls_back_to_naive_for_a_series_shorter_than_a_season():
+    out = forecast(SeasonalNaive(4, season_length=3), {"long": [1, 2, 3, 4], "short": [5, 6]})
+    np.testing.assert_array_equal(out["long"], [2, 3, 4, 2])
+    np.testing.assert_array_equal(out["short"], [6, 6, 6, 6])
+
+
+def test_drift_extends_the_line_through_the_first_and_last_values():
+    out = forecast(Drift(3), {"a": [1, 0, 4], "one": [3]})
+    np.testing.assert_allclose(out["a"], [5.5, 7.0, 8.5])  # slope (4 - 1) / 2
+    np.testing.assert_array_equal(out["one"], [3, 3, 3])
+
+
+def test_window_average_means_the_last_window_or_all_of_a_shorter_series():
+    out = forecast(WindowAverage(2, window=3), {"a": [100, 1, 2, 6], "b": [4, 8]})
+    np.testing.assert_allclose(out["a"], [3, 3])
+    np.testing.assert_allclose(out["b"], [6, 6])
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        WindowAverage(2, window=0),
+        WindowAverage(2, window=1.5),
+        SeasonalNaive(2, season_length=0),
+        SeasonalNaive(2, season_length=True),
+    ],
+)
+def test_bad_settings_are_accepted_by_the_constructor_and_named_at_fit(model):
+    name, value = next(
+        (k, v) for k, v in model.get_params().items() if k in ("window", "season_length")
+    )
+    with pytest.raises(ValueError, match=rf"{name} must be a positive integer, got {value!r}"):
+        model.fit(long_frame({"a": [1, 2, 3]}))
+
+
+@pytest.mark.parametrize("horizon", [0, -2, 1.0])
+def test_bad_horizon_is_named_at_fit(horizon):
+    with pytest.raises(ValueError, match=f"horizon must be a positive integer, got {horizon}"):
+        Naive(horizon).fit(long_frame({"a": [1, 2, 3]}))
+
+
+def test_forecast_frame_continues_monthly_dates_for_each_series():
+    df = pd.concat(
+        [
+            long_frame({"a": [1, 2, 3]}, start="2021-01-01", freq="MS"),
+            long_frame({"b": [4, 5]}, start="2021-06-01", freq="MS"),
+        ]
+    )
+    frame = Naive(2, alias="last").fit(df).predict()
+    assert list(frame.columns) == ["unique_id", "ds", "last"]
+    assert frame["unique_id"].tolist() == ["a", "a", "b", "b"]
+    assert (
+        frame["ds"].tolist()
+        == pd.to_datetime(["2021-04-01", "2021-05-01", "2021-08-01", "2021-09-01"]).tolist()
+    )
+    np.testing.assert_array_equal(frame["last"], [3, 3, 5, 5])
+
+
+def test_integer_time_steps_continue_after_the_end():
+    frame = Drift(2).fit(long_frame({"a": [1.0, 2.0, 3.0]}, start=10)).predict()
+    assert frame["ds"].tolist() == [13, 14]
+    np.testing.assert_allclose(frame["Drift"], [4, 5])
+
+
+def test_predict_fewer_steps_than_the_fitted_horizon():
+    frame = Naive(6).fit(long_frame({"a": [1, 2], "b": [3, 4]})).predict(h=3)
+    assert len(frame) == 6
+    assert frame.groupby("unique_id").size().tolist() == [3, 3]
+
+
+def test_predict_more_steps_than_the_fitted_horizon_raises():
+    with pytest.raises(ValueError, match="refit with horizon=4"):
+        Naive(3).fit(long_frame({"a": [1, 2]})).predict(h=4)
+
+
+@pytest.mark.parametrize("model", [Naive(2), SeasonalNaive(2), Drift(2), WindowAverage(2, 3)])
+def test_predict_before_fit_raises_not_fitted(model):
+    with pytest.raises(NotFittedError, match="call fit"):
+        model.predict()
+
+
+def test_predict_on_new_data_forecasts_after_the_new_data():
+    model = WindowAverage(2, window=2).fit(long_frame({"a": [1, 2, 3]}))
+    frame = model.predict(df=long_frame({"a": [10, 20, 30, 40, 50]}))
+    assert frame["ds"].tolist() == [5, 6]
+    np.testing.assert_allclose(frame["WindowAverage"], [45, 45])
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        Naive(4, alias="n", conformal_windows=3),
+        SeasonalNaive(4, season_length=7, alias="s", conformal_windows=2),
+        Drift(4, alias="d", conformal_windows=1),
+        WindowAverage(4, window=5, alias="w", conformal_windows=2),
+    ],
+)
+def test_get_params_and_clone_round_trip_every_setting(model):
+    copy = model.clone()
+    assert type(copy) is type(model)
+    assert copy.get_params() == model.get_params()
+    assert {"horizon", "alias", "conformal_windows"} <= set(model.get_params())
+    assert model.clone(alias="other").get_params() == {**model.get_params(), "alias": "other"}
+    assert repr(copy) == repr(model)
+
+
+def test_fit_leaves_the_constructor_settings_unchanged():
+    model = SeasonalNaive(2).fit(long_frame({"a": [1, 2, 3]}, start="2020-01-01", freq="D"))
+    assert model.season_length is None and model.season_length_ == 7
+    assert model.clone().get_params()["season_length"] is None
+
+
+def test_conformal_intervals_are_named_by_alias_and_level_and_contain_the_point():
+    rng = np.random.default_rng(0)
+    df = long_frame({f"s{i}": rng.normal(size=30).cumsum() for i in range(5)})
+    frame = Naive(3, alias="n", conformal_windows=4).fit(df).predict(levels=[80, 95])
+    assert list(frame.columns) == [
+        "unique_id",
+        "ds",
+        "n",
+        "n-lo-80",
+        "n-hi-80",
+        "n-lo-95",
+        "n-hi-95",
+    ]
+    assert (frame["n-lo-95"] <= frame["n-lo-80"]).all()
+    assert (frame["n-lo-80"] <= frame["n"]).all() and (frame["n"] <= frame["n-hi-80"]).all()
+
+
+def test_levels_without_conformal_windows_raise_with_the_fix():
+    with pytest.raises(ValueError, match="conformal_windows=2"):
+        Naive(2).fit(long_frame({"a": [1, 2, 3]})).predict(levels=[80])
+
+
+def test_conformal_intervals_of_naive_on_random_walks_cover_near_nominal():
+    rng = np.random.default_rng(42)
+    sigma, h, n = 2.0, 3, 60
+    walks = rng.normal(scale=sigma, size=(400, n)).cumsum(axis=1)
+    model = Naive(h, conformal_windows=8).fit(
+        long_frame({f"s{i:03d}": walk[:-h] for i, walk in enumerate(walks)})
+    )
+    frame = model.predict(levels=[80])
+    actual = walks[:, -h:].reshape(-1)
+    covered = (frame["Naive-lo-80"] <= actual) & (actual <= frame["Naive-hi-80"])
+    assert abs(covered.mean() - 0.8) < 0.05
+    # the k-step naive error of a random walk is N(0, k sigma^2): radius z_0.9 sigma sqrt(k),
+    # for the typical series (each series' radius follows its own estimated scale)
+    radius = (frame["Naive-hi-80"] - frame["Naive"]).to_numpy().reshape(-1, h)
+    np.testing.assert_allclose(np.median(radius, axis=0),
+                               1.2816 * sigma * np.sqrt(np.arange(1, h + 1)), rtol=0.1)
+
+
+def test_conformal_intervals_follow_each_series_scale():
+    rng = np.random.default_rng(43)
+    small, large = rng.normal(size=(2, 40)).cumsum(axis=1) * np.array([[1.0], [1000.0]])
+    model = Naive(2, conformal_windows=5).fit(long_frame({"small": small, "large": large}))
+    width = model.predict(levels=[80]).groupby("unique_id")["Naive-hi-80"].first() - (
+        model.predict().groupby("unique_id")["Naive"].first())
+    assert 200 < width["large"] / width["small"] < 5000

@@ -1,9 +1,15 @@
-"""The ``rnncast`` command: it parses arguments and calls the library, nothing more."""
+"""The ``rnncast`` command: it parses arguments and calls the library, nothing more.
+
+Results go to stdout, progress and messages to stderr, so ``rnncast predict ... -o -``
+can be piped. Errors print one line on stderr and exit with status 2; ``--debug``
+shows the traceback instead.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 import numpy as np
 
@@ -11,13 +17,190 @@ from rnncast import __version__
 from rnncast.errors import RnncastError
 
 CELL_NAMES = ("rnn", "gru", "lstm")
+BASELINES = ("naive", "snaive", "drift", "average")
+
+
+# -- shared pieces ----------------------------------------------------------------------
+def _say(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def _read_data(args):
+    from rnncast.io.tables import read_table
+
+    columns = [args.id_col, args.time_col, args.target_col]
+    frame = read_table(args.data, columns)
+    if args.id_col not in frame.columns and args.time_col in frame.columns:
+        frame = frame.assign(**{args.id_col: Path(args.data).stem})  # one series
+    return frame
+
+
+def _prepare_options(args) -> dict:
+    return {"id_col": args.id_col, "time_col": args.time_col, "target_col": args.target_col,
+            "fill_missing": args.fill_missing, "fill_gaps": args.fill_gaps}
+
+
+def _rnn_from_args(args, horizon):
+    from rnncast.models import RNNForecaster
+
+    return RNNForecaster(
+        horizon, cell=args.cell, hidden_size=args.hidden_size, num_layers=args.layers,
+        lookback=args.lookback, loss=args.loss, scaler=args.scaler, log=args.log,
+        epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
+        n_ensemble=args.ensemble, levels=args.train_levels, seed=args.seed,
+        conformal_windows=args.conformal_windows, progress=not args.quiet)
+
+
+def _model_by_name(name, args):
+    from rnncast.models import Drift, Naive, SeasonalNaive, WindowAverage
+
+    makers = {"rnn": lambda: _rnn_from_args(args, args.horizon), "naive": lambda: Naive(
+        args.horizon), "snaive": lambda: SeasonalNaive(args.horizon), "drift": lambda: Drift(
+        args.horizon), "average": lambda: WindowAverage(args.horizon, window=args.horizon)}
+    if name not in makers:
+        raise ValueError(f"unknown model {name!r} in --models; choose from "
+                         f"{', '.join(makers)}.")
+    return makers[name]()
+
+
+def _write_frame(frame, output):
+    if output == "-":
+        frame.to_csv(sys.stdout, index=False)
+        return
+    from rnncast.io import write_csv_atomic
+
+    write_csv_atomic(frame, output)
+    _say(f"wrote {output}")
+
+
+def _print_table(table) -> None:
+    import pandas as pd
+
+    with pd.option_context("display.width", 120, "display.max_columns", 20,
+                           "display.float_format", "{:,.4g}".format):
+        print(table.to_string())
+
+
+# -- commands ---------------------------------------------------------------------------
+def _fit(args) -> int:
+    from rnncast.io import save_model
+
+    frame = _read_data(args)
+    model = _rnn_from_args(args, args.horizon).fit(frame, **_prepare_options(args))
+    save_model(model, args.output)
+    history = model.history_
+    best = history.loc[history.val_loss.idxmin()] if history.val_loss.notna().any() else (
+        history.iloc[-1])
+    _say(f"fitted on {model.panel_.n_series} series "
+         f"(frequency {model.panel_.frequency.describe()}, lookback {model.lookback_}); "
+         f"best epoch {int(best.epoch)}: loss {best.loss:.4f}, validation {best.val_loss:.4f}")
+    _say(f"saved {args.output}")
+    if args.plot_training:
+        from rnncast.plot import plot_training
+
+        plot_training(history, path=args.plot_training)
+        _say(f"wrote {args.plot_training}")
+    return 0
+
+
+def _predict(args) -> int:
+    from rnncast.io import load_model
+
+    model = load_model(args.model)
+    new_data = None
+    if args.data:
+        new_data = _read_data(args)
+    options = _prepare_options(args) if new_data is not None else {}
+    forecast = model.predict(h=args.horizon, df=new_data, levels=args.levels, **options)
+    _write_frame(forecast, args.output)
+    if args.plot:
+        from rnncast.plot import plot_forecast
+
+        history = model.panel_.to_frame() if new_data is None else _history_frame(
+            new_data, args)
+        plot_forecast(history, forecast, ids=args.ids, path=args.plot)
+        _say(f"wrote {args.plot}")
+    return 0
+
+
+def _history_frame(frame, args):
+    from rnncast.data import prepare
+
+    return prepare(frame, **_prepare_options(args)).to_frame()
+
+
+def _backtest(args) -> int:
+    from rnncast.evaluate import cross_validation, evaluate
+
+    frame = _read_data(args)
+    models = [_model_by_name(name.strip(), args) for name in args.models.split(",")]
+    cv = cross_validation(frame, models, h=args.horizon, n_windows=args.windows,
+                          step=args.step, **_prepare_options(args))
+    _print_table(evaluate(cv))
+    if args.output:
+        _write_frame(cv, args.output)
+    if args.plot:
+        from rnncast.plot import plot_backtest
+
+        plot_backtest(cv, ids=args.ids, path=args.plot)
+        _say(f"wrote {args.plot}")
+    return 0
+
+
+def _datasets(args) -> int:
+    from rnncast.datasets import list_datasets, load_dataset
+
+    if args.name is None:
+        for name, description in list_datasets().items():
+            print(f"{name:<18} {description}")
+        return 0
+    try:
+        frame = load_dataset(args.name)
+    except KeyError as error:
+        raise ValueError(error.args[0]) from error
+    _write_frame(frame, args.output or "-")
+    return 0
 
 
 def _demo(args) -> int:
+    if args.seed_notebook:
+        return _seed_demo(args)
+    from rnncast.datasets import load_dataset
+    from rnncast.evaluate import cross_validation, evaluate
+    from rnncast.models import Drift, Naive, RNNForecaster, SeasonalNaive
+    from rnncast.plot import plot_forecast
+
+    horizon = 18
+    sales = load_dataset("m3-monthly-sales")
+    print(f"rnncast demo: {sales.unique_id.nunique()} monthly sales series from the M3 "
+          f"competition, forecasting {horizon} months.\n")
+    rnn = RNNForecaster(horizon, seed=args.seed, progress=not args.quiet)
+    models = [rnn, SeasonalNaive(horizon), Naive(horizon), Drift(horizon)]
+    _say("backtest: each model refitted on all but the last 18 months ...")
+    cv = cross_validation(sales, models, h=horizon, n_windows=1)
+    print("Errors on the last 18 months of each series (lower is better; MASE < 1 beats "
+          "the in-sample seasonal naive):")
+    _print_table(evaluate(cv))
+    _say("\nfitting on all the data ...")
+    model = rnn.clone(levels=[80, 95]).fit(sales)
+    forecast = model.predict(levels=[80, 95])
+    print(f"\nForecast of the next {horizon} months (first series, with 80% and 95% "
+          "intervals):")
+    first = forecast[forecast.unique_id == forecast.unique_id.iloc[0]]
+    _print_table(first.set_index(["unique_id", "ds"]).head(6))
+    output_dir = Path(args.output_dir)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    picture = output_dir / "rnncast-demo.png"
+    plot_forecast(sales, forecast, max_series=4, path=picture)
+    print(f"\nPlot of the first four series: {picture}")
+    return 0
+
+
+def _seed_demo(args) -> int:
     from rnncast.seed_notebook import SEED_SALES, train_seed_configuration
 
     run = train_seed_configuration(epochs=args.epochs, seed=args.seed)
-    print("rnncast demo: the seed notebook's configuration, trained correctly")
+    print("rnncast demo --seed-notebook: the seed notebook's configuration, trained correctly")
     print("  Elman RNN, 5 tanh units, 3 days in -> the 4th out, SGD at 0.001, batches of 4")
     print(f"  data: {len(SEED_SALES)} days of sales, standardised inside the model\n")
     print("gradient check (float64, central differences; the notebook's dW_xh scored 2.9):")
@@ -61,11 +244,60 @@ def _check_gradients(args) -> int:
     return 0 if worst < 1e-6 else 1
 
 
+# -- arguments ---------------------------------------------------------------------------
 def _positive_int(text: str) -> int:
-    value = int(text)
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
     return value
+
+
+def _level(text: str) -> float:
+    value = float(text)
+    if not 0 < value < 100:
+        raise argparse.ArgumentTypeError(f"levels are percentages in (0, 100), got {text}")
+    return value
+
+
+def _add_data_options(parser) -> None:
+    parser.add_argument("data", help="CSV or Parquet file: a long frame (id, time, value), "
+                        "or one series as a date and a value column")
+    _add_column_options(parser)
+
+
+def _add_column_options(parser) -> None:
+    parser.add_argument("--id-col", default="unique_id", help="series id column")
+    parser.add_argument("--time-col", default="ds", help="time column (dates or integers)")
+    parser.add_argument("--target-col", default="y", help="value column")
+    parser.add_argument("--fill-missing", choices=("interpolate", "ffill", "zero"),
+                        help="fill NaN/inf values instead of stopping")
+    parser.add_argument("--fill-gaps", choices=("interpolate", "ffill", "zero", "nan"),
+                        help="insert missing dates instead of stopping")
+
+
+def _add_model_options(parser) -> None:
+    group = parser.add_argument_group("RNN model")
+    group.add_argument("--cell", choices=CELL_NAMES, default="gru")
+    group.add_argument("--hidden-size", type=_positive_int, default=32)
+    group.add_argument("--layers", type=_positive_int, default=1)
+    group.add_argument("--lookback", type=_positive_int, default=None,
+                       help="past values per window (default: from horizon and season)")
+    group.add_argument("--loss", choices=("mae", "mse", "huber"), default="mae")
+    group.add_argument("--scaler", choices=("window", "series"), default="window")
+    group.add_argument("--log", action="store_true", help="model log(y); needs y > 0")
+    group.add_argument("--epochs", type=_positive_int, default=100)
+    group.add_argument("--batch-size", type=_positive_int, default=64)
+    group.add_argument("--learning-rate", type=float, default=1e-3)
+    group.add_argument("--ensemble", type=_positive_int, default=1,
+                       help="members with different seeds, combined by median")
+    group.add_argument("--train-levels", type=_level, nargs="+", default=None,
+                       metavar="LEVEL", help="interval levels learnt by quantile heads")
+    group.add_argument("--conformal-windows", type=int, default=0,
+                       help="calibrate conformal intervals on this many past windows")
+    group.add_argument("--seed", type=int, default=0)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -74,12 +306,63 @@ def build_parser() -> argparse.ArgumentParser:
         description="Forecast time series with RNN, GRU and LSTM networks written in NumPy.")
     parser.add_argument("--version", action="version", version=f"rnncast {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
-    commands = parser.add_subparsers(dest="command", required=True)
+    parser.add_argument("--quiet", "-q", action="store_true", help="no progress bars")
+    # the same two flags after the command name; SUPPRESS keeps the earlier value
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                        help="show tracebacks on errors")
+    common.add_argument("--quiet", "-q", action="store_true", default=argparse.SUPPRESS,
+                        help="no progress bars")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    add_command = commands.add_parser
 
-    demo = commands.add_parser("demo", help="train the seed notebook's configuration, correctly")
-    demo.add_argument("--epochs", type=_positive_int, default=300)
+    def command(name, **kwargs):
+        return add_command(name, parents=[common], **kwargs)
+
+    commands.add_parser = command
+
+    demo = commands.add_parser("demo", help="forecast bundled M3 sales data against baselines")
+    demo.add_argument("--seed-notebook", action="store_true",
+                      help="run the seed notebook's configuration, trained correctly")
+    demo.add_argument("--output-dir", default=".", help="where to write rnncast-demo.png")
+    demo.add_argument("--epochs", type=_positive_int, default=300,
+                      help="epochs for --seed-notebook")
     demo.add_argument("--seed", type=int, default=0)
     demo.set_defaults(handler=_demo)
+
+    fit = commands.add_parser("fit", help="train an RNN forecaster and save it")
+    _add_data_options(fit)
+    fit.add_argument("--horizon", type=_positive_int, required=True, help="steps to forecast")
+    _add_model_options(fit)
+    fit.add_argument("--output", "-o", required=True, help="model file to write")
+    fit.add_argument("--plot-training", metavar="PNG", help="write the training curves")
+    fit.set_defaults(handler=_fit)
+
+    predict = commands.add_parser("predict", help="forecast with a saved model")
+    predict.add_argument("model", help="model file written by rnncast fit")
+    predict.add_argument("--data", help="newer data to forecast after (no refit)")
+    _add_column_options(predict)
+    predict.add_argument("--horizon", type=_positive_int, default=None,
+                         help="steps (default: the fitted horizon)")
+    predict.add_argument("--levels", type=_level, nargs="+", default=None, metavar="LEVEL")
+    predict.add_argument("--output", "-o", required=True, help="forecast CSV, or - for stdout")
+    predict.add_argument("--plot", metavar="PNG", help="write history and forecast")
+    predict.add_argument("--ids", nargs="+", default=None, help="series to plot")
+    predict.set_defaults(handler=_predict)
+
+    backtest = commands.add_parser("backtest",
+                                   help="rolling-origin evaluation against baselines")
+    _add_data_options(backtest)
+    backtest.add_argument("--horizon", type=_positive_int, required=True)
+    backtest.add_argument("--windows", type=_positive_int, default=1)
+    backtest.add_argument("--step", type=_positive_int, default=None)
+    backtest.add_argument("--models", default="rnn,naive,snaive,drift",
+                          help=f"comma-separated: rnn, {', '.join(BASELINES)}")
+    _add_model_options(backtest)
+    backtest.add_argument("--output", "-o", help="write the cross-validation frame (CSV)")
+    backtest.add_argument("--plot", metavar="PNG", help="write actuals and forecasts")
+    backtest.add_argument("--ids", nargs="+", default=None, help="series to plot")
+    backtest.set_defaults(handler=_backtest, train_levels=None)
 
     check = commands.add_parser(
         "check-gradients", help="compare a layer's gradients with finite differences")
@@ -92,6 +375,11 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--backend", choices=("auto", "numpy", "numba"), default="auto")
     check.add_argument("--seed", type=int, default=0)
     check.set_defaults(handler=_check_gradients)
+
+    datasets = commands.add_parser("datasets", help="list the bundled data, or export one")
+    datasets.add_argument("name", nargs="?", help="dataset to export as CSV")
+    datasets.add_argument("--output", "-o", help="CSV file (default: stdout)")
+    datasets.set_defaults(handler=_datasets)
     return parser
 
 
@@ -99,11 +387,15 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args)
-    except (RnncastError, ImportError, OSError) as error:
+    except (RnncastError, ValueError, KeyError, ImportError, OSError) as error:
         if args.debug:
             raise
-        print(f"rnncast: error: {error}", file=sys.stderr)
+        message = error.args[0] if isinstance(error, KeyError) and error.args else error
+        print(f"rnncast: error: {message}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("rnncast: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -40,3 +40,8 @@ class GapError(DataError):
 
 class FrequencyError(DataError):
     """The series' frequency cannot be inferred, or the series do not share one."""
+
+
+class ModelFileError(RnncastError, ValueError):
+    """A model file cannot be written or read: not an rnncast model file, damaged or
+    changed after it was written (checksum), or from a newer rnncast."""

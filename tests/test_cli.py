@@ -1,12 +1,105 @@
-"""The command, run as a user runs it: a real subprocess."""
+"""The command, run as a user runs it: a real subprocess each time."""
 
 import subprocess
 import sys
 
+import numpy as np
+import pandas as pd
+import pytest
 
-def rnncast(*args):
+
+def rnncast(*args, cwd=None):
     return subprocess.run([sys.executable, "-m", "rnncast", *args], capture_output=True,
-                          text=True, timeout=300)
+                          text=True, timeout=600, cwd=cwd)
+
+
+def assert_clean_error(result, *fragments):
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("rnncast: error:"), result.stderr
+    for fragment in fragments:
+        assert fragment in result.stderr
+
+
+@pytest.fixture(scope="module")
+def sales_csv(tmp_path_factory):
+    rng = np.random.default_rng(0)
+    months = pd.date_range("2015-01-01", periods=60, freq="MS")
+    frame = pd.concat([pd.DataFrame({
+        "store": f"s{k}", "month": months,
+        "sales": 100 + 10 * np.sin(np.arange(60) * np.pi / 6) + rng.normal(0, 2, 60)})
+        for k in range(4)])
+    path = tmp_path_factory.mktemp("data") / "sales.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+COLUMNS = ["--id-col", "store", "--time-col", "month", "--target-col", "sales"]
+SMALL = ["--epochs", "5", "--hidden-size", "8"]
+
+
+@pytest.fixture(scope="module")
+def model_file(sales_csv, tmp_path_factory):
+    path = tmp_path_factory.mktemp("model") / "sales.rnncast"
+    result = rnncast("fit", str(sales_csv), "--horizon", "6", *COLUMNS, *SMALL,
+                     "--train-levels", "80", "--output", str(path), "--quiet")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ""  # messages go to stderr
+    return path
+
+
+def test_fit_then_predict_writes_a_forecast_with_intervals(model_file, tmp_path):
+    output = tmp_path / "forecast.csv"
+    result = rnncast("predict", str(model_file), "--levels", "80", "--output", str(output),
+                     "--plot", str(tmp_path / "forecast.png"))
+    assert result.returncode == 0, result.stderr
+    forecast = pd.read_csv(output, parse_dates=["ds"])
+    assert list(forecast.columns) == ["unique_id", "ds", "RNNForecaster",
+                                      "RNNForecaster-lo-80", "RNNForecaster-hi-80"]
+    assert len(forecast) == 24 and forecast.ds.min() == pd.Timestamp("2020-01-01")
+    assert (tmp_path / "forecast.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_predict_to_stdout_prints_only_the_csv(model_file):
+    result = rnncast("predict", str(model_file), "--output", "-", "--horizon", "2")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert lines[0] == "unique_id,ds,RNNForecaster" and len(lines) == 1 + 4 * 2
+
+
+def test_predict_after_new_data(model_file, sales_csv, tmp_path):
+    newer = pd.read_csv(sales_csv)
+    extra = newer.groupby("store").tail(3).assign(
+        month=lambda f: (pd.to_datetime(f.month) + pd.DateOffset(months=3)).dt.strftime(
+            "%Y-%m-%d"))
+    path = tmp_path / "newer.csv"
+    pd.concat([newer, extra]).to_csv(path, index=False)
+    result = rnncast("predict", str(model_file), "--data", str(path), *COLUMNS, "-o", "-")
+    assert result.returncode == 0, result.stderr
+    assert "2020-04-01" in result.stdout.splitlines()[1]
+
+
+def test_single_series_csv_needs_no_column_names(tmp_path):
+    path = tmp_path / "one.csv"
+    pd.DataFrame({"date": pd.date_range("2020-01-01", periods=80, freq="D"),
+                  "value": np.arange(80.0) % 7}).to_csv(path, index=False)
+    model = tmp_path / "one.rnncast"
+    fitted = rnncast("fit", str(path), "--horizon", "7", *SMALL, "-o", str(model), "-q")
+    assert fitted.returncode == 0, fitted.stderr
+    result = rnncast("predict", str(model), "-o", "-")
+    assert result.returncode == 0 and len(result.stdout.strip().splitlines()) == 8
+
+
+def test_backtest_prints_the_metric_table_with_the_best_marked(sales_csv, tmp_path):
+    result = rnncast("backtest", str(sales_csv), "--horizon", "6", "--windows", "2",
+                     *COLUMNS, *SMALL, "--models", "rnn,naive,snaive", "-q",
+                     "--output", str(tmp_path / "cv.csv"), "--plot", str(tmp_path / "cv.png"))
+    assert result.returncode == 0, result.stderr
+    for name in ("RNNForecaster", "Naive", "SeasonalNaive", "mase", "best"):
+        assert name in result.stdout
+    cv = pd.read_csv(tmp_path / "cv.csv")
+    assert {"cutoff", "y", "RNNForecaster"} <= set(cv.columns) and len(cv) == 4 * 2 * 6
 
 
 def test_check_gradients_reports_every_parameter_and_passes():
@@ -17,14 +110,65 @@ def test_check_gradients_reports_every_parameter_and_passes():
     assert "OK: worst" in result.stdout
 
 
-def test_demo_trains_the_seed_configuration_and_compares_with_naive():
-    result = rnncast("demo", "--epochs", "30")
+def test_datasets_lists_and_exports(tmp_path):
+    listing = rnncast("datasets")
+    assert listing.returncode == 0 and "m3-monthly-sales" in listing.stdout
+    result = rnncast("datasets", "m3-monthly-sales", "-o", str(tmp_path / "m3.csv"))
+    assert result.returncode == 0, result.stderr
+    frame = pd.read_csv(tmp_path / "m3.csv")
+    assert frame.unique_id.nunique() == 46 and list(frame.columns) == ["unique_id", "ds", "y"]
+
+
+def test_seed_notebook_demo_trains_and_compares_with_naive():
+    result = rnncast("demo", "--seed-notebook", "--epochs", "30")
     assert result.returncode == 0, result.stderr
     assert "naive" in result.stdout and "forecast for day 16" in result.stdout
 
 
-def test_bad_option_exits_with_status_2_and_no_traceback():
-    result = rnncast("check-gradients", "--hidden", "0")
-    assert result.returncode == 2
-    assert "must be a positive integer" in result.stderr
-    assert "Traceback" not in result.stderr
+@pytest.mark.parametrize("args, fragments", [
+    (["fit", "missing.csv", "--horizon", "3", "-o", "m.rnncast"], ["missing.csv"]),
+    (["predict", "missing.rnncast", "-o", "-"], ["missing.rnncast"]),
+    (["check-gradients", "--hidden", "0"], None),
+    (["datasets", "no-such-set"], ["m3-monthly-sales"]),
+])
+def test_errors_are_one_line_with_status_2(args, fragments, tmp_path):
+    result = rnncast(*args, cwd=tmp_path)
+    if fragments is None:  # argparse's own usage errors
+        assert result.returncode == 2 and "must be a positive integer" in result.stderr
+        assert "Traceback" not in result.stderr
+    else:
+        assert_clean_error(result, *fragments)
+
+
+def test_wrong_column_name_suggests_the_close_one(sales_csv, tmp_path):
+    result = rnncast("fit", str(sales_csv), "--horizon", "3", "--id-col", "store",
+                     "--time-col", "month", "--target-col", "sale", "-o",
+                     str(tmp_path / "m.rnncast"), "-q")
+    assert_clean_error(result, "sale", "sales")
+
+
+def test_non_numeric_values_are_named(tmp_path):
+    path = tmp_path / "bad.csv"
+    pd.DataFrame({"unique_id": "a", "ds": pd.date_range("2020-01-01", periods=30),
+                  "y": ["x"] + [1.0] * 29}).to_csv(path, index=False)
+    result = rnncast("fit", str(path), "--horizon", "3", "-o", str(tmp_path / "m"), "-q")
+    assert_clean_error(result, "'x'")
+
+
+def test_unreadable_file_is_reported(tmp_path):
+    path = tmp_path / "binary.csv"
+    path.write_bytes(b"\xff\xfe\x00garbage\x00\xff" * 10)
+    result = rnncast("fit", str(path), "--horizon", "3", "-o", str(tmp_path / "m"), "-q")
+    assert_clean_error(result, "binary.csv")
+
+
+def test_damaged_model_file_is_reported(model_file, tmp_path):
+    damaged = tmp_path / "damaged.rnncast"
+    damaged.write_bytes(model_file.read_bytes()[:200])
+    result = rnncast("predict", str(damaged), "-o", "-")
+    assert_clean_error(result, "damaged.rnncast")
+
+
+def test_debug_shows_the_traceback(tmp_path):
+    result = rnncast("--debug", "predict", str(tmp_path / "none.rnncast"), "-o", "-")
+    assert result.returncode != 0 and "Traceback" in result.stderr

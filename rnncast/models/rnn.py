@@ -12,6 +12,7 @@ combined by their median.
 from __future__ import annotations
 
 import logging
+import sys
 import time
 import warnings
 
@@ -34,6 +35,16 @@ OPTIMIZERS = {"adam": Adam, "adamw": AdamW, "sgd": SGD}
 
 class ShortSeriesWarning(UserWarning):
     """Some series are too short to give a training window and were left out of training."""
+
+
+def _progress_bar(enabled, epochs, member, members):
+    if not enabled:
+        return None
+    from tqdm.auto import tqdm
+
+    label = f"member {member + 1}/{members}" if members > 1 else "training"
+    return tqdm(total=epochs, desc=label, unit="epoch", leave=False, file=sys.stderr,
+                dynamic_ncols=True)
 
 
 class _Network:
@@ -105,6 +116,8 @@ class RNNForecaster(Forecaster):
         forecast, from whatever history they have.
     seed : int
     dtype : {"float32", "float64"}
+    progress : bool
+        Show a progress bar per ensemble member on stderr (epoch, losses, time left).
 
     Attributes after ``fit``: ``history_`` (DataFrame: member, epoch, loss,
     val_loss, seconds), ``lookback_``, ``skipped_ids_``.
@@ -115,7 +128,7 @@ class RNNForecaster(Forecaster):
                  batch_size=64, optimizer="adam", learning_rate=1e-3, weight_decay=0.0,
                  max_grad_norm=1.0, windows_per_epoch=None, early_stopping=True, patience=10,
                  n_ensemble=1, recursive=False, levels=None, drop_short=True, seed=0,
-                 dtype="float32", alias=None, conformal_windows=0):
+                 dtype="float32", progress=False, alias=None, conformal_windows=0):
         super().__init__(horizon, alias=alias, conformal_windows=conformal_windows)
         self.cell, self.hidden_size, self.num_layers = cell, hidden_size, num_layers
         self.dropout, self.lookback, self.loss, self.scaler = dropout, lookback, loss, scaler
@@ -124,7 +137,7 @@ class RNNForecaster(Forecaster):
         self.max_grad_norm, self.windows_per_epoch = max_grad_norm, windows_per_epoch
         self.early_stopping, self.patience, self.n_ensemble = early_stopping, patience, n_ensemble
         self.recursive, self.levels, self.drop_short = recursive, levels, drop_short
-        self.seed, self.dtype = seed, dtype
+        self.seed, self.dtype, self.progress = seed, dtype, progress
 
     @property
     def name(self) -> str:
@@ -263,6 +276,7 @@ class RNNForecaster(Forecaster):
         options = {"lr": self.learning_rate, "weight_decay": self.weight_decay}
         optimizer = optimizer_class(network.layers, **options)
         best_loss, best_weights, stale, history = np.inf, network.weights(), 0, []
+        bar = _progress_bar(self.progress, self.epochs, member, self.n_ensemble)
         for epoch in range(self.epochs):
             started = time.perf_counter()
             network.recurrent.train()
@@ -294,8 +308,14 @@ class RNNForecaster(Forecaster):
             history.append(record)
             logger.debug("member %d epoch %d loss %.5f val %.5f", member, epoch + 1,
                          record["loss"], record["val_loss"])
+            if bar is not None:
+                bar.set_postfix(loss=f"{record['loss']:.4f}", val=f"{record['val_loss']:.4f}",
+                                refresh=False)
+                bar.update()
             if valid is not None and stale >= self.patience:
                 break
+        if bar is not None:
+            bar.close()
         if valid is not None:
             network.load_weights(best_weights)
         network.recurrent.eval()

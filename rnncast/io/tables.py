@@ -1,0 +1,59 @@
+"""Reading the user's data files: CSV and Parquet, with errors that say what to do."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from rnncast.errors import DataError
+
+
+def read_table(path, columns=None) -> pd.DataFrame:
+    """Read a CSV or Parquet file into a DataFrame.
+
+    ``columns``: the columns to read when known (a large file's other columns are
+    never loaded); None reads all. Raises ``FileNotFoundError`` for a missing file and
+    ``DataError`` for one that cannot be read as a table.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such file. Check the path.")
+    if path.suffix.lower() in (".parquet", ".pq"):
+        try:
+            return pd.read_parquet(path, columns=columns)
+        except ImportError as error:
+            raise DataError(f"{path}: reading Parquet needs pyarrow: pip install pyarrow "
+                            "(or save the data as CSV).") from error
+        except (OSError, ValueError) as error:
+            raise DataError(f"{path}: cannot read it as Parquet ({error}).") from error
+    try:
+        delimiter = _sniff_delimiter(path)
+        header = pd.read_csv(path, sep=delimiter, nrows=0).columns
+        # Only the needed columns of a large file are parsed; when a named column is
+        # absent everything is read so that validation can name the close matches.
+        usecols = list(columns) if columns and set(columns) <= set(header) else None
+        frame = pd.read_csv(path, sep=delimiter, usecols=usecols)
+    except UnicodeDecodeError as error:
+        raise DataError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start}). "
+                        "Save it as UTF-8 CSV.") from error
+    except pd.errors.EmptyDataError as error:
+        raise DataError(f"{path}: the file is empty. Give a CSV with a header row and "
+                        "data rows.") from error
+    except (pd.errors.ParserError, ValueError) as error:
+        raise DataError(f"{path}: cannot read it as CSV ({error}).") from error
+    if frame.empty:
+        raise DataError(f"{path}: the file has a header but no data rows.")
+    return frame
+
+
+def _sniff_delimiter(path) -> str:
+    """The field separator, guessed from the start of the file (comma when unsure)."""
+    with open(path, "rb") as handle:
+        sample = handle.read(65536)
+    complete_lines = sample[: sample.rfind(b"\n") + 1] or sample
+    text = complete_lines.decode("utf-8")  # a UnicodeDecodeError is reported by the caller
+    first_line = text.splitlines()[0] if text.strip() else ""
+    counts = {sep: first_line.count(sep) for sep in (",", ";", "\t", "|")}
+    best = max(counts, key=counts.get)
+    return best if counts[best] > 0 else ","

@@ -1,0 +1,391 @@
+"""Model files: a saved and loaded model forecasts bit for bit as the original; damaged,
+edited, newer or pickle-carrying files are refused with errors that say what to do."""
+
+import json
+import os
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import rnncast.io.model_file as model_file
+from rnncast.errors import ModelFileError, NotFittedError
+from rnncast.io import load_model, save_model
+from rnncast.models import Drift, Naive, RNNForecaster, SeasonalNaive, WindowAverage
+
+SMALL = {"hidden_size": 8, "epochs": 3}
+
+
+def monthly_frame(ids=("a", "b", "c"), n=36, seed=0, shift=0.0):
+    rng = np.random.default_rng(seed)
+    t = np.arange(n)
+    frames = [
+        pd.DataFrame(
+            {
+                "unique_id": name,
+                "ds": pd.date_range("2015-01-01", periods=n, freq="MS"),
+                "y": 20 + k + shift + 3 * np.sin(2 * np.pi * t / 12 + k) + rng.normal(0, 0.5, n),
+            }
+        )
+        for k, name in enumerate(ids)
+    ]
+    return pd.concat(frames, ignore_index=True)
+
+
+MODELS = {
+    "rnn": (lambda: RNNForecaster(3, **SMALL), None),
+    "rnn_ensemble": (lambda: RNNForecaster(3, n_ensemble=2, **SMALL), None),
+    "rnn_quantile_levels": (lambda: RNNForecaster(3, levels=[80], **SMALL), [80]),
+    "rnn_series_scaler": (lambda: RNNForecaster(3, scaler="series", **SMALL), None),
+    "lstm_stacked_dropout": (
+        lambda: RNNForecaster(3, cell="lstm", num_layers=2, dropout=0.3, **SMALL),
+        None,
+    ),
+    "rnn_recursive_log": (
+        lambda: RNNForecaster(3, cell="rnn", recursive=True, log=True, **SMALL),
+        None,
+    ),
+    "rnn_conformal": (lambda: RNNForecaster(3, conformal_windows=2, **SMALL), [80]),
+    "naive_conformal": (lambda: Naive(3, conformal_windows=2), [80, 95]),
+    "seasonal_naive": (lambda: SeasonalNaive(3), None),
+    "drift": (lambda: Drift(3, alias="drift"), None),
+    "window_average": (lambda: WindowAverage(3, window=4), None),
+}
+
+
+def saved_and_loaded(model, tmp_path):
+    path = tmp_path / "model.rnncast"
+    save_model(model, path)
+    return load_model(path)
+
+
+@pytest.fixture
+def saved_path(tmp_path):
+    """A small fitted RNN saved to a file: (path, model)."""
+    model = RNNForecaster(3, **SMALL).fit(monthly_frame())
+    path = tmp_path / "model.rnncast"
+    save_model(model, path)
+    return path, model
+
+
+def read_archive(path):
+    with np.load(path, allow_pickle=False) as archive:
+        arrays = {name: archive[name] for name in archive.files}
+    return json.loads(arrays.pop("header").tobytes()), arrays
+
+
+def write_archive(path, header, arrays):
+    encoded = np.frombuffer(json.dumps(header).encode("utf-8"), dtype=np.uint8)
+    with open(path, "wb") as handle:  # np.savez(str) would append ".npz" to the name
+        np.savez(handle, header=encoded, **arrays)
+
+
+# -- round trips ------------------------------------------------------------------------
+@pytest.mark.parametrize("name", MODELS)
+def test_loaded_model_forecasts_bit_for_bit_as_the_saved_one(name, tmp_path):
+    make, levels = MODELS[name]
+    model = make().fit(monthly_frame())
+    loaded = saved_and_loaded(model, tmp_path)
+    pd.testing.assert_frame_equal(
+        loaded.predict(levels=levels), model.predict(levels=levels), check_exact=True
+    )
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_loaded_model_forecasts_new_data_bit_for_bit(name, tmp_path):
+    make, levels = MODELS[name]
+    model = make().fit(monthly_frame())
+    loaded = saved_and_loaded(model, tmp_path)
+    new = monthly_frame(ids=("a", "c", "d"), n=30, seed=1, shift=2.0)  # "d" is unseen
+    pd.testing.assert_frame_equal(
+        loaded.predict(df=new, levels=levels),
+        model.predict(df=new, levels=levels),
+        check_exact=True,
+    )
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_loaded_model_has_the_same_parameters(name, tmp_path):
+    model = MODELS[name][0]().fit(monthly_frame())
+    loaded = saved_and_loaded(model, tmp_path)
+    assert type(loaded) is type(model)
+    assert loaded.get_params() == model.get_params()
+
+
+def test_loaded_rnn_has_the_same_fitted_attributes(tmp_path):
+    model = RNNForecaster(3, scaler="series", levels=[80, 95], n_ensemble=2, **SMALL)
+    model.fit(monthly_frame())
+    loaded = saved_and_loaded(model, tmp_path)
+    assert loaded.lookback_ == model.lookback_
+    np.testing.assert_array_equal(loaded.quantiles_, model.quantiles_)
+    np.testing.assert_array_equal(loaded.skipped_ids_, model.skipped_ids_)
+    assert loaded.series_stats_ == model.series_stats_
+    pd.testing.assert_frame_equal(loaded.history_, model.history_, check_exact=True)
+    for original, copy in zip(model.networks_, loaded.networks_, strict=True):
+        for layer, loaded_layer in zip(original.layers, copy.layers, strict=True):
+            np.testing.assert_array_equal(loaded_layer.flat_params, layer.flat_params)
+            assert loaded_layer.flat_params.dtype == layer.flat_params.dtype
+
+
+def test_seasonal_naive_keeps_its_resolved_season_length(tmp_path):
+    model = SeasonalNaive(3).fit(monthly_frame())
+    assert saved_and_loaded(model, tmp_path).season_length_ == 12
+
+
+@pytest.mark.parametrize("make", [lambda: Naive(2), lambda: RNNForecaster(2, **SMALL)])
+def test_integer_ids_and_time_steps_keep_their_types(make, tmp_path):
+    frame = monthly_frame().assign(
+        unique_id=lambda f: f.unique_id.map({"a": 7, "b": 3, "c": 11}),
+        ds=lambda f: f.groupby("unique_id").cumcount() * 2,
+    )
+    model = make().fit(frame)
+    loaded = saved_and_loaded(model, tmp_path)
+    assert loaded.panel_.ids.dtype == np.int64
+    assert loaded.panel_.frequency == model.panel_.frequency
+    pd.testing.assert_frame_equal(loaded.predict(), model.predict(), check_exact=True)
+
+
+def test_file_is_an_npz_of_numeric_arrays_with_a_json_header(saved_path):
+    path, model = saved_path
+    header, arrays = read_archive(path)  # readable without pickle by plain NumPy
+    assert header["format"] == "rnncast-model"
+    assert header["format_version"] == 1
+    assert header["model_class"] == "RNNForecaster"
+    assert header["params"]["hidden_size"] == 8
+    assert header["series"]["ids"] == ["a", "b", "c"]
+    assert header["series"]["frequency"] == {"alias": "MS", "step": 1}
+    assert header["series"]["last_ds"][0].startswith("2017-12-01")
+    assert header["checksum"].startswith("sha256:")
+    assert set(arrays) == set(header["arrays"])
+    assert {
+        "panel/values",
+        "member0/recurrent/weight_hh_l0",
+        "member0/head/weight",
+        "history/loss",
+    } <= set(arrays)
+    assert all(array.dtype.kind in "biuf" for array in arrays.values())
+
+
+# -- saving -----------------------------------------------------------------------------
+def test_saving_an_unfitted_model_is_refused(tmp_path):
+    with pytest.raises(NotFittedError, match="not fitted"):
+        save_model(Naive(3), tmp_path / "model.rnncast")
+    assert os.listdir(tmp_path) == []
+
+
+def test_saving_a_model_class_from_outside_rnncast_is_refused(tmp_path):
+    class MyNaive(Naive):
+        pass
+
+    with pytest.raises(ModelFileError, match="MyNaive is not one of them"):
+        save_model(MyNaive(3).fit(monthly_frame()), tmp_path / "model.rnncast")
+
+
+def test_saving_a_model_with_a_fitted_attribute_the_file_cannot_hold_is_refused(tmp_path):
+    model = Naive(3).fit(monthly_frame())
+    model.calibration_ = "something the file format does not know"
+    with pytest.raises(ModelFileError, match=r"\['calibration_'\].*Delete them"):
+        save_model(model, tmp_path / "model.rnncast")
+
+
+def test_saving_replaces_an_existing_file(tmp_path):
+    path = tmp_path / "model.rnncast"
+    save_model(Naive(3).fit(monthly_frame()), path)
+    save_model(Drift(3).fit(monthly_frame()), path)
+    assert isinstance(load_model(path), Drift)
+    assert os.listdir(tmp_path) == ["model.rnncast"]
+
+
+def test_failed_save_leaves_the_existing_file_and_no_temporary_file(saved_path, monkeypatch):
+    path, _ = saved_path
+    before = path.read_bytes()
+
+    def savez_failing_midway(handle, **arrays):
+        handle.write(b"PK\x03\x04 half an archive")
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(np, "savez", savez_failing_midway)
+    with pytest.raises(OSError, match="No space left"):
+        save_model(Naive(3).fit(monthly_frame()), path)
+    assert path.read_bytes() == before
+    assert os.listdir(path.parent) == [path.name]
+
+
+def test_saving_into_a_missing_directory_names_it(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no such directory"):
+        save_model(Naive(3).fit(monthly_frame()), tmp_path / "missing" / "model.rnncast")
+    assert os.listdir(tmp_path) == []
+
+
+# -- loading what is not a good model file ---------------------------------------------
+def test_missing_file_raises_file_not_found_naming_the_path(tmp_path):
+    path = tmp_path / "nowhere.rnncast"
+    with pytest.raises(FileNotFoundError, match="no such model file") as caught:
+        load_model(path)
+    assert caught.value.filename == str(path)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"",
+        bytes(np.random.default_rng(0).integers(0, 256, 1000, dtype=np.uint8)),
+        b"PK\x03\x04" + bytes(200),
+        b"unique_id,ds,y\na,2020-01-01,1\n",
+    ],
+    ids=["empty", "random", "zip-magic-then-zeros", "csv"],
+)
+def test_a_file_that_is_no_archive_is_refused(content, tmp_path):
+    path = tmp_path / "model.rnncast"
+    path.write_bytes(content)
+    with pytest.raises(ModelFileError, match="not an rnncast model file or it is damaged"):
+        load_model(path)
+
+
+def test_a_plain_npy_array_is_refused(tmp_path):
+    path = tmp_path / "model.rnncast"
+    with open(path, "wb") as handle:
+        np.save(handle, np.arange(3.0))
+    with pytest.raises(ModelFileError, match="not a .npz"):
+        load_model(path)
+
+
+def test_a_truncated_file_is_refused(saved_path):
+    path, _ = saved_path
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    with pytest.raises(ModelFileError, match="not an rnncast model file or it is damaged.*re-save"):
+        load_model(path)
+
+
+def test_a_flipped_byte_in_an_array_is_caught(saved_path):
+    path, model = saved_path
+    raw = bytearray(path.read_bytes())
+    at = bytes(raw).find(model.panel_.values.tobytes()) + 11
+    raw[at] ^= 0xFF
+    path.write_bytes(bytes(raw))
+    with pytest.raises(ModelFileError, match="damaged"):  # by the zip CRC or the checksum
+        load_model(path)
+
+
+def test_a_changed_array_fails_the_checksum(saved_path):
+    path, _ = saved_path
+    header, arrays = read_archive(path)
+    arrays["member0/head/bias"] = arrays["member0/head/bias"] + np.float32(0.5)
+    write_archive(path, header, arrays)
+    with pytest.raises(ModelFileError, match="checksum does not match.*changed or damaged"):
+        load_model(path)
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda h: h["params"].update(horizon=2),
+        lambda h: h["fitted"].update(lookback_=5),
+        lambda h: h["series"]["ids"].reverse(),
+    ],
+    ids=["params", "fitted", "series"],
+)
+def test_an_edited_header_fails_the_checksum(edit, saved_path):
+    path, _ = saved_path
+    header, arrays = read_archive(path)
+    edit(header)
+    write_archive(path, header, arrays)
+    with pytest.raises(ModelFileError, match="checksum does not match"):
+        load_model(path)
+
+
+def test_a_newer_format_version_asks_to_upgrade_rnncast(saved_path):
+    path, _ = saved_path
+    header, arrays = read_archive(path)
+    header["format_version"] = 99
+    write_archive(path, header, arrays)
+    with pytest.raises(
+        ModelFileError, match="format version 99.*reads format version 1 and older.*Upgrade"
+    ):
+        load_model(path)
+
+
+def test_another_format_is_refused(saved_path):
+    path, _ = saved_path
+    header, arrays = read_archive(path)
+    header["format"] = "something-else"
+    write_archive(path, header, arrays)
+    with pytest.raises(ModelFileError, match="names format 'something-else'"):
+        load_model(path)
+
+
+@pytest.mark.parametrize("remove", ["header", "member0/head/weight"])
+def test_a_missing_entry_is_refused(remove, saved_path):
+    path, _ = saved_path
+    header, arrays = read_archive(path)
+    if remove != "header":
+        arrays.pop(remove)
+    with open(path, "wb") as handle:
+        np.savez(
+            handle,
+            **arrays,
+            **(
+                {}
+                if remove == "header"
+                else {"header": np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)}
+            ),
+        )
+    with pytest.raises(ModelFileError, match=f"{remove}"):
+        load_model(path)
+
+
+UNPICKLED = []
+
+
+def _record_unpickling():
+    UNPICKLED.append(True)
+
+
+class Tripwire:
+    """Unpickling it calls ``_record_unpickling``: any code a pickle could run."""
+
+    def __reduce__(self):
+        return _record_unpickling, ()
+
+
+def object_array():
+    array = np.empty(1, dtype=object)
+    array[0] = Tripwire()
+    return array
+
+
+@pytest.mark.parametrize(
+    "how", ["in-place-of-an-array", "declared-as-object", "extra-entry", "no-header"]
+)
+def test_object_arrays_are_refused_without_being_unpickled(how, saved_path):
+    path, _ = saved_path
+    header, arrays = read_archive(path)
+    if how == "in-place-of-an-array":
+        arrays["panel/values"] = object_array()
+    elif how == "declared-as-object":
+        arrays["panel/values"] = object_array()
+        header["arrays"]["panel/values"] = {"shape": [1], "dtype": "|O"}
+    elif how == "extra-entry":
+        arrays["payload"] = object_array()
+    if how == "no-header":
+        with open(path, "wb") as handle:
+            np.savez(handle, payload=object_array())
+    else:
+        write_archive(path, header, arrays)
+    UNPICKLED.clear()
+    with pytest.raises(ModelFileError, match="not an rnncast model file or it is damaged"):
+        load_model(path)
+    assert UNPICKLED == []
+    pickle.loads(pickle.dumps(Tripwire()))  # the tripwire does fire when unpickled
+    assert UNPICKLED == [True]
+
+
+def test_model_classes_are_rnncast_forecasters_only():
+    assert set(model_file.MODEL_CLASSES) == {
+        "RNNForecaster",
+        "Naive",
+        "SeasonalNaive",
+        "Drift",
+        "WindowAverage",
+    }

@@ -172,3 +172,12 @@ def test_damaged_model_file_is_reported(model_file, tmp_path):
 def test_debug_shows_the_traceback(tmp_path):
     result = rnncast("--debug", "predict", str(tmp_path / "none.rnncast"), "-o", "-")
     assert result.returncode != 0 and "Traceback" in result.stderr
+
+
+def test_parquet_input_works_like_csv(sales_csv, tmp_path):
+    pytest.importorskip("pyarrow")
+    path = tmp_path / "sales.parquet"
+    pd.read_csv(sales_csv, parse_dates=["month"]).to_parquet(path)
+    result = rnncast("fit", str(path), "--horizon", "3", *COLUMNS, *SMALL, "-q",
+                     "-o", str(tmp_path / "m.rnncast"))
+    assert result.returncode == 0, result.stderr

@@ -181,3 +181,39 @@ def test_parquet_input_works_like_csv(sales_csv, tmp_path):
     result = rnncast("fit", str(path), "--horizon", "3", *COLUMNS, *SMALL, "-q",
                      "-o", str(tmp_path / "m.rnncast"))
     assert result.returncode == 0, result.stderr
+
+
+def rewrite_model(source, target, edit_header=None, edit_arrays=None):
+    """Copy a model file, changing its header JSON or arrays without fixing the checksum."""
+    import json
+
+    with np.load(source, allow_pickle=False) as archive:
+        arrays = {name: archive[name] for name in archive.files}
+    header = json.loads(arrays["header"].tobytes().decode())
+    if edit_header:
+        edit_header(header)
+    if edit_arrays:
+        edit_arrays(arrays)
+    arrays["header"] = np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)
+    with open(target, "wb") as handle:
+        np.savez(handle, **arrays)
+
+
+def test_tampered_model_file_is_reported(model_file, tmp_path):
+    tampered = tmp_path / "tampered.rnncast"
+
+    def shift_weights(arrays):
+        name = next(n for n in arrays if n.endswith("head/bias"))
+        arrays[name] = arrays[name] + 1.0
+
+    rewrite_model(model_file, tampered, edit_arrays=shift_weights)
+    assert_clean_error(rnncast("predict", str(tampered), "-o", "-"), "tampered.rnncast",
+                       "checksum")
+
+
+def test_newer_format_model_file_asks_for_an_upgrade(model_file, tmp_path):
+    newer = tmp_path / "newer.rnncast"
+    rewrite_model(model_file, newer,
+                  edit_header=lambda header: header.update(format_version=99))
+    assert_clean_error(rnncast("predict", str(newer), "-o", "-"), "newer.rnncast", "99",
+                       "pgrade")

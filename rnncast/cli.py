@@ -245,6 +245,32 @@ def _check_gradients(args) -> int:
 
 
 # -- arguments ---------------------------------------------------------------------------
+class _Parser(argparse.ArgumentParser):
+    """Usage errors in one line, pointing at --help, instead of the whole usage text."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+# The library's hints name Python arguments; on the command line they are options.
+_CLI_HINTS = {"id_col=": "--id-col ", "time_col=": "--time-col ",
+              "target_col=": "--target-col ", "fill_missing=": "--fill-missing ",
+              "fill_gaps=": "--fill-gaps ", "drop_short=True": "a lower --lookback",
+              "save_model(model, path) writes one": "rnncast fit --output writes one"}
+
+
+def _error_line(error) -> str:
+    if isinstance(error, OSError) and error.filename and error.strerror:
+        message = f"{error.filename}: {error.strerror}"
+    elif isinstance(error, KeyError) and error.args:
+        message = str(error.args[0])
+    else:
+        message = str(error)
+    for python_hint, cli_hint in _CLI_HINTS.items():
+        message = message.replace(python_hint, cli_hint)
+    return " ".join(message.split())  # one line
+
+
 def _positive_int(text: str) -> int:
     try:
         value = int(text)
@@ -301,14 +327,14 @@ def _add_model_options(parser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="rnncast",
         description="Forecast time series with RNN, GRU and LSTM networks written in NumPy.")
     parser.add_argument("--version", action="version", version=f"rnncast {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bars")
     # the same two flags after the command name; SUPPRESS keeps the earlier value
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                         help="show tracebacks on errors")
     common.add_argument("--quiet", "-q", action="store_true", default=argparse.SUPPRESS,
@@ -318,6 +344,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     def command(name, **kwargs):
         return add_command(name, parents=[common], **kwargs)
+
+    commands._parser_class = _Parser
 
     commands.add_parser = command
 
@@ -390,8 +418,7 @@ def main(argv=None) -> int:
     except (RnncastError, ValueError, KeyError, ImportError, OSError) as error:
         if args.debug:
             raise
-        message = error.args[0] if isinstance(error, KeyError) and error.args else error
-        print(f"rnncast: error: {message}", file=sys.stderr)
+        print(f"rnncast: error: {_error_line(error)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("rnncast: interrupted", file=sys.stderr)

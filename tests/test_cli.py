@@ -17,7 +17,8 @@ def assert_clean_error(result, *fragments):
     assert result.returncode == 2, result.stdout + result.stderr
     assert "Traceback" not in result.stderr
     lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1 and lines[0].startswith("rnncast: error:"), result.stderr
+    assert len(lines) == 1 and lines[0].startswith("rnncast") and ": error: " in lines[0], (
+        result.stderr)
     for fragment in fragments:
         assert fragment in result.stderr
 
@@ -133,9 +134,8 @@ def test_seed_notebook_demo_trains_and_compares_with_naive():
 ])
 def test_errors_are_one_line_with_status_2(args, fragments, tmp_path):
     result = rnncast(*args, cwd=tmp_path)
-    if fragments is None:  # argparse's own usage errors
-        assert result.returncode == 2 and "must be a positive integer" in result.stderr
-        assert "Traceback" not in result.stderr
+    if fragments is None:  # usage errors: one line too, pointing at --help
+        assert_clean_error(result, "must be a positive integer", "--help")
     else:
         assert_clean_error(result, *fragments)
 
@@ -144,7 +144,7 @@ def test_wrong_column_name_suggests_the_close_one(sales_csv, tmp_path):
     result = rnncast("fit", str(sales_csv), "--horizon", "3", "--id-col", "store",
                      "--time-col", "month", "--target-col", "sale", "-o",
                      str(tmp_path / "m.rnncast"), "-q")
-    assert_clean_error(result, "sale", "sales")
+    assert_clean_error(result, "sale", "sales", "--target-col")
 
 
 def test_non_numeric_values_are_named(tmp_path):
@@ -217,3 +217,11 @@ def test_newer_format_model_file_asks_for_an_upgrade(model_file, tmp_path):
                   edit_header=lambda header: header.update(format_version=99))
     assert_clean_error(rnncast("predict", str(newer), "-o", "-"), "newer.rnncast", "99",
                        "pgrade")
+
+
+def test_corrupted_model_file_is_reported(model_file, tmp_path):
+    corrupted = tmp_path / "corrupted.rnncast"
+    data = bytearray(model_file.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    corrupted.write_bytes(bytes(data))
+    assert_clean_error(rnncast("predict", str(corrupted), "-o", "-"), "corrupted.rnncast")

@@ -4,18 +4,7 @@ import pytest
 
 from rnncast.evaluate import cross_validation, evaluate, mase
 from rnncast.models import Drift, Naive, SeasonalNaive, WindowAverage
-
-
-def long_frame(series: dict, start=0, freq=None) -> pd.DataFrame:
-    rows = []
-    for uid, values in series.items():
-        ds = (
-            pd.date_range(start, periods=len(values), freq=freq)
-            if freq
-            else start + np.arange(len(values))
-        )
-        rows.append(pd.DataFrame({"unique_id": uid, "ds": ds, "y": np.asarray(values, float)}))
-    return pd.concat(rows, ignore_index=True)
+from tests.frames import long_frame
 
 
 def test_windows_on_integer_steps_end_at_the_last_observation():

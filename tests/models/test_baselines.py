@@ -4,19 +4,7 @@ import pytest
 
 from rnncast.errors import NotFittedError
 from rnncast.models import Drift, Forecaster, Naive, SeasonalNaive, WindowAverage
-
-
-def long_frame(series: dict, start=0, freq=None) -> pd.DataFrame:
-    """A long frame from {id: values}; integer ds from ``start``, or dates with ``freq``."""
-    rows = []
-    for uid, values in series.items():
-        ds = (
-            pd.date_range(start, periods=len(values), freq=freq)
-            if freq
-            else start + np.arange(len(values))
-        )
-        rows.append(pd.DataFrame({"unique_id": uid, "ds": ds, "y": np.asarray(values, float)}))
-    return pd.concat(rows, ignore_index=True)
+from tests.frames import long_frame
 
 
 def forecast(model: Forecaster, series: dict, **predict_kwargs) -> dict:

@@ -10,15 +10,11 @@ from rnncast.errors import DataError, NotFittedError
 from rnncast.evaluate import cross_validation, evaluate
 from rnncast.models import Naive, SeasonalNaive
 from rnncast.models.rnn import RNNForecaster, ShortSeriesWarning
+from tests.frames import long_frame
 
 
-def long_frame(series, freq="MS", start="2010-01-01"):
-    frames = []
-    for name, values in series.items():
-        ds = pd.date_range(start, periods=len(values), freq=freq) if freq else np.arange(
-            len(values))
-        frames.append(pd.DataFrame({"unique_id": name, "ds": ds, "y": values}))
-    return pd.concat(frames, ignore_index=True)
+def monthly(series):
+    return long_frame(series, start="2010-01-01", freq="MS")
 
 
 def ar_series(coefficients, n, count, seed, sigma=1.0, level=0.0):
@@ -44,7 +40,7 @@ FAST = {"hidden_size": 16, "epochs": 40, "batch_size": 64, "learning_rate": 3e-3
 
 
 def test_beats_naive_and_seasonal_naive_on_ar2_in_cross_validation():
-    df = long_frame(ar_series([0.5, -0.4], 120, 12, seed=0), freq=None)
+    df = long_frame(ar_series([0.5, -0.4], 120, 12, seed=0))
     models = [RNNForecaster(3, lookback=12, **FAST), Naive(3), SeasonalNaive(3, season_length=2)]
     cv = cross_validation(df, models, h=3, n_windows=2)
     scores = evaluate(cv, metrics=["mase"])
@@ -53,7 +49,7 @@ def test_beats_naive_and_seasonal_naive_on_ar2_in_cross_validation():
 
 
 def test_beats_naive_and_seasonal_naive_on_sine_with_trend_in_cross_validation():
-    df = long_frame(sine_series(96, 12, seed=1))
+    df = monthly(sine_series(96, 12, seed=1))
     models = [RNNForecaster(6, **FAST), Naive(6), SeasonalNaive(6)]
     cv = cross_validation(df, models, h=6, n_windows=2, step=6)
     scores = evaluate(cv, metrics=["mase"])
@@ -63,7 +59,7 @@ def test_beats_naive_and_seasonal_naive_on_sine_with_trend_in_cross_validation()
 
 def test_one_step_error_on_ar1_is_close_to_the_noise_level():
     sigma = 2.0
-    df = long_frame(ar_series([0.8], 150, 10, seed=2, sigma=sigma), freq=None)
+    df = long_frame(ar_series([0.8], 150, 10, seed=2, sigma=sigma))
     cv = cross_validation(df, [RNNForecaster(1, lookback=8, **FAST)], h=1, n_windows=15)
     rmse = np.sqrt(np.mean((cv["y"] - cv["RNNForecaster"]) ** 2))
     assert rmse < 1.2 * sigma  # the best possible one-step RMSE is sigma itself
@@ -72,7 +68,7 @@ def test_one_step_error_on_ar1_is_close_to_the_noise_level():
 @pytest.mark.parametrize("source", ["quantile heads", "conformal"])
 def test_intervals_cover_near_their_level_on_gaussian_noise(source):
     rng = np.random.default_rng(3)
-    df = long_frame({f"n{k}": 20 + rng.normal(0, 1, 100) for k in range(30)}, freq=None)
+    df = long_frame({f"n{k}": 20 + rng.normal(0, 1, 100) for k in range(30)})
     options = {"levels": [80]} if source == "quantile heads" else {"conformal_windows": 3}
     model = RNNForecaster(4, lookback=8, **FAST, **options)
     cv = cross_validation(df, [model], h=4, n_windows=2, levels=[80])
@@ -81,14 +77,14 @@ def test_intervals_cover_near_their_level_on_gaussian_noise(source):
 
 
 def test_same_seed_gives_bit_identical_forecasts():
-    df = long_frame(sine_series(60, 4, seed=4))
+    df = monthly(sine_series(60, 4, seed=4))
     first = RNNForecaster(3, seed=7, n_ensemble=2, **FAST).fit(df).predict()
     second = RNNForecaster(3, seed=7, n_ensemble=2, **FAST).fit(df).predict()
     pd.testing.assert_frame_equal(first, second, check_exact=True)
 
 
 def test_forecasts_are_in_the_users_units_and_dates():
-    df = long_frame({"big": 1e6 + 1e4 * np.sin(np.arange(48)), "small": 1e-3 + np.zeros(48)})
+    df = monthly({"big": 1e6 + 1e4 * np.sin(np.arange(48)), "small": 1e-3 + np.zeros(48)})
     forecast = RNNForecaster(5, **FAST).fit(df).predict()
     assert list(forecast.columns) == ["unique_id", "ds", "RNNForecaster"]
     big = forecast[forecast.unique_id == "big"]
@@ -100,23 +96,23 @@ def test_forecasts_are_in_the_users_units_and_dates():
 
 def test_predict_after_new_data_without_refitting():
     series = sine_series(72, 3, seed=5)
-    model = RNNForecaster(4, **FAST).fit(long_frame({k: v[:60] for k, v in series.items()}))
+    model = RNNForecaster(4, **FAST).fit(monthly({k: v[:60] for k, v in series.items()}))
     weights = [w.copy() for w in model.networks_[0].weights()]
-    forecast = model.predict(df=long_frame(series))
+    forecast = model.predict(df=monthly(series))
     assert forecast.ds.min() == pd.Timestamp("2016-01-01")  # after the 72 new months
     for before, after in zip(weights, model.networks_[0].weights()):
         np.testing.assert_array_equal(before, after)
 
 
 def test_shorter_h_returns_the_first_steps():
-    df = long_frame(sine_series(60, 3, seed=6))
+    df = monthly(sine_series(60, 3, seed=6))
     model = RNNForecaster(6, **FAST).fit(df)
     np.testing.assert_array_equal(model.predict(h=2).RNNForecaster.to_numpy().reshape(3, 2),
                                   model.predict().RNNForecaster.to_numpy().reshape(3, 6)[:, :2])
 
 
 def test_history_records_each_epoch_and_best_weights_are_restored():
-    df = long_frame(sine_series(60, 4, seed=8))
+    df = monthly(sine_series(60, 4, seed=8))
     model = RNNForecaster(3, patience=3, **FAST).fit(df)
     history = model.history_
     assert {"member", "epoch", "loss", "val_loss", "seconds"} <= set(history.columns)
@@ -127,7 +123,7 @@ def test_history_records_each_epoch_and_best_weights_are_restored():
 def test_short_series_are_named_in_a_warning_or_an_error():
     series = sine_series(60, 3, seed=9)
     series["tiny"] = np.arange(5.0)
-    df = long_frame(series)
+    df = monthly(series)
     with pytest.warns(ShortSeriesWarning, match="'tiny'"):
         forecast = RNNForecaster(3, **FAST).fit(df).predict()
     assert np.isfinite(forecast.RNNForecaster).all() and "tiny" in set(forecast.unique_id)
@@ -141,7 +137,7 @@ def test_short_series_are_named_in_a_warning_or_an_error():
     ("huge", 1e12 * (1 + 0.1 * np.sin(np.arange(40)))),
 ])
 def test_awkward_series_give_finite_forecasts_in_their_own_scale(name, values):
-    df = long_frame({name: values, "other": 10 + np.sin(np.arange(40))})
+    df = monthly({name: values, "other": 10 + np.sin(np.arange(40))})
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # no overflow or invalid-value warnings either
         forecast = RNNForecaster(3, **FAST).fit(df).predict()
@@ -152,13 +148,13 @@ def test_awkward_series_give_finite_forecasts_in_their_own_scale(name, values):
 
 
 def test_recursive_one_step_model_forecasts_the_whole_horizon():
-    df = long_frame(sine_series(60, 3, seed=10))
+    df = monthly(sine_series(60, 3, seed=10))
     forecast = RNNForecaster(5, recursive=True, **FAST).fit(df).predict()
     assert len(forecast) == 15 and np.isfinite(forecast.RNNForecaster).all()
 
 
 def test_log_needs_positive_values_and_names_the_series():
-    df = long_frame({"ok": np.arange(1.0, 41.0), "bad": np.arange(-1.0, 39.0)})
+    df = monthly({"ok": np.arange(1.0, 41.0), "bad": np.arange(-1.0, 39.0)})
     with pytest.raises(DataError, match="'bad'"):
         RNNForecaster(3, log=True, **FAST).fit(df)
 
@@ -171,13 +167,13 @@ def test_predict_before_fit_is_an_error():
 @pytest.mark.parametrize("option, value", [("cell", "transformer"), ("hidden_size", 0),
                                            ("loss", "hinge"), ("lookback", -1)])
 def test_bad_options_are_named_at_fit(option, value):
-    df = long_frame(sine_series(40, 2, seed=11))
+    df = monthly(sine_series(40, 2, seed=11))
     with pytest.raises(ValueError, match=option):
         RNNForecaster(3, **{**FAST, option: value}).fit(df)
 
 
 def test_untrained_interval_level_is_an_error_naming_the_trained_ones():
-    df = long_frame(sine_series(40, 2, seed=12))
+    df = monthly(sine_series(40, 2, seed=12))
     model = RNNForecaster(3, levels=[80], **FAST).fit(df)
     assert {"RNNForecaster-lo-80", "RNNForecaster-hi-80"} <= set(model.predict(levels=[80]))
     with pytest.raises(ValueError, match=r"levels \[80\]"):

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from rnncast import __version__
-from rnncast.errors import RnncastError
+from rnncast.errors import RnncastError, TrainingInterrupted
 
 CELL_NAMES = ("rnn", "gru", "lstm")
 BASELINES = ("naive", "snaive", "drift", "average")
@@ -86,7 +86,10 @@ def _fit(args) -> int:
     from rnncast.io import save_model
 
     frame = _read_data(args)
-    model = _rnn_from_args(args, args.horizon).fit(frame, **_prepare_options(args))
+    try:
+        model = _rnn_from_args(args, args.horizon).fit(frame, **_prepare_options(args))
+    except TrainingInterrupted as stop:
+        return _save_interrupted(stop, args)
     save_model(model, args.output)
     history = model.history_
     best = history.loc[history.val_loss.idxmin()] if history.val_loss.notna().any() else (
@@ -101,6 +104,23 @@ def _fit(args) -> int:
         plot_training(history, path=args.plot_training)
         _say(f"wrote {args.plot_training}")
     return 0
+
+
+def _save_interrupted(stop, args) -> int:
+    """Ctrl-C during fit: save the best model so far, say so, exit with 130."""
+    from rnncast.io import save_model
+
+    if stop.model is None:
+        _say("rnncast: interrupted before the first epoch ended; nothing saved")
+        return 130
+    history = stop.model.history_
+    best = history.loc[history.val_loss.idxmin()] if history.val_loss.notna().any() else (
+        history.iloc[-1])
+    save_model(stop.model, args.output)
+    _say(f"rnncast: interrupted after {len(history)} epoch(s); saved the best model so far "
+         f"(member {int(best.member) + 1}, epoch {int(best.epoch)}: loss {best.loss:.4f}, "
+         f"validation {best.val_loss:.4f}) to {args.output}")
+    return 130
 
 
 def _predict(args) -> int:
@@ -312,7 +332,8 @@ def _add_model_options(parser) -> None:
     group.add_argument("--lookback", type=_positive_int, default=None,
                        help="past values per window (default: from horizon and season)")
     group.add_argument("--loss", choices=("mae", "mse", "huber"), default="mae")
-    group.add_argument("--scaler", choices=("window", "series"), default="window")
+    group.add_argument("--scaler", choices=("window", "series", "none"), default="window",
+                       help="'none' only for data already on a unit scale")
     group.add_argument("--log", action="store_true", help="model log(y); needs y > 0")
     group.add_argument("--epochs", type=_positive_int, default=100)
     group.add_argument("--batch-size", type=_positive_int, default=64)

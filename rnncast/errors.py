@@ -45,3 +45,22 @@ class FrequencyError(DataError):
 class ModelFileError(RnncastError, ValueError):
     """A model file cannot be written or read: not an rnncast model file, damaged or
     changed after it was written (checksum), or from a newer rnncast."""
+
+
+class TrainingError(RnncastError, RuntimeError):
+    """Training diverged: the loss or the gradients stayed non-finite (NaN or inf) after
+    the weights were restored and the learning rate lowered several times."""
+
+
+class TrainingInterrupted(KeyboardInterrupt):
+    """Training was stopped by Ctrl-C (SIGINT).
+
+    A ``KeyboardInterrupt``, so a script still stops. ``model`` is the forecaster with
+    the best weights so far when at least one epoch ended (ready to predict and save),
+    else None; ``history`` holds the epochs that ended.
+    """
+
+    def __init__(self, history=(), model=None):
+        super().__init__("training interrupted")
+        self.history = list(history)
+        self.model = model

@@ -222,6 +222,57 @@ def test_newer_format_model_file_asks_for_an_upgrade(model_file, tmp_path):
 def test_corrupted_model_file_is_reported(model_file, tmp_path):
     corrupted = tmp_path / "corrupted.rnncast"
     data = bytearray(model_file.read_bytes())
-    data[len(data) // 2] ^= 0xFF
+    # a byte of the training data: not a zip header field that readers ignore
+    with np.load(model_file, allow_pickle=False) as archive:
+        values = archive["panel/values"]
+    data[bytes(data).find(values.tobytes()) + values.nbytes // 2] ^= 0xFF
     corrupted.write_bytes(bytes(data))
     assert_clean_error(rnncast("predict", str(corrupted), "-o", "-"), "corrupted.rnncast")
+
+
+# -- interrupted work ----------------------------------------------------------------------
+def wait_for(stream, text, seconds):
+    """Read ``stream`` (bytes) until ``text`` appears; all that was read."""
+    import os
+    import select
+    import time
+
+    seen, deadline = b"", time.monotonic() + seconds
+    while text.encode() not in seen and time.monotonic() < deadline:
+        ready, _, _ = select.select([stream], [], [], 0.1)
+        if ready:
+            chunk = os.read(stream.fileno(), 65536)
+            if not chunk:
+                break
+            seen += chunk
+    return seen.decode(errors="replace")
+
+
+def test_ctrl_c_during_fit_saves_the_best_model_so_far(tmp_path):
+    import signal
+
+    from rnncast.io import load_model
+
+    rng = np.random.default_rng(1)
+    n = 200  # big enough that early stopping cannot end training before the interrupt
+    frame = pd.concat([pd.DataFrame({"unique_id": f"s{k}", "ds": np.arange(n),
+                                     "y": np.sin(np.arange(n) / 3 + k) + rng.normal(0, .1, n)})
+                       for k in range(30)])
+    data, output = tmp_path / "long.csv", tmp_path / "interrupted.rnncast"
+    frame.to_csv(data, index=False)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "rnncast", "fit", str(data), "--horizon", "3", "--lookback",
+         "24", "--epochs", "100000", "-o", str(output)], stderr=subprocess.PIPE)
+    try:
+        seen = wait_for(process.stderr, "loss=", 120)  # the progress bar after an epoch
+        assert "loss=" in seen, seen
+        process.send_signal(signal.SIGINT)
+        rest = process.communicate(timeout=120)[1].decode()
+    finally:
+        process.kill()
+    assert process.returncode == 130, seen + rest
+    assert "interrupted after" in rest and "saved the best model so far" in rest, rest
+    assert "Traceback" not in rest
+    model = load_model(output)
+    assert 1 <= len(model.history_) < 100000
+    assert np.isfinite(model.predict().RNNForecaster).all()

@@ -7,6 +7,9 @@ outputs back to the user's units.
 - ``"window"`` (default): each window by the mean and standard deviation of its own
   inputs. Scale-free: series in the billions and in the billionths train together.
 - ``"series"``: each series by the mean and standard deviation of its training values.
+- ``"none"``: values reach the network as given. Only for data already on a unit
+  scale, or to reproduce the seed notebook's failure (sales of about 100 saturate
+  every tanh unit; training warns that it is stuck).
 
 A scale that is zero (a constant window or series) falls back to the level's magnitude,
 or to 1 for all-zero data, so constant, all-zero and tiny series stay finite.
@@ -16,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-SCALERS = ("window", "series")
+SCALERS = ("window", "series", "none")
 
 
 def robust_scale(level, spread):

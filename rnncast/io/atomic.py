@@ -4,6 +4,13 @@ Everything is written to a temporary file in the target's directory (so the fina
 rename stays on one file system), flushed and ``fsync``-ed, then ``os.replace``-d onto
 the target. If anything fails on the way, the temporary file is removed and an
 existing target is left as it was.
+
+Where the system allows (Linux, ``O_TMPFILE``), the temporary file has no name until
+it is complete: a process killed mid-write (SIGKILL, power loss) leaves nothing behind,
+because the kernel drops an unnamed file when its last descriptor closes. It gets a
+name beside the target only after the final ``fsync``, just before the rename.
+Elsewhere it is created as ``.{name}.{random}.tmp``, which a kill can leave behind
+(never the target half-written).
 """
 
 from __future__ import annotations
@@ -37,16 +44,21 @@ def atomic_write(path, mode: str = "wb", **open_options) -> Iterator[IO]:
         untouched and propagates.
     """
     path = Path(path)
-    fd, temp = _create_temp(path)
+    fd, temp = _create_unnamed(path)
+    if fd is None:
+        fd, temp = _create_temp(path)
     try:
         with os.fdopen(fd, mode, **open_options) as handle:
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
+            if temp is None:  # complete now: give it a name beside the target
+                temp = _link_unnamed(handle.fileno(), path)
         os.replace(temp, path)
     except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
+        if temp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
         raise
     _sync_directory(path.parent)
 
@@ -60,6 +72,52 @@ def write_csv_atomic(frame: pd.DataFrame, path, *, index: bool = False, **to_csv
     # newline="": to_csv writes its own line endings (pandas asks for this on handles)
     with atomic_write(path, "w", encoding="utf-8", newline="") as handle:
         frame.to_csv(handle, index=index, **to_csv_options)
+
+
+def _create_unnamed(path: Path) -> tuple[int | None, None]:
+    """An unnamed file in ``path``'s directory (``O_TMPFILE``), or (None, None) where
+    the system or file system has none, or cannot name it later (no /proc)."""
+    flags = getattr(os, "O_TMPFILE", 0)
+    if not flags or not os.path.isdir("/proc/self/fd") or not path.parent.is_dir():
+        return None, None
+    try:
+        return os.open(path.parent, flags | os.O_RDWR, 0o666), None
+    except OSError:  # e.g. EOPNOTSUPP on file systems without O_TMPFILE
+        return None, None
+
+
+def _link_unnamed(fd: int, path: Path) -> Path:
+    """Give the unnamed file ``fd`` a temporary name beside ``path``; where linking is
+    refused, copy it to a named temporary file instead."""
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        for _ in range(100):
+            name = f".{path.name}.{secrets.token_hex(6)}.tmp"
+            try:
+                # dst_dir_fd makes CPython call linkat(AT_SYMLINK_FOLLOW): link() would
+                # try to link the /proc symlink itself, across file systems
+                os.link(f"/proc/self/fd/{fd}", name, dst_dir_fd=directory,
+                        follow_symlinks=True)
+                return path.parent / name
+            except FileExistsError:
+                continue
+            except OSError:
+                break
+    finally:
+        os.close(directory)
+    copy, temp = _create_temp(path)
+    try:
+        os.lseek(fd, 0, os.SEEK_SET)
+        while chunk := os.read(fd, 1 << 20):
+            os.write(copy, chunk)
+        os.fsync(copy)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
+    finally:
+        os.close(copy)
+    return temp
 
 
 def _create_temp(path: Path) -> tuple[int, Path]:

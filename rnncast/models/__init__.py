@@ -2,9 +2,9 @@
 
 from rnncast.models.base import Forecaster
 from rnncast.models.baselines import Drift, Naive, SeasonalNaive, WindowAverage
-from rnncast.models.rnn import RNNForecaster, ShortSeriesWarning
+from rnncast.models.rnn import RNNForecaster, ShortSeriesWarning, TrainingStuckWarning
 
 __all__ = [
-    "Forecaster", "RNNForecaster", "ShortSeriesWarning",
+    "Forecaster", "RNNForecaster", "ShortSeriesWarning", "TrainingStuckWarning",
     "Naive", "SeasonalNaive", "Drift", "WindowAverage",
 ]

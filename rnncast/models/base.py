@@ -28,7 +28,7 @@ import pandas as pd
 
 import rnncast.data.frames as _frames
 from rnncast.data.panel import Panel
-from rnncast.errors import NotFittedError
+from rnncast.errors import NotFittedError, TrainingInterrupted
 
 
 class Forecaster:
@@ -74,12 +74,24 @@ class Forecaster:
     def _fit_prepared(self, panel: Panel) -> Forecaster:
         """``fit`` after validation: cross-validation calls this on each training cut."""
         self._check_horizon(self.horizon, "horizon")
-        self._fit_panel(panel)
-        self.panel_ = panel
-        self.conformal_scores_ = None
-        if self.conformal_windows:
-            self.conformal_scores_ = self._conformal_scores(panel)
+        try:
+            self._fit_panel(panel)
+            self.panel_ = panel
+            self.conformal_scores_ = None
+            if self.conformal_windows:
+                self.conformal_scores_ = self._conformal_scores(panel)
+        except TrainingInterrupted as stop:
+            # Ctrl-C: hand back what was learnt (without conformal intervals) if usable
+            if self._usable_after_interrupt():
+                self.panel_ = panel
+                self.conformal_scores_ = None
+                stop.model = self
+            raise
         return self
+
+    def _usable_after_interrupt(self) -> bool:
+        """Whether a fit stopped by Ctrl-C left a model that can forecast."""
+        return False
 
     def predict(self, h: int | None = None, df=None, levels=None, **prepare_kwargs):
         """Forecast ``h`` steps (all of the fitted horizon by default).

@@ -22,7 +22,7 @@ import pandas as pd
 from rnncast.data.panel import Panel
 from rnncast.data.scalers import SCALERS, series_statistics, window_statistics
 from rnncast.data.windows import gather, window_positions
-from rnncast.errors import DataError
+from rnncast.errors import DataError, TrainingError, TrainingInterrupted
 from rnncast.models.base import Forecaster
 from rnncast.nn import GRU, LSTM, RNN, SGD, Adam, AdamW, Linear, clip_grad_norm, get_loss
 from rnncast.nn.losses import pinball
@@ -33,8 +33,23 @@ CELLS = {"rnn": RNN, "gru": GRU, "lstm": LSTM}
 OPTIMIZERS = {"adam": Adam, "adamw": AdamW, "sgd": SGD}
 
 
+# Training health. A tanh unit beyond |h| = 0.99 sits on a flat tail where its
+# derivative 1 - h^2 is below 0.02: it passes almost no gradient back in time.
+SATURATED = 0.99
+STUCK_SATURATION = 0.5  # share of saturated hidden values above which training is stuck
+VANISHED_GRAD_NORM = 1e-6  # a gradient norm below this with the loss still high: stuck
+STUCK_LOSS = 1e-3  # scaled loss above which a vanished gradient means stuck, not done
+MAX_RECOVERIES = 5  # non-finite steps recovered from (rate halved each time) per member
+
+
 class ShortSeriesWarning(UserWarning):
     """Some series are too short to give a training window and were left out of training."""
+
+
+class TrainingStuckWarning(UserWarning):
+    """Training ran but cannot learn: most recurrent units are saturated, or the
+    gradients vanished while the loss is still high. The message says the likely cause
+    and the fix."""
 
 
 def _progress_bar(enabled, epochs, member, members):
@@ -56,9 +71,10 @@ class _Network:
         self.head = Linear(hidden_size, outputs, dtype=dtype, seed=rng)
         self.layers = [self.recurrent, self.head]
         self._final_shape = None
+        self._outputs = None
 
     def forward(self, inputs):  # (B, L) scaled values -> (B, outputs)
-        _, final = self.recurrent.forward(inputs[:, :, None])
+        self._outputs, final = self.recurrent.forward(inputs[:, :, None])  # (B, L, H)
         h = final[0] if isinstance(final, tuple) else final  # (layers, B, H)
         self._final_shape = h.shape
         return self.head.forward(h[-1])
@@ -68,6 +84,10 @@ class _Network:
         d_h[-1] = self.head.backward(d_outputs)
         d_final = (d_h, None) if self.recurrent.has_cell_state else d_h
         self.recurrent.backward(None, d_final, input_grad=False)
+
+    def saturation(self):
+        """Share of the top layer's hidden values of the last forward with |h| > 0.99."""
+        return float(np.mean(np.abs(self._outputs) > SATURATED))
 
     def weights(self):
         return [layer.flat_params.copy() for layer in self.layers]
@@ -91,10 +111,12 @@ class RNNForecaster(Forecaster):
         whichever is longer, capped so the median series still yields windows.
     loss : {"mae", "mse", "huber"}
         Training loss on scaled values (with ``levels``, the pinball loss is used).
-    scaler : {"window", "series"}
+    scaler : {"window", "series", "none"}
         Per-window normalisation (default) or per-series standardisation. With
         ``"window"``, a series whose last ``lookback`` values are all equal (constant,
-        all-zero) is forecast flat at that value.
+        all-zero) is forecast flat at that value. ``"none"`` feeds the values as they
+        are: only for data already on a unit scale (sales of about 100 saturate every
+        tanh unit, and training warns with ``TrainingStuckWarning``).
     log : bool
         Model log(y); needs every value > 0.
     epochs, batch_size, optimizer ({"adam", "adamw", "sgd"}), learning_rate,
@@ -120,7 +142,18 @@ class RNNForecaster(Forecaster):
         Show a progress bar per ensemble member on stderr (epoch, losses, time left).
 
     Attributes after ``fit``: ``history_`` (DataFrame: member, epoch, loss,
-    val_loss, seconds), ``lookback_``, ``skipped_ids_``.
+    val_loss, grad_norm (mean global gradient norm before clipping), saturation (share
+    of the top recurrent layer's hidden values with |h| > 0.99 on the epoch's first
+    batch), learning_rate (lowered after non-finite steps), seconds), ``lookback_``,
+    ``skipped_ids_``.
+
+    Training health: a step whose loss or gradients are NaN or inf is not taken; the
+    last good weights are restored, the learning rate halved and the step retried, up
+    to ``MAX_RECOVERIES`` times per member, then ``TrainingError``. When training ends
+    with most units saturated, or with vanished gradients and a high loss, fit warns
+    with ``TrainingStuckWarning`` naming the likely cause and fix. Ctrl-C stops
+    training with the best weights so far and raises ``TrainingInterrupted``, which
+    carries the model fitted so far (``.model``) when at least one epoch ended.
     """
 
     def __init__(self, horizon, *, cell="gru", hidden_size=32, num_layers=1, dropout=0.0,
@@ -207,9 +240,20 @@ class RNNForecaster(Forecaster):
             rng = np.random.default_rng([self.seed, member])
             network = _Network(self.cell, self.hidden_size, self.num_layers, self.dropout,
                                outputs, self.dtype, rng)
-            history += self._train(network, train, valid, rng, member)
+            try:
+                history += self._train(network, train, valid, rng, member)
+            except TrainingInterrupted as stop:
+                # keep what was learnt: the members done, and this one if an epoch ended
+                if stop.history:
+                    self.networks_.append(network)
+                self.history_ = pd.DataFrame(history + stop.history)
+                stop.history = self.history_
+                raise
             self.networks_.append(network)
         self.history_ = pd.DataFrame(history)
+
+    def _usable_after_interrupt(self) -> bool:
+        return bool(getattr(self, "networks_", None))
 
     def _report_short(self, panel, train_windows):
         short = panel.ids[train_windows == 0]
@@ -270,56 +314,143 @@ class RNNForecaster(Forecaster):
         value, grad = pinball(quantile_prediction, target, self.quantiles_)
         return value, grad.reshape(prediction.shape)
 
+    # overflow shows up as a non-finite loss or norm, handled in the loop
+    @np.errstate(over="ignore", invalid="ignore")
     def _train(self, network, train, valid, rng, member):
+        """Train one member; its history, one record per epoch.
+
+        A step whose loss or gradient norm is not finite is not taken: the weights go
+        back to the last ones whose loss and gradients were finite, the learning rate
+        is halved (with a fresh optimizer state) and the batch is tried again, at most
+        ``MAX_RECOVERIES`` times per member before ``TrainingError``. A Ctrl-C ends
+        training with the best weights so far and raises ``TrainingInterrupted``.
+        """
         inputs, targets = train
-        optimizer_class = OPTIMIZERS[self.optimizer]
-        options = {"lr": self.learning_rate, "weight_decay": self.weight_decay}
-        optimizer = optimizer_class(network.layers, **options)
+        learning_rate, recoveries = self.learning_rate, 0
+        optimizer = self._optimizer(network, learning_rate)
         best_loss, best_weights, stale, history = np.inf, network.weights(), 0, []
+        good = network.weights()  # the last weights whose loss and gradients were finite
         bar = _progress_bar(self.progress, self.epochs, member, self.n_ensemble)
-        for epoch in range(self.epochs):
-            started = time.perf_counter()
-            network.recurrent.train()
-            count = len(inputs)
-            if self.windows_per_epoch and self.windows_per_epoch < count:
-                order = rng.choice(count, self.windows_per_epoch, replace=False)
-            else:
-                order = rng.permutation(count)
-            total = 0.0
-            for start in range(0, len(order), self.batch_size):
-                batch = order[start : start + self.batch_size]
-                optimizer.zero_grad()
-                loss, grad = self._batch_loss(network.forward(inputs[batch]), targets[batch])
-                network.backward(grad)
-                if self.max_grad_norm:
-                    clip_grad_norm(network.layers, self.max_grad_norm)
-                optimizer.step()
-                total += loss * len(batch)
-            record = {"member": member, "epoch": epoch + 1, "loss": total / len(order),
-                      "val_loss": np.nan}
-            if valid is not None:
-                network.recurrent.eval()
-                record["val_loss"] = self._batch_loss(network.forward(valid[0]), valid[1])[0]
-                if record["val_loss"] < best_loss:
-                    best_loss, best_weights, stale = record["val_loss"], network.weights(), 0
+        try:
+            for epoch in range(self.epochs):
+                started = time.perf_counter()
+                network.recurrent.train()
+                count = len(inputs)
+                if self.windows_per_epoch and self.windows_per_epoch < count:
+                    order = rng.choice(count, self.windows_per_epoch, replace=False)
                 else:
-                    stale += 1
-            record["seconds"] = time.perf_counter() - started
-            history.append(record)
-            logger.debug("member %d epoch %d loss %.5f val %.5f", member, epoch + 1,
-                         record["loss"], record["val_loss"])
-            if bar is not None:
-                bar.set_postfix(loss=f"{record['loss']:.4f}", val=f"{record['val_loss']:.4f}",
-                                refresh=False)
-                bar.update()
-            if valid is not None and stale >= self.patience:
-                break
+                    order = rng.permutation(count)
+                total, norms, saturation = 0.0, [], np.nan
+                for start in range(0, len(order), self.batch_size):
+                    batch = order[start : start + self.batch_size]
+                    while True:
+                        loss, norm = self._gradients(network, inputs[batch], targets[batch])
+                        if np.isfinite(loss) and np.isfinite(norm):
+                            break
+                        recoveries += 1
+                        if recoveries > MAX_RECOVERIES:
+                            raise TrainingError(self._divergence_message(
+                                member, epoch, loss, norm, learning_rate))
+                        network.load_weights(good)
+                        learning_rate /= 2
+                        optimizer = self._optimizer(network, learning_rate)
+                        logger.warning("member %d epoch %d: loss %s, gradient norm %s; "
+                                       "restored the last good weights, learning rate now "
+                                       "%.3g", member, epoch + 1, loss, norm, learning_rate)
+                    if start == 0:
+                        saturation = network.saturation()
+                    for keep, layer in zip(good, network.layers):
+                        np.copyto(keep, layer.flat_params)
+                    optimizer.step()
+                    total += loss * len(batch)
+                    norms.append(norm)
+                record = {"member": member, "epoch": epoch + 1, "loss": total / len(order),
+                          "val_loss": np.nan, "grad_norm": float(np.mean(norms)),
+                          "saturation": saturation, "learning_rate": learning_rate}
+                if valid is not None:
+                    network.recurrent.eval()
+                    record["val_loss"] = self._batch_loss(network.forward(valid[0]),
+                                                          valid[1])[0]
+                    if record["val_loss"] < best_loss:
+                        best_loss, best_weights, stale = record["val_loss"], network.weights(), 0
+                    else:
+                        stale += 1
+                record["seconds"] = time.perf_counter() - started
+                history.append(record)
+                logger.debug("member %d epoch %d loss %.5f val %.5f", member, epoch + 1,
+                             record["loss"], record["val_loss"])
+                if bar is not None:
+                    bar.set_postfix(loss=f"{record['loss']:.4f}",
+                                    val=f"{record['val_loss']:.4f}", refresh=False)
+                    bar.update()
+                if valid is not None and stale >= self.patience:
+                    break
+        except KeyboardInterrupt:
+            self._finish(network, valid, best_weights, good, bar)
+            raise TrainingInterrupted(history) from None
+        self._finish(network, valid, best_weights, good, bar)
+        self._check_health(history)
+        return history
+
+    def _optimizer(self, network, learning_rate):
+        return OPTIMIZERS[self.optimizer](network.layers, lr=learning_rate,
+                                          weight_decay=self.weight_decay)
+
+    def _gradients(self, network, inputs, targets):
+        """Loss of a batch, its gradients in the layers (clipped if asked) and their
+        global norm before clipping."""
+        for layer in network.layers:
+            layer.zero_grad()
+        loss, grad = self._batch_loss(network.forward(inputs), targets)
+        network.backward(grad)
+        if self.max_grad_norm:
+            return loss, clip_grad_norm(network.layers, self.max_grad_norm)
+        return loss, float(np.sqrt(sum(float(np.dot(layer.flat_grads, layer.flat_grads))
+                                       for layer in network.layers)))
+
+    @staticmethod
+    def _finish(network, valid, best_weights, good, bar):
+        """Close the bar and keep the best weights (the last finite ones without
+        validation)."""
         if bar is not None:
             bar.close()
         if valid is not None:
             network.load_weights(best_weights)
+        elif not all(np.isfinite(layer.flat_params).all() for layer in network.layers):
+            network.load_weights(good)
         network.recurrent.eval()
-        return history
+
+    def _divergence_message(self, member, epoch, loss, norm, learning_rate):
+        return (f"training diverged: member {member} epoch {epoch + 1} gave loss {loss} and "
+                f"gradient norm {norm} again after restoring the last good weights and "
+                f"halving the learning rate {MAX_RECOVERIES} times (from "
+                f"{self.learning_rate:g} to {learning_rate:g}). Likely causes: values too "
+                f"large for {self.dtype} (use scaler='window' or 'series', or "
+                "dtype='float64'), or a learning rate far too high (lower learning_rate, "
+                "keep max_grad_norm set).")
+
+    def _check_health(self, history):
+        """Warn when a member's training ran but could not learn."""
+        if not history:
+            return
+        last = history[-1]
+        if last["saturation"] > STUCK_SATURATION:
+            cause = ("the inputs reach the network unscaled (scaler='none'): scale them "
+                     "with scaler='window' or 'series'" if self.scaler == "none" else
+                     "the weights grew too large: lower learning_rate, or keep "
+                     "max_grad_norm set")
+            warnings.warn(f"training is stuck: {last['saturation']:.0%} of the {self.cell} "
+                          f"units' hidden values are saturated (|h| > {SATURATED}), so "
+                          "almost no gradient flows back and the forecasts hardly depend "
+                          f"on the inputs. Likely cause: {cause}.", TrainingStuckWarning,
+                          stacklevel=5)
+        elif last["grad_norm"] < VANISHED_GRAD_NORM and last["loss"] > STUCK_LOSS:
+            warnings.warn(f"training is stuck: the gradient norm fell to "
+                          f"{last['grad_norm']:.1e} while the loss is still "
+                          f"{last['loss']:.3g}, so the weights no longer change. Likely "
+                          "cause: vanishing gradients through a long lookback; use "
+                          "cell='gru' or 'lstm', a shorter lookback, or a higher "
+                          "learning_rate.", TrainingStuckWarning, stacklevel=5)
 
     # -- forecast --------------------------------------------------------------------
     def _last_windows(self, values, panel):

@@ -63,3 +63,60 @@ def test_atomic_write_keeps_the_target_untouched_until_the_block_ends(tmp_path):
 def test_atomic_write_into_a_missing_directory_names_it(tmp_path):
     with pytest.raises(FileNotFoundError, match="no such directory"):
         write_csv_atomic(forecast_frame(), tmp_path / "missing" / "forecast.csv")
+
+
+# A process that starts replacing ``target`` and stalls halfway: it writes part of the
+# new content, says "writing" and sleeps, so the test can kill it mid-save.
+STALLED_SAVE = """
+import sys, time
+import numpy as np
+import pandas as pd
+from rnncast.io import load_model, save_model, write_csv_atomic
+
+kind, target = sys.argv[1], sys.argv[2]
+
+def stall(handle, *args, **kwargs):
+    handle.write(b"half of the new" if "b" in getattr(handle, "mode", "b") else "half,")
+    handle.flush()
+    print("writing", flush=True)
+    time.sleep(60)
+
+if kind == "model":
+    np.savez = stall
+    save_model(load_model(target), target)
+else:
+    pd.DataFrame.to_csv = lambda self, handle, **kwargs: stall(handle)
+    write_csv_atomic(pd.DataFrame({"a": [1]}), target)
+"""
+
+
+@pytest.mark.parametrize("kind", ["model", "forecast"])
+def test_a_kill_during_a_save_leaves_the_old_file_and_no_temporary_file(kind, tmp_path):
+    import signal
+    import subprocess
+    import sys
+
+    import numpy as np
+
+    from rnncast.io import load_model, save_model
+    from rnncast.models import Naive
+
+    target = tmp_path / ("model.rnncast" if kind == "model" else "forecast.csv")
+    if kind == "model":
+        save_model(Naive(2).fit(np.arange(10.0)), target)
+    else:
+        write_csv_atomic(forecast_frame(), target)
+    before = target.read_bytes()
+    process = subprocess.Popen([sys.executable, "-c", STALLED_SAVE, kind, str(target)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout.readline().strip() == "writing", process.stderr.read()
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+    finally:
+        process.kill()
+    assert process.returncode == -signal.SIGKILL
+    assert target.read_bytes() == before
+    assert os.listdir(tmp_path) == [target.name]  # no temporary file left behind
+    if kind == "model":
+        assert np.isfinite(load_model(target).predict().Naive).all()

@@ -6,10 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rnncast.errors import DataError, NotFittedError
+from rnncast.errors import DataError, NotFittedError, TrainingError, TrainingInterrupted
 from rnncast.evaluate import cross_validation, evaluate
 from rnncast.models import Naive, SeasonalNaive
-from rnncast.models.rnn import RNNForecaster, ShortSeriesWarning
+from rnncast.models.rnn import RNNForecaster, ShortSeriesWarning, TrainingStuckWarning
+from rnncast.seed_notebook import SEED_SALES
 from tests.frames import long_frame
 
 
@@ -178,3 +179,124 @@ def test_untrained_interval_level_is_an_error_naming_the_trained_ones():
     assert {"RNNForecaster-lo-80", "RNNForecaster-hi-80"} <= set(model.predict(levels=[80]))
     with pytest.raises(ValueError, match=r"levels \[80\]"):
         model.predict(levels=[95])
+
+
+# -- training health ---------------------------------------------------------------------
+TINY = {"hidden_size": 8, "epochs": 6, "batch_size": 16}
+
+
+def poison_losses(monkeypatch, calls_to_poison):
+    """Make the training loss NaN on the given calls (0-based) of ``_batch_loss``."""
+    original = RNNForecaster._batch_loss
+    calls = []
+
+    def batch_loss(self, prediction, target):
+        value, grad = original(self, prediction, target)
+        calls.append(1)
+        return (np.nan, grad) if len(calls) - 1 in calls_to_poison else (value, grad)
+
+    monkeypatch.setattr(RNNForecaster, "_batch_loss", batch_loss)
+
+
+def test_a_non_finite_step_restores_the_weights_and_halves_the_learning_rate(monkeypatch):
+    df = monthly(sine_series(48, 3, seed=13))
+    poison_losses(monkeypatch, {2})
+    model = RNNForecaster(3, early_stopping=False, learning_rate=1e-3, **TINY).fit(df)
+    rates = model.history_.learning_rate.to_numpy()
+    assert rates[0] == pytest.approx(1e-3 / 2)
+    assert np.all(rates == rates[0])
+    assert np.isfinite(model.history_.loss).all()
+    assert np.isfinite(model.predict().RNNForecaster).all()
+
+
+def test_training_that_stays_non_finite_raises_a_training_error(monkeypatch):
+    df = monthly(sine_series(48, 3, seed=14))
+    poison_losses(monkeypatch, set(range(1000)))
+    with pytest.raises(TrainingError, match="diverged.*halving the learning rate 5 times"):
+        RNNForecaster(3, **TINY).fit(df)
+
+
+def test_an_exploding_learning_rate_is_recovered_or_named():
+    df = monthly(sine_series(48, 3, seed=15))
+    model = RNNForecaster(3, optimizer="sgd", learning_rate=1e30, max_grad_norm=None,
+                          loss="mse", early_stopping=False, hidden_size=8, epochs=4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", TrainingStuckWarning)
+        try:
+            forecast = model.fit(df).predict()
+        except TrainingError as error:
+            assert "learning rate" in str(error)
+        else:
+            assert np.isfinite(forecast.RNNForecaster).all()
+            assert model.history_.learning_rate.iloc[-1] < 1e30
+
+
+def test_history_records_gradient_norms_and_saturation():
+    df = monthly(sine_series(48, 3, seed=16))
+    history = RNNForecaster(3, **TINY).fit(df).history_
+    assert {"grad_norm", "saturation", "learning_rate"} <= set(history.columns)
+    assert (history.grad_norm > 0).all() and np.isfinite(history.grad_norm).all()
+    assert ((history.saturation >= 0) & (history.saturation < 0.5)).all()
+
+
+def test_the_seed_notebooks_unscaled_setup_warns_that_training_is_stuck():
+    # the notebook: Elman RNN, 5 tanh units, 3 days in, SGD at 0.001, batches of 4,
+    # sales of about 100 fed as they are
+    model = RNNForecaster(1, cell="rnn", hidden_size=5, lookback=3, batch_size=4,
+                          optimizer="sgd", learning_rate=1e-3, loss="mse", scaler="none",
+                          recursive=True, early_stopping=False, epochs=20)
+    with pytest.warns(TrainingStuckWarning, match="saturated.*scaler='window'"):
+        model.fit(SEED_SALES)
+    assert model.history_.saturation.iloc[-1] > 0.9
+
+
+def test_the_seed_configuration_scaled_trains_without_warning():
+    model = RNNForecaster(1, cell="rnn", hidden_size=5, lookback=3, batch_size=4,
+                          optimizer="sgd", learning_rate=1e-3, loss="mse", scaler="window",
+                          recursive=True, early_stopping=False, epochs=20)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", TrainingStuckWarning)
+        model.fit(SEED_SALES)
+
+
+def test_vanished_gradients_with_a_high_loss_warn(monkeypatch):
+    df = monthly(sine_series(48, 3, seed=17))
+    original = RNNForecaster._gradients
+
+    def tiny_gradients(self, network, inputs, targets):
+        loss, _ = original(self, network, inputs, targets)
+        return loss, 1e-9
+
+    monkeypatch.setattr(RNNForecaster, "_gradients", tiny_gradients)
+    with pytest.warns(TrainingStuckWarning, match="gradient norm fell"):
+        RNNForecaster(3, **TINY).fit(df)
+
+
+def test_interrupted_training_keeps_the_best_weights_and_a_usable_model(monkeypatch):
+    df = monthly(sine_series(48, 3, seed=18))
+    original = RNNForecaster._gradients
+    calls = []
+
+    def interrupt_later(self, network, inputs, targets):
+        calls.append(1)
+        if len(calls) == 12:
+            raise KeyboardInterrupt
+        return original(self, network, inputs, targets)
+
+    monkeypatch.setattr(RNNForecaster, "_gradients", interrupt_later)
+    with pytest.raises(TrainingInterrupted) as caught:
+        RNNForecaster(3, n_ensemble=2, **TINY).fit(df)
+    model = caught.value.model
+    assert isinstance(caught.value, KeyboardInterrupt) and model is not None
+    assert 1 <= len(model.history_) < TINY["epochs"] and len(model.networks_) == 1
+    assert np.isfinite(model.predict().RNNForecaster).all()
+
+
+def test_interrupted_before_an_epoch_ends_gives_no_model(monkeypatch):
+    def interrupt(self, network, inputs, targets):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(RNNForecaster, "_gradients", interrupt)
+    with pytest.raises(TrainingInterrupted) as caught:
+        RNNForecaster(3, **TINY).fit(monthly(sine_series(48, 3, seed=19)))
+    assert caught.value.model is None

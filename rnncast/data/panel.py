@@ -49,6 +49,20 @@ class Frequency:
         season = SEASON_LENGTHS.get(prefix, 1)
         return max(1, season // offset.n) if offset.n > 1 and season > 1 else season
 
+    def season_phase(self, stamps) -> np.ndarray:
+        """Position of each time stamp within its season, 0 .. season_length - 1
+        (month of year for monthly data, day of week for daily, ...); all 0 when the
+        frequency has no season."""
+        season = self.season_length
+        stamps = np.asarray(stamps)
+        if self.alias is None or season == 1:
+            return np.zeros(len(stamps), dtype=np.int64)
+        prefix = to_offset(self.alias).rule_code.split("-")[0]
+        period_alias = {"MS": "M", "ME": "M", "BMS": "M", "BME": "M", "QS": "Q", "QE": "Q",
+                        "BQS": "Q", "BQE": "Q", "YS": "Y", "YE": "Y"}.get(prefix, self.alias)
+        ordinals = pd.DatetimeIndex(stamps).to_period(period_alias).asi8
+        return np.mod(ordinals, season)
+
     def describe(self) -> str:
         return f"integer steps of {self.step}" if self.alias is None else f"'{self.alias}'"
 

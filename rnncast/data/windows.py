@@ -38,3 +38,23 @@ def window_positions(starts, lengths, span, last_end_margin=0):
 def gather(values, positions, length):
     """values[p : p + length] for every p: (N, length)."""
     return values[np.asarray(positions)[:, None] + np.arange(length)]
+
+
+def pad_short_series(values, starts, span, min_length):
+    """Left-pad each series shorter than ``span`` (but at least ``min_length`` long) with
+    its first value, up to ``span``, so that it yields one window.
+
+    Returns (values, starts) of the padded concatenation; series keep their order.
+    """
+    lengths = np.diff(starts)
+    pad = np.where((lengths < span) & (lengths >= min_length), span - lengths, 0)
+    if not pad.any():
+        return values, starts
+    new_lengths = lengths + pad
+    new_starts = np.concatenate([[0], np.cumsum(new_lengths)]).astype(np.int64)
+    # every new slot copies one old value: the series' first value for the padding,
+    # then the series itself
+    within = np.arange(new_starts[-1]) - np.repeat(new_starts[:-1], new_lengths)
+    source = np.repeat(starts[:-1], new_lengths) + np.maximum(
+        within - np.repeat(pad, new_lengths), 0)
+    return values[source], new_starts

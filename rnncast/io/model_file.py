@@ -74,6 +74,9 @@ _READ_ERRORS = (
     zipfile.BadZipFile,
     zlib.error,
     struct.error,
+    # a damaged zip header can ask for a compression method, version or flag that
+    # zipfile does not implement
+    NotImplementedError,
 )
 
 
@@ -483,6 +486,7 @@ def _decode_rnn(model: RNNForecaster, fitted: dict, series: dict, arrays: dict) 
             head_weight.shape[0],
             model.dtype,
             np.random.default_rng(0),
+            input_size=arrays[f"{prefix}recurrent/weight_ih_l0"].shape[1],
         )
         for layer_name, layer in (("recurrent", network.recurrent), ("head", network.head)):
             names = [n for n in arrays if n.startswith(f"{prefix}{layer_name}/")]

@@ -21,7 +21,7 @@ import pandas as pd
 
 from rnncast.data.panel import Panel
 from rnncast.data.scalers import SCALERS, series_statistics, window_statistics
-from rnncast.data.windows import gather, window_positions
+from rnncast.data.windows import gather, pad_short_series, window_positions
 from rnncast.errors import DataError, TrainingError, TrainingInterrupted
 from rnncast.models.base import Forecaster
 from rnncast.nn import GRU, LSTM, RNN, SGD, Adam, AdamW, Linear, clip_grad_norm, get_loss
@@ -65,16 +65,18 @@ def _progress_bar(enabled, epochs, member, members):
 class _Network:
     """Recurrent layers and a linear head on the last layer's final state."""
 
-    def __init__(self, cell, hidden_size, num_layers, dropout, outputs, dtype, rng):
-        self.recurrent = CELLS[cell](1, hidden_size, num_layers, dropout=dropout,
+    def __init__(self, cell, hidden_size, num_layers, dropout, outputs, dtype, rng,
+                 input_size=1):
+        self.recurrent = CELLS[cell](input_size, hidden_size, num_layers, dropout=dropout,
                                      dtype=dtype, seed=rng)
         self.head = Linear(hidden_size, outputs, dtype=dtype, seed=rng)
         self.layers = [self.recurrent, self.head]
         self._final_shape = None
         self._outputs = None
 
-    def forward(self, inputs):  # (B, L) scaled values -> (B, outputs)
-        self._outputs, final = self.recurrent.forward(inputs[:, :, None])  # (B, L, H)
+    def forward(self, inputs):  # (B, L) or (B, L, F) scaled inputs -> (B, outputs)
+        inputs = inputs[:, :, None] if inputs.ndim == 2 else inputs
+        self._outputs, final = self.recurrent.forward(inputs)  # (B, L, H)
         h = final[0] if isinstance(final, tuple) else final  # (layers, B, H)
         self._final_shape = h.shape
         return self.head.forward(h[-1])
@@ -112,8 +114,8 @@ class RNNForecaster(Forecaster):
     loss : {"mae", "mse", "huber"}
         Training loss on scaled values (with ``levels``, the pinball loss is used).
     scaler : {"window", "series", "none"}
-        Per-window normalisation (default) or per-series standardisation. With
-        ``"window"``, a series whose last ``lookback`` values are all equal (constant,
+        Per-window normalisation (default) or per-series standardisation. Whatever
+        the scaler, a series whose last ``lookback`` values are all equal (constant,
         all-zero) is forecast flat at that value. ``"none"`` feeds the values as they
         are: only for data already on a unit scale (sales of about 100 saturate every
         tanh unit, and training warns with ``TrainingStuckWarning``).
@@ -132,10 +134,16 @@ class RNNForecaster(Forecaster):
         Train a one-step model and roll it forward (the seed notebook's way).
     levels : sequence of float or None
         Interval levels in percent (e.g. ``[80, 95]``) for quantile heads.
+    seasonal_inputs : bool or None
+        Feed each step's position in the season (as sine and cosine of the month of
+        year, day of week, ...) beside its value. None: when the data's frequency has
+        a season.
     drop_short : bool
-        Series too short for one training window: leave them out of training with a
-        ``ShortSeriesWarning`` naming them (True), or raise (False). They are still
-        forecast, from whatever history they have.
+        Series shorter than a window are padded on the left with their first value,
+        and series too short to hold out a validation horizon train without one; a
+        series with no more than ``horizon`` observations cannot give a single window.
+        Such series are left out of training with a ``ShortSeriesWarning`` naming
+        them (True), or raise (False). They are still forecast, from what they have.
     seed : int
     dtype : {"float32", "float64"}
     progress : bool
@@ -160,7 +168,8 @@ class RNNForecaster(Forecaster):
                  lookback=None, loss="mae", scaler="window", log=False, epochs=100,
                  batch_size=64, optimizer="adam", learning_rate=1e-3, weight_decay=0.0,
                  max_grad_norm=1.0, windows_per_epoch=None, early_stopping=True, patience=10,
-                 n_ensemble=1, recursive=False, levels=None, drop_short=True, seed=0,
+                 n_ensemble=1, recursive=False, levels=None, seasonal_inputs=None,
+                 drop_short=True, seed=0,
                  dtype="float32", progress=False, alias=None, conformal_windows=0):
         super().__init__(horizon, alias=alias, conformal_windows=conformal_windows)
         self.cell, self.hidden_size, self.num_layers = cell, hidden_size, num_layers
@@ -170,6 +179,7 @@ class RNNForecaster(Forecaster):
         self.max_grad_norm, self.windows_per_epoch = max_grad_norm, windows_per_epoch
         self.early_stopping, self.patience, self.n_ensemble = early_stopping, patience, n_ensemble
         self.recursive, self.levels, self.drop_short = recursive, levels, drop_short
+        self.seasonal_inputs = seasonal_inputs
         self.seed, self.dtype, self.progress = seed, dtype, progress
 
     @property
@@ -222,14 +232,23 @@ class RNNForecaster(Forecaster):
         self.skipped_ids_ = panel.ids[:0]
         span = self.lookback_ + steps_out
 
-        positions, series = window_positions(panel.starts, panel.lengths, span)
-        offset = positions - panel.starts[series]
-        lengths = panel.lengths[series]
-        is_train = offset + span <= lengths - margin
-        is_valid = offset + self.lookback_ >= lengths - margin if margin else ~is_train
+        # Every series with more than `steps_out` values teaches the network: one too
+        # short for a window is padded on the left with its first value, and one too
+        # short to also hold out a validation horizon trains without one.
+        values, starts = pad_short_series(values, panel.starts, span, steps_out + 1)
+        lengths = np.diff(starts)
+        padding = lengths - panel.lengths  # (S,) values added in front of each series
+        own_margin = np.where(lengths >= span + margin, margin, 0)  # (S,)
+        positions, series = window_positions(starts, lengths, span)
+        offset = positions - starts[series]
+        end = lengths[series] - own_margin[series]
+        is_train = offset + span <= end
+        is_valid = (own_margin[series] > 0) & (offset + self.lookback_ >= end)
         self._report_short(panel, np.bincount(series[is_train], minlength=panel.n_series))
 
         inputs, targets = self._scaled_windows(values, positions, steps_out)
+        first_step = offset - padding[series]  # (N,) time index of each window's first input
+        inputs = self._with_season(inputs, panel, series, first_step)
         train = (inputs[is_train], targets[is_train])
         valid = (inputs[is_valid], targets[is_valid]) if margin and is_valid.any() else None
         self.quantiles_ = self._quantiles() if self.levels else None
@@ -239,7 +258,7 @@ class RNNForecaster(Forecaster):
         for member in range(self.n_ensemble):
             rng = np.random.default_rng([self.seed, member])
             network = _Network(self.cell, self.hidden_size, self.num_layers, self.dropout,
-                               outputs, self.dtype, rng)
+                               outputs, self.dtype, rng, input_size=inputs.shape[2])
             try:
                 history += self._train(network, train, valid, rng, member)
             except TrainingInterrupted as stop:
@@ -259,19 +278,15 @@ class RNNForecaster(Forecaster):
         short = panel.ids[train_windows == 0]
         if len(short) == 0:
             return
-        needed = self.lookback_ + (1 if self.recursive else self.horizon) + (
-            self.horizon if self.early_stopping else 0)
+        needed = (1 if self.recursive else self.horizon) + 1
         names = ", ".join(repr(s) for s in short[:5]) + (" ..." if len(short) > 5 else "")
-        message = (f"{len(short)} series have fewer than {needed} observations (lookback "
-                   f"{self.lookback_} + horizon {self.horizon}"
-                   f"{' + validation ' + str(self.horizon) if self.early_stopping else ''}): "
-                   f"{names}.")
+        message = (f"{len(short)} series have fewer than {needed} observations (one input "
+                   f"value and a horizon of {needed - 1} to learn from): {names}.")
         if len(short) == panel.n_series:
-            raise DataError(f"No series is long enough to train on: {message} Lower "
-                            "lookback, or set early_stopping=False.")
+            raise DataError(f"No series is long enough to train on: {message} Forecast a "
+                            "shorter horizon, or use a baseline such as Naive.")
         if not self.drop_short:
-            raise DataError(f"{message} Lower lookback, or pass drop_short=True to train "
-                            "without them.")
+            raise DataError(f"{message} Pass drop_short=True to train without them.")
         warnings.warn(f"{message} They are left out of training and forecast from the "
                       "history they have.", ShortSeriesWarning, stacklevel=4)
         self.skipped_ids_ = short
@@ -305,6 +320,22 @@ class RNNForecaster(Forecaster):
             level, scale = window_statistics(inputs)
             inputs, targets = (inputs - level) / scale, (targets - level) / scale
         return inputs.astype(self.dtype), targets.astype(self.dtype)
+
+    def _season(self, panel) -> int:
+        """Season length fed to the network as inputs, or 1 for none."""
+        return 1 if self.seasonal_inputs is False else panel.frequency.season_length
+
+    def _with_season(self, scaled, panel, series, first_step):
+        """Network inputs (N, L, F): the scaled values, plus sin and cos of each step's
+        season phase when the data has a season. series, first_step: (N,) the series of
+        each window and the time index of its first input within that series."""
+        season = self._season(panel)
+        if season == 1:
+            return scaled[:, :, None]
+        start_phase = panel.frequency.season_phase(panel.first_ds)[series]  # (N,)
+        phase = (start_phase + first_step)[:, None] + np.arange(scaled.shape[1])  # (N, L)
+        angle = 2 * np.pi * np.mod(phase, season) / season
+        return np.stack([scaled, np.sin(angle), np.cos(angle)], axis=2).astype(self.dtype)
 
     def _batch_loss(self, prediction, target):
         """Loss and its gradient for a batch; prediction (B, outputs), target (B, steps)."""
@@ -464,7 +495,10 @@ class RNNForecaster(Forecaster):
     def _forecast_panel(self, panel, horizon):
         values = self._transform_values(panel, fitting=False)
         history = self._last_windows(values, panel)  # (S, L)
-        members = [self._member_forecast(network, history) for network in self.networks_]
+        first_step = panel.lengths - self.lookback_  # (S,) may be negative: padded
+        season = (panel, np.arange(panel.n_series), first_step)
+        members = [self._member_forecast(network, history, season)
+                   for network in self.networks_]
         forecast = np.median(np.stack(members), axis=0)  # (S, h, Q)
         if self.scaler == "series":
             mean, scale = self._series_scale
@@ -474,28 +508,35 @@ class RNNForecaster(Forecaster):
         self._quantile_cache = (panel, forecast)
         return forecast[:, :, 0]
 
-    def _member_forecast(self, network, history):
-        """(S, h, Q) in model space, from windows (S, L)."""
+    def _member_forecast(self, network, history, season):
+        """(S, h, Q) in model space, from windows (S, L); ``season`` holds what
+        ``_with_season`` needs: (panel, series, first_step)."""
+        panel, series, first_step = season
         if self.recursive:
             window, steps = history.copy(), []
-            for _ in range(self.horizon):
+            for k in range(self.horizon):
                 level, scale = self._window_level_scale(window)
-                step = network.forward(((window - level) / scale).astype(self.dtype))
+                inputs = self._with_season(((window - level) / scale).astype(self.dtype),
+                                           panel, series, first_step + k)
+                step = network.forward(inputs)
                 step = step.astype(np.float64) * scale  # (S, 1)
-                if self.scaler == "window":
-                    step[np.ptp(window, axis=1) == 0] = 0.0  # flat window: its level
+                flat = np.ptp(window, axis=1) == 0  # (S,) flat window: its value, flat
+                step[flat] = window[flat, -1:] - level[flat]
                 step += level
                 steps.append(step)
                 window = np.concatenate([window[:, 1:], step], axis=1)
             return np.concatenate(steps, axis=1)[:, :, None]
         level, scale = self._window_level_scale(history)
-        out = network.forward(((history - level) / scale).astype(self.dtype)).astype(np.float64)
+        inputs = self._with_season(((history - level) / scale).astype(self.dtype), panel,
+                                   series, first_step)
+        out = network.forward(inputs).astype(np.float64)
         quantiles = 1 if self.quantiles_ is None else len(self.quantiles_)
         out = out.reshape(len(history), self.horizon, quantiles) * scale[:, :, None]
-        if self.scaler == "window":
-            # A flat window carries no scale of variation: forecast its level, flat,
-            # rather than an arbitrary fallback scale times the network's output.
-            out[np.ptp(history, axis=1) == 0] = 0.0
+        # A flat window carries no scale of variation: forecast its value, flat, rather
+        # than an arbitrary fallback scale times the network's output (with any scaler:
+        # a constant series standardised by "series" is all 0, and net(0) is not 0).
+        flat = np.ptp(history, axis=1) == 0  # (S,)
+        out[flat] = (history[flat, -1:] - level[flat])[:, :, None]
         return out + level[:, :, None]
 
     def _window_level_scale(self, windows):

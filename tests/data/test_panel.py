@@ -32,3 +32,18 @@ def test_holding_out_a_whole_series_is_an_error():
                                long_frame(np.arange(9.0), 0, None, "b")]))
     with pytest.raises(ValueError, match="'a'"):
         panel.head(3)
+
+
+@pytest.mark.parametrize("freq, season", [("MS", 12), ("QS-JAN", 4), ("D", 7), ("h", 24)])
+def test_season_phase_counts_positions_within_the_season(freq, season):
+    panel = prepare(long_frame(np.arange(3.0 * season), "2021-01-01", freq, "a"))
+    phases = panel.frequency.season_phase(panel.time_stamps())
+    np.testing.assert_array_equal(np.diff(phases) % season, 1)  # one step, one position
+    assert phases.min() == 0 and phases.max() == season - 1
+    later = panel.frequency.season_phase(panel.time_stamps()[season:])
+    np.testing.assert_array_equal(later, phases[:-season])  # a season later, same phase
+
+
+def test_season_phase_is_zero_without_a_season():
+    panel = prepare(long_frame(np.arange(10.0), 0, None, "a"))
+    assert not panel.frequency.season_phase(panel.time_stamps()).any()

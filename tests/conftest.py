@@ -18,3 +18,20 @@ def torch():
         pytest.skip("PyTorch is not installed: pip install -e '.[test]' to run parity tests")
     torch_module.set_num_threads(1)
     return torch_module
+
+
+# Property-based tests (hypothesis): few examples by default so the suite stays fast;
+# RNNCAST_HYPOTHESIS_PROFILE=ci (the default under CI=true) runs many more.
+try:
+    from hypothesis import HealthCheck, settings
+except ImportError:  # the property tests skip themselves
+    pass
+else:
+    _relaxed = {"deadline": None, "derandomize": False, "print_blob": True,
+                "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large]}
+    settings.register_profile("default", max_examples=12, **_relaxed)
+    settings.register_profile("ci", max_examples=120, **_relaxed)
+    settings.register_profile("deep", max_examples=1000, **_relaxed)
+    _in_ci = os.environ.get("CI", "").lower() == "true"
+    settings.load_profile(
+        os.environ.get("RNNCAST_HYPOTHESIS_PROFILE", "ci" if _in_ci else "default"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from pathlib import Path
 
 import pandas as pd
@@ -28,7 +30,8 @@ def read_table(path, columns=None) -> pd.DataFrame:
         except (OSError, ValueError) as error:
             raise DataError(f"{path}: cannot read it as Parquet ({error}).") from error
     try:
-        delimiter = _sniff_delimiter(path)
+        delimiter, sample = _sniff_delimiter(path)
+        _check_field_counts(path, sample, delimiter)
         header = pd.read_csv(path, sep=delimiter, nrows=0).columns
         # Only the needed columns of a large file are parsed; when a named column is
         # absent everything is read so that validation can name the close matches.
@@ -47,8 +50,23 @@ def read_table(path, columns=None) -> pd.DataFrame:
     return frame
 
 
-def _sniff_delimiter(path) -> str:
-    """The field separator, guessed from the start of the file (comma when unsure)."""
+def _check_field_counts(path, sample: str, delimiter: str) -> None:
+    """Rows of the sample with more or fewer fields than the header: pandas would read
+    them silently (extra fields dropped or taken as an index, missing ones as NaN),
+    shifting values into the wrong columns. Only the sniffed start is checked."""
+    rows = [row for row in csv.reader(io.StringIO(sample), delimiter=delimiter) if row]
+    for number, row in enumerate(rows[1:], start=2):
+        if len(row) != len(rows[0]):
+            raise DataError(
+                f"{path}: row {number} has {len(row)} fields but the header has "
+                f"{len(rows[0])} (separator {delimiter!r}): {delimiter.join(row)[:80]!r}. "
+                "Quote values that contain the separator (e.g. decimal commas), or fix "
+                "that row.")
+
+
+def _sniff_delimiter(path) -> tuple[str, str]:
+    """The field separator, guessed from the start of the file (comma when unsure),
+    and that start's complete lines."""
     with open(path, "rb") as handle:
         sample = handle.read(65536)
     complete_lines = sample[: sample.rfind(b"\n") + 1] or sample
@@ -56,4 +74,4 @@ def _sniff_delimiter(path) -> str:
     first_line = text.splitlines()[0] if text.strip() else ""
     counts = {sep: first_line.count(sep) for sep in (",", ";", "\t", "|")}
     best = max(counts, key=counts.get)
-    return best if counts[best] > 0 else ","
+    return (best if counts[best] > 0 else ","), text

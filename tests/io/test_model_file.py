@@ -389,3 +389,45 @@ def test_model_classes_are_rnncast_forecasters_only():
         "Drift",
         "WindowAverage",
     }
+
+
+@pytest.mark.parametrize("field, value", [(10, 99), (8, 0x21), (6, 210)],
+                         ids=["compression-method", "flag-bits", "version-needed"])
+def test_an_unsupported_zip_header_field_is_refused(field, value, saved_path):
+    # zipfile raises NotImplementedError for these; load_model must name the file
+    path, _ = saved_path
+    raw = bytearray(path.read_bytes())
+    central = bytes(raw).find(b"PK\x01\x02")  # the first central directory entry
+    raw[central + field : central + field + 2] = value.to_bytes(2, "little")
+    local = bytes(raw).find(b"PK\x03\x04")
+    raw[local + field - 2 : local + field] = value.to_bytes(2, "little")
+    path.write_bytes(bytes(raw))
+    with pytest.raises(ModelFileError, match="model.rnncast"):
+        load_model(path)
+
+
+def test_every_single_byte_flip_is_refused_or_loads_the_same_model(saved_path):
+    # Flips in zip fields no reader uses (times, the local copies of sizes and CRCs)
+    # change nothing the model holds; every other flip must be a ModelFileError.
+    path, model = saved_path
+    raw = path.read_bytes()
+    expected = model.predict()
+    step = max(1, len(raw) // 400)  # ~400 positions spread over the file
+    for position in range(0, len(raw), step):
+        damaged = bytearray(raw)
+        damaged[position] ^= 0xFF
+        path.write_bytes(bytes(damaged))
+        try:
+            forecast = load_model(path).predict()
+        except ModelFileError:
+            continue
+        pd.testing.assert_frame_equal(forecast, expected)
+
+
+def test_a_pickled_model_is_refused_without_being_unpickled(tmp_path):
+    path = tmp_path / "model.rnncast"
+    path.write_bytes(pickle.dumps([Tripwire(), Naive(2)]))
+    UNPICKLED.clear()
+    with pytest.raises(ModelFileError, match="not an rnncast model file or it is damaged"):
+        load_model(path)
+    assert UNPICKLED == []

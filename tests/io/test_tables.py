@@ -1,0 +1,83 @@
+"""Reading the user's files: hostile CSVs give a DataError naming the file and the fix."""
+
+import pandas as pd
+import pytest
+
+from rnncast.errors import DataError
+from rnncast.io.tables import read_table
+
+COLUMNS = ["unique_id", "ds", "y"]
+
+
+def write(tmp_path, content: bytes, name="data.csv"):
+    path = tmp_path / name
+    path.write_bytes(content)
+    return path
+
+
+@pytest.mark.parametrize("content, match", [
+    (b"", "the file is empty"),
+    (b"\n\n", "the file is empty"),
+    (b"unique_id,ds,y\n", "header but no data rows"),
+    (b"unique_id,ds,y\na,2020-01-01,1,7\na,2020-01-02,2\n", "row 2 has 4 fields.*header has 3"),
+    (b"unique_id,ds,y\na,2020-01-01,1\na,2020-01-02\n", "row 3 has 2 fields"),
+    (b"\xff\xfe\x00garbage\x00\xff" * 10, "not UTF-8"),
+    ("unique_id,ds,y\nMünchen,2020-01-01,1\n".encode("latin-1"), "not UTF-8.*Save it as UTF-8"),
+], ids=["empty", "blank lines", "header only", "extra field", "missing field", "binary", "latin-1"])
+def test_unreadable_files_give_a_data_error_naming_the_file(content, match, tmp_path):
+    path = write(tmp_path, content)
+    with pytest.raises(DataError, match=match) as caught:
+        read_table(path, COLUMNS)
+    assert "data.csv" in str(caught.value)
+
+
+def test_non_utf8_bytes_after_the_sniffed_start_are_caught(tmp_path):
+    rows = "".join(f"a,2020-01-{d:02d},1\n" for d in range(1, 29)) * 3000  # > 64 KiB
+    path = write(tmp_path, ("unique_id,ds,y\n" + rows).encode() + "b,2020-01-01,é\n".encode(
+        "latin-1"))
+    with pytest.raises(DataError, match="not UTF-8"):
+        read_table(path, COLUMNS)
+
+
+@pytest.mark.parametrize("sep", [";", "\t", "|"])
+def test_the_delimiter_is_sniffed(sep, tmp_path):
+    text = sep.join(COLUMNS) + "\n" + "\n".join(
+        sep.join(["a", f"2020-01-0{d}", f"{d}.5"]) for d in range(1, 4)) + "\n"
+    frame = read_table(write(tmp_path, text.encode()), COLUMNS)
+    assert list(frame.columns) == COLUMNS
+    assert frame.y.tolist() == [1.5, 2.5, 3.5]
+
+
+def test_decimal_commas_with_semicolons_stay_text_for_prepare_to_name(tmp_path):
+    # a European export: read as text, which prepare() reports with the value
+    path = write(tmp_path, b"unique_id;ds;y\na;2020-01-01;1,5\na;2020-01-02;2,5\n")
+    assert read_table(path, COLUMNS).y.tolist() == ["1,5", "2,5"]
+
+
+def test_only_the_named_columns_are_loaded(tmp_path, monkeypatch):
+    extra = {f"extra_{k}": ["not a number"] * 3 for k in range(5)}
+    frame = pd.DataFrame({"unique_id": "a", "ds": ["2020-01-01", "2020-01-02", "2020-01-03"],
+                          "y": [1.0, 2.0, 3.0], **extra})
+    path = tmp_path / "wide.csv"
+    frame.to_csv(path, index=False)
+    calls = []
+    real_read_csv = pd.read_csv
+
+    def recording_read_csv(*args, **kwargs):
+        calls.append(kwargs.get("usecols"))
+        return real_read_csv(*args, **kwargs)
+
+    monkeypatch.setattr(pd, "read_csv", recording_read_csv)
+    loaded = read_table(path, COLUMNS)
+    assert list(loaded.columns) == COLUMNS
+    assert calls[-1] == COLUMNS  # the data rows were parsed for these columns only
+
+
+def test_all_columns_are_read_when_a_named_one_is_missing(tmp_path):
+    path = write(tmp_path, b"store,date,sales\na,2020-01-01,1\n")
+    assert list(read_table(path, COLUMNS).columns) == ["store", "date", "sales"]
+
+
+def test_a_missing_file_names_the_path(tmp_path):
+    with pytest.raises(FileNotFoundError, match="nowhere.csv"):
+        read_table(tmp_path / "nowhere.csv", COLUMNS)

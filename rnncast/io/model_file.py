@@ -61,7 +61,8 @@ MODEL_CLASSES = {
 _FITTED_BASE = {"panel_", "conformal_scores_"}
 _FITTED = {
     "RNNForecaster": _FITTED_BASE
-    | {"lookback_", "skipped_ids_", "quantiles_", "networks_", "history_", "series_stats_"},
+    | {"lookback_", "member_lookbacks_", "refit_epochs_", "skipped_ids_", "quantiles_",
+       "networks_", "history_", "series_stats_"},
     "SeasonalNaive": _FITTED_BASE | {"season_length_"},
 }
 
@@ -187,6 +188,8 @@ def _encode_rnn(model: RNNForecaster, panel: Panel, arrays: dict) -> dict:
     quantiles = model.quantiles_
     return {
         "lookback_": int(model.lookback_),
+        "member_lookbacks_": [int(lookback) for lookback in model.member_lookbacks_],
+        "refit_epochs_": [[int(k), int(v)] for k, v in model.refit_epochs_.items()],
         "quantiles_": None if quantiles is None else [float(q) for q in quantiles],
         "skipped_ids_": _ids_to_json(model.skipped_ids_),
         "members": len(model.networks_),
@@ -470,6 +473,12 @@ def _ids_from_json(values: list, dtype: str) -> np.ndarray:
 
 def _decode_rnn(model: RNNForecaster, fitted: dict, series: dict, arrays: dict) -> None:
     model.lookback_ = fitted["lookback_"]
+    # files written before lookback ensembles: every member reads lookback_
+    model.member_lookbacks_ = [int(lookback) for lookback in fitted.get(
+        "member_lookbacks_", [fitted["lookback_"]] * fitted["members"])]
+    if len(model.member_lookbacks_) != fitted["members"] or min(model.member_lookbacks_) < 1:
+        raise ValueError("member lookbacks that do not match the members")
+    model.refit_epochs_ = {int(k): int(v) for k, v in fitted.get("refit_epochs_", [])}
     quantiles = fitted["quantiles_"]
     model.quantiles_ = None if quantiles is None else np.array(quantiles, dtype=np.float64)
     model.skipped_ids_ = _ids_from_json(fitted["skipped_ids_"], series["ids_dtype"])
@@ -492,6 +501,7 @@ def _decode_rnn(model: RNNForecaster, fitted: dict, series: dict, arrays: dict) 
             names = [n for n in arrays if n.startswith(f"{prefix}{layer_name}/")]
             layer.load_state_dict({n.rsplit("/", 1)[1]: arrays[n] for n in names})
         network.recurrent.eval()
+        network.lookback = model.member_lookbacks_[k]
         model.networks_.append(network)
     model.history_ = pd.DataFrame(
         {column: arrays[f"history/{column}"] for column in fitted["history_columns"]}

@@ -5,8 +5,14 @@ and spread, so series of any magnitude train together), and the network's head e
 the next ``horizon`` values at once (direct multi-step), or one value that is fed back
 ``horizon`` times (``recursive=True``, the seed notebook's one-step model). With
 ``levels``, the head emits quantiles too, trained with the pinball loss, and the
-forecast carries prediction intervals. ``n_ensemble`` members with different seeds are
-combined by their median.
+forecast carries prediction intervals.
+
+The forecast is the mean of an ensemble: by default one member per lookback of two,
+three and four horizons (or seasons, when longer), ``n_ensemble`` members per lookback
+with different seeds.
+Each lookback's epoch count is chosen by a run that holds out every series' last
+horizon and stops early on it; the members then train on all windows, the most recent
+included, for 1.5 times that count.
 """
 
 from __future__ import annotations
@@ -39,7 +45,13 @@ SATURATED = 0.99
 STUCK_SATURATION = 0.5  # share of saturated hidden values above which training is stuck
 VANISHED_GRAD_NORM = 1e-6  # a gradient norm below this with the loss still high: stuck
 STUCK_LOSS = 1e-3  # scaled loss above which a vanished gradient means stuck, not done
-MAX_RECOVERIES = 5  # non-finite steps recovered from (rate halved each time) per member
+MAX_RECOVERIES = 5  # non-finite steps recovered from (rate halved each time) per run
+
+# Default lookbacks, in horizons (or seasons, when longer): one member reads each.
+DEFAULT_LOOKBACK_MULTIPLES = (2, 3, 4)
+# A refit trains on one more window per series than the run that chose its epoch
+# count; 1.5 times that count did best on M3's validation windows.
+REFIT_EPOCHS = 1.5
 
 
 class ShortSeriesWarning(UserWarning):
@@ -52,12 +64,13 @@ class TrainingStuckWarning(UserWarning):
     and the fix."""
 
 
-def _progress_bar(enabled, epochs, member, members):
+def _progress_bar(enabled, epochs, tags):
     if not enabled:
         return None
     from tqdm.auto import tqdm
 
-    label = f"member {member + 1}/{members}" if members > 1 else "training"
+    what = "choosing epochs" if tags["member"] < 0 else f"member {tags['member'] + 1}"
+    label = f"lookback {tags['lookback']}, {what}"
     return tqdm(total=epochs, desc=label, unit="epoch", leave=False, file=sys.stderr,
                 dynamic_ncols=True)
 
@@ -108,9 +121,10 @@ class RNNForecaster(Forecaster):
         Steps to forecast.
     cell : {"rnn", "gru", "lstm"}
     hidden_size, num_layers, dropout : network size; dropout between stacked layers.
-    lookback : int or None
-        Past values each window reads. None: three horizons or two seasons, whichever
-        is longer (series shorter than that are padded on the left).
+    lookback : int, sequence of int, or None
+        Past values each window reads; with several, ``n_ensemble`` members read each.
+        None: two, three and four times the horizon or the season, whichever is
+        longer (series shorter than a window are padded on the left).
     loss : {"mae", "mse", "huber"}
         Training loss on scaled values (with ``levels``, the pinball loss is used).
     scaler : {"window", "series", "none"}
@@ -126,10 +140,19 @@ class RNNForecaster(Forecaster):
     windows_per_epoch : int or None
         Sample this many training windows per epoch (for large data); None uses all.
     early_stopping : bool
-        Hold out the last ``horizon`` of each series, stop when its loss has not
-        improved for ``patience`` epochs, and keep the best weights.
+        Hold out the last ``horizon`` of each series and stop when the loss on it has
+        not improved for ``patience`` epochs (at most ``epochs``). False: every member
+        trains ``epochs`` epochs on all windows.
+    refit : bool
+        With early stopping, use the held-out run only to choose the epoch count, then
+        train the members on all windows for 1.5 times the best epoch (capped by
+        ``epochs``): the last horizon is the most informative part of a series, and
+        leaving it out cost accuracy on M3. False: each member is a held-out run that
+        keeps its best weights (cheaper: one run per member instead of one more per
+        lookback).
     n_ensemble : int
-        Members trained with seeds ``(seed, k)``; forecasts are their median.
+        Members per lookback, trained with seeds ``(seed, lookback, k)``; the forecast
+        is the mean over all members (it beat their median on M3's validation windows).
     recursive : bool
         Train a one-step model and roll it forward (the seed notebook's way).
     levels : sequence of float or None
@@ -147,17 +170,20 @@ class RNNForecaster(Forecaster):
     seed : int
     dtype : {"float32", "float64"}
     progress : bool
-        Show a progress bar per ensemble member on stderr (epoch, losses, time left).
+        Show a progress bar per training run on stderr (epoch, losses, time left).
 
-    Attributes after ``fit``: ``history_`` (DataFrame: member, epoch, loss,
-    val_loss, grad_norm (mean global gradient norm before clipping), saturation (share
-    of the top recurrent layer's hidden values with |h| > 0.99 on the epoch's first
-    batch), learning_rate (lowered after non-finite steps), seconds), ``lookback_``,
-    ``skipped_ids_``.
+    Attributes after ``fit``: ``history_`` (DataFrame, one row per epoch of each
+    training run: run, member (-1 for a run that only chose the epoch count),
+    lookback, epoch, loss, val_loss (on the held-out horizon), grad_norm (mean global
+    gradient norm before clipping), saturation (share of the top recurrent layer's
+    hidden values with |h| > 0.99 on the epoch's first batch), learning_rate (lowered
+    after non-finite steps), seconds), ``lookback_`` (the longest lookback),
+    ``member_lookbacks_`` (each member's), ``refit_epochs_`` (epochs the members of
+    each lookback trained, when chosen by a held-out run), ``skipped_ids_``.
 
     Training health: a step whose loss or gradients are NaN or inf is not taken; the
     last good weights are restored, the learning rate halved and the step retried, up
-    to ``MAX_RECOVERIES`` times per member, then ``TrainingError``. When training ends
+    to ``MAX_RECOVERIES`` times per run, then ``TrainingError``. When training ends
     with most units saturated, or with vanished gradients and a high loss, fit warns
     with ``TrainingStuckWarning`` naming the likely cause and fix. Ctrl-C stops
     training with the best weights so far and raises ``TrainingInterrupted``, which
@@ -168,7 +194,7 @@ class RNNForecaster(Forecaster):
                  lookback=None, loss="mae", scaler="window", log=False, epochs=100,
                  batch_size=64, optimizer="adam", learning_rate=1e-3, weight_decay=0.0,
                  max_grad_norm=1.0, windows_per_epoch=None, early_stopping=True, patience=10,
-                 n_ensemble=1, recursive=False, levels=None, seasonal_inputs=False,
+                 refit=True, n_ensemble=1, recursive=False, levels=None, seasonal_inputs=False,
                  drop_short=True, seed=0,
                  dtype="float32", progress=False, alias=None, conformal_windows=0):
         super().__init__(horizon, alias=alias, conformal_windows=conformal_windows)
@@ -178,6 +204,7 @@ class RNNForecaster(Forecaster):
         self.learning_rate, self.weight_decay = learning_rate, weight_decay
         self.max_grad_norm, self.windows_per_epoch = max_grad_norm, windows_per_epoch
         self.early_stopping, self.patience, self.n_ensemble = early_stopping, patience, n_ensemble
+        self.refit = refit
         self.recursive, self.levels, self.drop_short = recursive, levels, drop_short
         self.seasonal_inputs = seasonal_inputs
         self.seed, self.dtype, self.progress = seed, dtype, progress
@@ -197,7 +224,13 @@ class RNNForecaster(Forecaster):
         for name in ("hidden_size", "num_layers", "epochs", "batch_size", "n_ensemble",
                      "patience"):
             self._check_horizon(getattr(self, name), name)
-        if self.lookback is not None:
+        if isinstance(self.lookback, list | tuple | np.ndarray):
+            if len(self.lookback) == 0:
+                raise ValueError("lookback=[] names no lookback: give one or more "
+                                 "positive integers, or None for the default.")
+            for lookback in self.lookback:
+                self._check_horizon(lookback, "lookback")
+        elif self.lookback is not None:
             self._check_horizon(self.lookback, "lookback")
         if self.windows_per_epoch is not None:
             self._check_horizon(self.windows_per_epoch, "windows_per_epoch")
@@ -217,22 +250,50 @@ class RNNForecaster(Forecaster):
             quantiles += [0.5 - level / 200, 0.5 + level / 200]
         return np.array(quantiles)
 
-    def _default_lookback(self, panel):
-        """Three horizons or two seasons, whichever is longer (at least 4): the best of
-        2, 3, 4 and 5 horizons on M3 (benchmarks/accuracy.py). Shorter series are
-        padded, so the lookback is not capped by the data."""
+    def _lookbacks(self, panel):
+        """The distinct lookbacks members read, shortest first."""
+        if self.lookback is None:
+            return self._default_lookbacks(panel)
+        if isinstance(self.lookback, int | np.integer):
+            return (int(self.lookback),)
+        return tuple(sorted({int(lookback) for lookback in self.lookback}))
+
+    def _default_lookbacks(self, panel):
+        """Two, three and four times the horizon or the season, whichever is longer
+        (at least 2). Members that read different spans of the past err differently,
+        and their mean beat each of them on M3's validation windows
+        (benchmarks/accuracy.py --validate). Shorter series are padded, so the
+        lookbacks are not capped by the data."""
         season = panel.frequency.season_length
-        return int(max(3 * self.horizon, 2 * season if season > 1 else 0, 4))
+        unit = max(self.horizon, season if season > 1 else 0, 2)
+        return tuple(k * unit for k in DEFAULT_LOOKBACK_MULTIPLES)
 
     def _fit_panel(self, panel: Panel) -> None:
         self._check_params()
         values = self._transform_values(panel, fitting=True)
+        self.skipped_ids_ = panel.ids[:0]
+        self.quantiles_ = self._quantiles() if self.levels else None
+        lookbacks = self._lookbacks(panel)
+        self.lookback_ = max(lookbacks)
+        self.networks_, self.member_lookbacks_, self.refit_epochs_ = [], [], {}
+        history = []
+        try:
+            for lookback in lookbacks:
+                windows = self._training_windows(values, panel, lookback)
+                self._fit_lookback(lookback, windows, history)
+        except TrainingInterrupted as stop:
+            self.history_ = pd.DataFrame(history + stop.history)
+            stop.history = self.history_
+            raise
+        self.history_ = pd.DataFrame(history)
+
+    def _training_windows(self, values, panel, lookback):
+        """Scaled windows of every series for one lookback: (inputs (N, L, F), targets
+        (N, steps_out), held_in (N,) bool: windows clear of the held-out last horizon,
+        valid (N,) bool: the windows that forecast it)."""
         steps_out = 1 if self.recursive else self.horizon
         margin = self.horizon if self.early_stopping else 0
-        self.lookback_ = self.lookback or self._default_lookback(panel)
-        self.skipped_ids_ = panel.ids[:0]
-        span = self.lookback_ + steps_out
-
+        span = lookback + steps_out
         # Every series with more than `steps_out` values teaches the network: one too
         # short for a window is padded on the left with its first value, and one too
         # short to also hold out a validation horizon trains without one.
@@ -243,34 +304,76 @@ class RNNForecaster(Forecaster):
         positions, series = window_positions(starts, lengths, span)
         offset = positions - starts[series]
         end = lengths[series] - own_margin[series]
-        is_train = offset + span <= end
-        is_valid = (own_margin[series] > 0) & (offset + self.lookback_ >= end)
-        self._report_short(panel, np.bincount(series[is_train], minlength=panel.n_series))
-
-        inputs, targets = self._scaled_windows(values, positions, steps_out)
+        held_in = offset + span <= end
+        valid = (own_margin[series] > 0) & (offset + lookback >= end)
+        if not self.networks_:  # the same series are short whatever the lookback
+            self._report_short(panel, np.bincount(series[held_in], minlength=panel.n_series))
+        inputs, targets = self._scaled_windows(values, positions, lookback, steps_out)
         first_step = offset - padding[series]  # (N,) time index of each window's first input
         inputs = self._with_season(inputs, panel, series, first_step)
-        train = (inputs[is_train], targets[is_train])
-        valid = (inputs[is_valid], targets[is_valid]) if margin and is_valid.any() else None
-        self.quantiles_ = self._quantiles() if self.levels else None
-        outputs = steps_out * (len(self.quantiles_) if self.levels else 1)
+        return inputs, targets, held_in, valid
 
-        self.networks_, history = [], []
-        for member in range(self.n_ensemble):
-            rng = np.random.default_rng([self.seed, member])
-            network = _Network(self.cell, self.hidden_size, self.num_layers, self.dropout,
-                               outputs, self.dtype, rng, input_size=inputs.shape[2])
-            try:
-                history += self._train(network, train, valid, rng, member)
-            except TrainingInterrupted as stop:
-                # keep what was learnt: the members done, and this one if an epoch ended
-                if stop.history:
-                    self.networks_.append(network)
-                self.history_ = pd.DataFrame(history + stop.history)
-                stop.history = self.history_
-                raise
-            self.networks_.append(network)
-        self.history_ = pd.DataFrame(history)
+    def _fit_lookback(self, lookback, windows, history):
+        """Train the ``n_ensemble`` members that read ``lookback`` values.
+
+        With early stopping and ``refit``, a first run holds out each series' last
+        horizon and finds the epoch where the loss on it is lowest; every member then
+        trains on all windows, the held-out ones included, for ``REFIT_EPOCHS`` times
+        that many epochs (when no series is long enough to hold out a horizon beyond
+        this lookback, as many as the previous lookback's members). Without ``refit``,
+        each member is such a held-out run and keeps its best weights.
+        """
+        inputs, targets, held_in, valid = windows
+        train, held_out, epochs = (inputs, targets), None, self.epochs
+        if self.early_stopping and valid.any():
+            held_out = (inputs[valid], targets[valid])
+            train = (inputs[held_in], targets[held_in])
+        if held_out is not None and self.refit:
+            chooser = self._network(inputs.shape[2], [self.seed, lookback, 0])
+            run = self._run(chooser, train, held_out, epochs, lookback, history, keep=False)
+            scored = run.val_loss.notna().any()
+            best_epoch = int(run.epoch[run.val_loss.idxmin()]) if scored else len(run)
+            epochs = min(self.epochs, int(np.ceil(REFIT_EPOCHS * best_epoch)))
+            self.refit_epochs_[lookback] = epochs
+            train, held_out = (inputs, targets), None
+        elif self.early_stopping and self.refit and self.refit_epochs_:
+            # no series is long enough to hold out a horizon beyond this lookback:
+            # train as long as the members of the longest lookback that could
+            epochs = self.refit_epochs_[max(self.refit_epochs_)]
+        for k in range(self.n_ensemble):
+            network = self._network(inputs.shape[2], [self.seed, lookback, k + 1])
+            self._run(network, train, held_out, epochs, lookback, history, keep=True)
+
+    def _network(self, input_size, seed):
+        steps_out = 1 if self.recursive else self.horizon
+        outputs = steps_out * (1 if self.quantiles_ is None else len(self.quantiles_))
+        rng = np.random.default_rng(seed)
+        network = _Network(self.cell, self.hidden_size, self.num_layers, self.dropout,
+                           outputs, self.dtype, rng, input_size=input_size)
+        network.rng = rng  # the same stream shuffles its batches
+        return network
+
+    def _run(self, network, train, valid, epochs, lookback, history, keep):
+        """Train ``network``; keep it as an ensemble member if ``keep``. Appends its
+        records (run, member, lookback, epoch, ...) to ``history``; returns them."""
+        run = 1 + max((record["run"] for record in history), default=-1)
+        member = len(self.networks_) if keep else -1
+        tags = {"run": run, "member": member, "lookback": lookback}
+        try:
+            records = self._train(network, train, valid, network.rng, epochs, tags)
+        except TrainingInterrupted as stop:
+            if stop.history:  # an epoch ended: keep what was learnt
+                self._keep(network, lookback)
+            raise
+        history += records
+        if keep:
+            self._keep(network, lookback)
+        return pd.DataFrame(records)
+
+    def _keep(self, network, lookback):
+        network.lookback = lookback
+        self.networks_.append(network)
+        self.member_lookbacks_.append(lookback)
 
     def _usable_after_interrupt(self) -> bool:
         return bool(getattr(self, "networks_", None))
@@ -314,9 +417,9 @@ class RNNForecaster(Forecaster):
             self._series_scale = (mean, scale)
         return values
 
-    def _scaled_windows(self, values, positions, steps_out):
-        inputs = gather(values, positions, self.lookback_)  # (N, L)
-        targets = gather(values, positions + self.lookback_, steps_out)  # (N, steps_out)
+    def _scaled_windows(self, values, positions, lookback, steps_out):
+        inputs = gather(values, positions, lookback)  # (N, L)
+        targets = gather(values, positions + lookback, steps_out)  # (N, steps_out)
         if self.scaler == "window":
             level, scale = window_statistics(inputs)
             inputs, targets = (inputs - level) / scale, (targets - level) / scale
@@ -348,8 +451,9 @@ class RNNForecaster(Forecaster):
 
     # overflow shows up as a non-finite loss or norm, handled in the loop
     @np.errstate(over="ignore", invalid="ignore")
-    def _train(self, network, train, valid, rng, member):
-        """Train one member; its history, one record per epoch.
+    def _train(self, network, train, valid, rng, epochs, tags):
+        """Train one network for at most ``epochs``; its history, one record per epoch
+        (starting with ``tags``).
 
         A step whose loss or gradient norm is not finite is not taken: the weights go
         back to the last ones whose loss and gradients were finite, the learning rate
@@ -362,9 +466,10 @@ class RNNForecaster(Forecaster):
         optimizer = self._optimizer(network, learning_rate)
         best_loss, best_weights, stale, history = np.inf, network.weights(), 0, []
         good = network.weights()  # the last weights whose loss and gradients were finite
-        bar = _progress_bar(self.progress, self.epochs, member, self.n_ensemble)
+        run = f"run {tags['run']} (lookback {tags['lookback']})"
+        bar = _progress_bar(self.progress, epochs, tags)
         try:
-            for epoch in range(self.epochs):
+            for epoch in range(epochs):
                 started = time.perf_counter()
                 network.recurrent.train()
                 count = len(inputs)
@@ -382,13 +487,13 @@ class RNNForecaster(Forecaster):
                         recoveries += 1
                         if recoveries > MAX_RECOVERIES:
                             raise TrainingError(self._divergence_message(
-                                member, epoch, loss, norm, learning_rate))
+                                run, epoch, loss, norm, learning_rate))
                         network.load_weights(good)
                         learning_rate /= 2
                         optimizer = self._optimizer(network, learning_rate)
-                        logger.warning("member %d epoch %d: loss %s, gradient norm %s; "
+                        logger.warning("%s epoch %d: loss %s, gradient norm %s; "
                                        "restored the last good weights, learning rate now "
-                                       "%.3g", member, epoch + 1, loss, norm, learning_rate)
+                                       "%.3g", run, epoch + 1, loss, norm, learning_rate)
                     if start == 0:
                         saturation = network.saturation()
                     for keep, layer in zip(good, network.layers):
@@ -396,7 +501,7 @@ class RNNForecaster(Forecaster):
                     optimizer.step()
                     total += loss * len(batch)
                     norms.append(norm)
-                record = {"member": member, "epoch": epoch + 1, "loss": total / len(order),
+                record = {**tags, "epoch": epoch + 1, "loss": total / len(order),
                           "val_loss": np.nan, "grad_norm": float(np.mean(norms)),
                           "saturation": saturation, "learning_rate": learning_rate}
                 if valid is not None:
@@ -409,7 +514,7 @@ class RNNForecaster(Forecaster):
                         stale += 1
                 record["seconds"] = time.perf_counter() - started
                 history.append(record)
-                logger.debug("member %d epoch %d loss %.5f val %.5f", member, epoch + 1,
+                logger.debug("%s epoch %d loss %.5f val %.5f", run, epoch + 1,
                              record["loss"], record["val_loss"])
                 if bar is not None:
                     bar.set_postfix(loss=f"{record['loss']:.4f}",
@@ -452,8 +557,8 @@ class RNNForecaster(Forecaster):
             network.load_weights(good)
         network.recurrent.eval()
 
-    def _divergence_message(self, member, epoch, loss, norm, learning_rate):
-        return (f"training diverged: member {member} epoch {epoch + 1} gave loss {loss} and "
+    def _divergence_message(self, run, epoch, loss, norm, learning_rate):
+        return (f"training diverged: {run} epoch {epoch + 1} gave loss {loss} and "
                 f"gradient norm {norm} again after restoring the last good weights and "
                 f"halving the learning rate {MAX_RECOVERIES} times (from "
                 f"{self.learning_rate:g} to {learning_rate:g}). Likely causes: values too "
@@ -485,22 +590,24 @@ class RNNForecaster(Forecaster):
                           "learning_rate.", TrainingStuckWarning, stacklevel=5)
 
     # -- forecast --------------------------------------------------------------------
-    def _last_windows(self, values, panel):
-        """The last ``lookback_`` model-space values of each series (S, L); series
+    @staticmethod
+    def _last_windows(values, panel, lookback):
+        """The last ``lookback`` model-space values of each series (S, L); series
         shorter than that are padded on the left with their first value."""
         ends = panel.starts[1:]
-        begins = np.maximum(ends - self.lookback_, panel.starts[:-1])
-        index = ends[:, None] - self.lookback_ + np.arange(self.lookback_)
+        begins = np.maximum(ends - lookback, panel.starts[:-1])
+        index = ends[:, None] - lookback + np.arange(lookback)
         return values[np.maximum(index, begins[:, None])]
 
     def _forecast_panel(self, panel, horizon):
         values = self._transform_values(panel, fitting=False)
-        history = self._last_windows(values, panel)  # (S, L)
-        first_step = panel.lengths - self.lookback_  # (S,) may be negative: padded
-        season = (panel, np.arange(panel.n_series), first_step)
-        members = [self._member_forecast(network, history, season)
-                   for network in self.networks_]
-        forecast = np.median(np.stack(members), axis=0)  # (S, h, Q)
+        members = []
+        for network, lookback in zip(self.networks_, self.member_lookbacks_):
+            history = self._last_windows(values, panel, lookback)  # (S, L)
+            first_step = panel.lengths - lookback  # (S,) may be negative: padded
+            season = (panel, np.arange(panel.n_series), first_step)
+            members.append(self._member_forecast(network, history, season))
+        forecast = np.mean(np.stack(members), axis=0)  # (S, h, Q)
         if self.scaler == "series":
             mean, scale = self._series_scale
             forecast = forecast * scale[:, None, None] + mean[:, None, None]

@@ -122,14 +122,15 @@ def plot_forecast(
 
 
 def plot_training(history_frame: pd.DataFrame, path: str | os.PathLike | None = None) -> Figure:
-    """Training and validation loss per epoch, one line per ensemble member.
+    """Training and validation loss per epoch, one line per training run.
 
     Parameters
     ----------
     history_frame : DataFrame
-        ``RNNForecaster.history_``: ``epoch``, ``loss`` and optionally ``member``,
-        ``val_loss`` (drawn dashed, with its best epoch marked, where not all NaN) and
-        ``seconds`` (the total goes in the title).
+        ``RNNForecaster.history_``: ``epoch``, ``loss`` and optionally ``run`` (else
+        ``member``) telling the runs apart, ``member`` (-1: a run that chose the epoch
+        count), ``lookback``, ``val_loss`` (drawn dashed, with its best epoch marked,
+        where not all NaN) and ``seconds`` (the total goes in the title).
     path : str or path-like, optional
         Also save the figure there as a PNG (110 dpi).
 
@@ -142,8 +143,10 @@ def plot_training(history_frame: pd.DataFrame, path: str | os.PathLike | None = 
     _check_columns(history_frame, ["epoch", "loss"], "history_frame")
     if not len(history_frame):
         raise DataError("history_frame is empty: fit the model before plotting its training.")
-    frame = history_frame if "member" in history_frame else history_frame.assign(member=0)
-    members = list(pd.unique(frame["member"]))
+    key = next((k for k in ("run", "member") if k in history_frame), None)
+    frame = history_frame if key else history_frame.assign(run=0)
+    key = key or "run"
+    members = list(pd.unique(frame[key]))
     colours = _cycle_colours(len(members))
     has_validation = "val_loss" in frame and frame["val_loss"].notna().any()
 
@@ -151,7 +154,7 @@ def plot_training(history_frame: pd.DataFrame, path: str | os.PathLike | None = 
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
     for member, colour in zip(members, colours):
-        run = frame[frame["member"] == member].sort_values("epoch")
+        run = frame[frame[key] == member].sort_values("epoch")
         epoch = run["epoch"].to_numpy()
         ax.plot(epoch, run["loss"].to_numpy(float), color=colour, linewidth=1.5)
         if has_validation:
@@ -178,17 +181,17 @@ def plot_training(history_frame: pd.DataFrame, path: str | os.PathLike | None = 
     ax.set_ylabel("loss (scaled data)")
     ax.grid(True, alpha=0.3)
     title = "Training loss" + (" and validation loss" if has_validation else "")
-    details = [f"{len(members)} members"] if len(members) > 1 else []
+    details = [f"{len(members)} runs"] if len(members) > 1 else []
     if "seconds" in frame and frame["seconds"].notna().any():
         details.append(f"{frame['seconds'].sum():.1f} s")
     ax.set_title(title + (f" ({', '.join(details)})" if details else ""))
 
-    # proxies: a colour per member, a line style per kind of loss
+    # proxies: a colour per run, a line style per kind of loss
     handles, labels = [], []
     if len(members) > 1:
         for member, colour in zip(members, colours):
             handles.append(Line2D([], [], color=colour, linewidth=2))
-            labels.append(f"member {member}")
+            labels.append(_run_label(frame[frame[key] == member].iloc[0], key))
     kind_colour = colours[0] if len(members) == 1 else "0.3"
     handles.append(Line2D([], [], color=kind_colour, linewidth=1.5))
     labels.append("training")
@@ -203,6 +206,14 @@ def plot_training(history_frame: pd.DataFrame, path: str | os.PathLike | None = 
         handles, labels, loc="best", ncols=1 + (len(handles) > 6), fontsize="small", framealpha=0.9
     )
     return _finish(fig, path)
+
+
+def _run_label(first_row, key) -> str:
+    """'lookback 36, member 2', 'lookback 36, chooses epochs', or 'member 2'."""
+    parts = [f"lookback {int(first_row['lookback'])}"] if "lookback" in first_row else []
+    member = int(first_row["member"]) if "member" in first_row else int(first_row[key])
+    parts.append("chooses epochs" if member < 0 else f"member {member + 1}")
+    return ", ".join(parts)
 
 
 def plot_backtest(

@@ -114,11 +114,85 @@ def test_shorter_h_returns_the_first_steps():
 
 def test_history_records_each_epoch_and_best_weights_are_restored():
     df = monthly(sine_series(60, 4, seed=8))
-    model = RNNForecaster(3, patience=3, **FAST).fit(df)
+    model = RNNForecaster(3, patience=3, refit=False, lookback=12, **FAST).fit(df)
     history = model.history_
-    assert {"member", "epoch", "loss", "val_loss", "seconds"} <= set(history.columns)
+    assert {"run", "member", "lookback", "epoch", "loss", "val_loss", "seconds"} <= set(
+        history.columns)
     assert history.epoch.tolist() == list(range(1, len(history) + 1))
-    assert len(history) <= FAST["epochs"]
+    assert len(history) <= FAST["epochs"] and model.refit_epochs_ == {}
+    # the kept weights are the best epoch's: validation loss of the fitted network
+    assert history.member.tolist() == [0] * len(history)
+
+
+def test_default_lookbacks_are_two_three_and_four_horizons_or_seasons():
+    df = monthly(sine_series(60, 2, seed=8))
+    options = dict(FAST, epochs=2)
+    assert RNNForecaster(6, **options).fit(df).member_lookbacks_ == [24, 36, 48]
+    assert RNNForecaster(18, **options).fit(df).member_lookbacks_ == [36, 54, 72]
+    integer = sine_series(60, 2, seed=8)
+    frame = pd.concat([pd.DataFrame({"unique_id": k, "ds": np.arange(60), "y": v})
+                       for k, v in integer.items()])
+    model = RNNForecaster(5, n_ensemble=2, **options).fit(frame)
+    assert model.member_lookbacks_ == [10, 10, 15, 15, 20, 20] and model.lookback_ == 20
+
+
+def test_refit_trains_members_on_all_windows_for_one_and_a_half_best_epochs():
+    df = monthly(sine_series(60, 4, seed=8))
+    model = RNNForecaster(3, patience=3, lookback=[8, 12], **FAST).fit(df)
+    history = model.history_
+    assert model.member_lookbacks_ == [8, 12]
+    for lookback in (8, 12):
+        runs = history[history.lookback == lookback]
+        choose, members = runs[runs.member == -1], runs[runs.member >= 0]
+        best = int(choose.epoch[choose.val_loss.idxmin()])
+        assert model.refit_epochs_[lookback] == min(FAST["epochs"], int(np.ceil(1.5 * best)))
+        assert members.epoch.tolist() == list(range(1, model.refit_epochs_[lookback] + 1))
+        assert members.val_loss.isna().all() and choose.val_loss.notna().all()
+    assert sorted(history.run.unique()) == [0, 1, 2, 3]
+
+
+def test_the_forecast_is_the_mean_of_the_members_forecasts():
+    df = monthly(sine_series(48, 3, seed=5))
+    model = RNNForecaster(3, lookback=[6, 9], n_ensemble=2, **dict(FAST, epochs=3)).fit(df)
+    networks, lookbacks = model.networks_, model.member_lookbacks_
+    assert lookbacks == [6, 6, 9, 9]
+    alone = []
+    for network, lookback in zip(networks, lookbacks):
+        model.networks_, model.member_lookbacks_ = [network], [lookback]
+        alone.append(model.predict().RNNForecaster.to_numpy())
+    model.networks_, model.member_lookbacks_ = networks, lookbacks
+    np.testing.assert_allclose(model.predict().RNNForecaster, np.mean(alone, axis=0),
+                               rtol=1e-12)
+    assert np.ptp(alone, axis=0).max() > 0  # the members do differ
+
+
+def test_a_lookback_too_long_to_hold_out_trains_as_long_as_the_previous_one():
+    df = monthly(sine_series(29, 3, seed=8))  # 29 values: 12 + 3 + 3 held out fit, 24 not
+    model = RNNForecaster(3, patience=3, lookback=[12, 24], **FAST).fit(df)
+    history = model.history_
+    assert list(model.refit_epochs_) == [12]
+    long_member = history[history.lookback == 24]
+    assert (long_member.member == 1).all()  # no run to choose epochs for lookback 24
+    assert long_member.epoch.max() == model.refit_epochs_[12]
+
+
+def test_members_train_on_the_windows_the_epoch_choice_held_out(monkeypatch):
+    df = monthly(sine_series(40, 3, seed=8))
+    sizes = []
+    original = RNNForecaster._train
+
+    def spy(self, network, train, valid, rng, epochs, tags):
+        sizes.append((tags["member"], len(train[0]), None if valid is None else len(valid[0])))
+        return original(self, network, train, valid, rng, epochs, tags)
+
+    monkeypatch.setattr(RNNForecaster, "_train", spy)
+    RNNForecaster(3, lookback=6, **FAST).fit(df)
+    # 40 values, windows of 6 + 3: 32 per series; holding out the last 3 values leaves
+    # 29, and one window per series forecasts the held-out values
+    assert sizes == [(-1, 3 * 29, 3), (0, 3 * 32, None)]
+    sizes.clear()
+    RNNForecaster(3, lookback=6, refit=False, n_ensemble=2, **FAST).fit(df)
+    assert sizes == [(0, 3 * 29, 3), (1, 3 * 29, 3)]
 
 
 def test_short_series_are_named_in_a_warning_or_an_error():
@@ -201,7 +275,8 @@ def poison_losses(monkeypatch, calls_to_poison):
 def test_a_non_finite_step_restores_the_weights_and_halves_the_learning_rate(monkeypatch):
     df = monthly(sine_series(48, 3, seed=13))
     poison_losses(monkeypatch, {2})
-    model = RNNForecaster(3, early_stopping=False, learning_rate=1e-3, **TINY).fit(df)
+    model = RNNForecaster(3, early_stopping=False, learning_rate=1e-3, lookback=12,
+                          **TINY).fit(df)
     rates = model.history_.learning_rate.to_numpy()
     assert rates[0] == pytest.approx(1e-3 / 2)
     assert np.all(rates == rates[0])

@@ -253,6 +253,17 @@ def test_training_without_member_column_is_one_member(tmp_path):
     assert_png(tmp_path / "t.png")
 
 
+def test_training_labels_each_run_by_lookback_and_member():
+    choose = training_frame(members=1).assign(run=0, member=-1, lookback=12)
+    member = training_frame(members=1, validation=False).assign(run=1, member=0, lookback=12)
+    fig = plot_training(pd.concat([choose, member], ignore_index=True))
+    (ax,) = fig.axes
+    labels = [text.get_text() for text in ax.get_legend().get_texts()]
+    assert labels[:2] == ["lookback 12, chooses epochs", "lookback 12, member 1"]
+    assert len(ax.collections) == 1  # only the run that chose the epochs has validation
+    assert "2 runs" in ax.get_title()
+
+
 def test_training_of_an_empty_history_raises():
     with pytest.raises(DataError, match="empty"):
         plot_training(training_frame().iloc[:0])

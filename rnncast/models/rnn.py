@@ -1,11 +1,11 @@
 """The global RNN forecaster: one network trained on windows of every series.
 
 A window reads ``lookback`` past values, scaled (by default by that window's own mean
-and spread, so series of any magnitude train together), and the network's head emits
-the next ``horizon`` values at once (direct multi-step), or one value that is fed back
-``horizon`` times (``recursive=True``, the seed notebook's one-step model). With
-``levels``, the head emits quantiles too, trained with the pinball loss, and the
-forecast carries prediction intervals.
+and its mean seasonal change, so series of any magnitude train together), and the
+network's head emits the next ``horizon`` values at once (direct multi-step), or one
+value that is fed back ``horizon`` times (``recursive=True``, the seed notebook's
+one-step model). With ``levels``, the head emits quantiles too, trained with the
+pinball loss, and the forecast carries prediction intervals.
 
 The forecast is the mean of an ensemble: by default one member per lookback of two,
 three and four horizons (or seasons, when longer), ``n_ensemble`` members per lookback
@@ -128,7 +128,9 @@ class RNNForecaster(Forecaster):
     loss : {"mae", "mse", "huber"}
         Training loss on scaled values (with ``levels``, the pinball loss is used).
     scaler : {"window", "series", "none"}
-        Per-window normalisation (default) or per-series standardisation. Whatever
+        Per-window normalisation (default: centred on the window's mean, divided by
+        its mean absolute change over a season, the in-window seasonal naive error
+        that MASE divides by) or per-series standardisation. Whatever
         the scaler, a series whose last ``lookback`` values are all equal (constant,
         all-zero) is forecast flat at that value. ``"none"`` feeds the values as they
         are: only for data already on a unit scale (sales of about 100 saturate every
@@ -308,7 +310,8 @@ class RNNForecaster(Forecaster):
         valid = (own_margin[series] > 0) & (offset + lookback >= end)
         if not self.networks_:  # the same series are short whatever the lookback
             self._report_short(panel, np.bincount(series[held_in], minlength=panel.n_series))
-        inputs, targets = self._scaled_windows(values, positions, lookback, steps_out)
+        inputs, targets = self._scaled_windows(values, positions, lookback, steps_out,
+                                               panel.frequency.season_length)
         first_step = offset - padding[series]  # (N,) time index of each window's first input
         inputs = self._with_season(inputs, panel, series, first_step)
         return inputs, targets, held_in, valid
@@ -417,11 +420,11 @@ class RNNForecaster(Forecaster):
             self._series_scale = (mean, scale)
         return values
 
-    def _scaled_windows(self, values, positions, lookback, steps_out):
+    def _scaled_windows(self, values, positions, lookback, steps_out, season):
         inputs = gather(values, positions, lookback)  # (N, L)
         targets = gather(values, positions + lookback, steps_out)  # (N, steps_out)
         if self.scaler == "window":
-            level, scale = window_statistics(inputs)
+            level, scale = window_statistics(inputs, season)
             inputs, targets = (inputs - level) / scale, (targets - level) / scale
         return inputs.astype(self.dtype), targets.astype(self.dtype)
 
@@ -620,10 +623,11 @@ class RNNForecaster(Forecaster):
         """(S, h, Q) in model space, from windows (S, L); ``season`` holds what
         ``_with_season`` needs: (panel, series, first_step)."""
         panel, series, first_step = season
+        season_length = panel.frequency.season_length
         if self.recursive:
             window, steps = history.copy(), []
             for k in range(self.horizon):
-                level, scale = self._window_level_scale(window)
+                level, scale = self._window_level_scale(window, season_length)
                 inputs = self._with_season(((window - level) / scale).astype(self.dtype),
                                            panel, series, first_step + k)
                 step = network.forward(inputs)
@@ -634,7 +638,7 @@ class RNNForecaster(Forecaster):
                 steps.append(step)
                 window = np.concatenate([window[:, 1:], step], axis=1)
             return np.concatenate(steps, axis=1)[:, :, None]
-        level, scale = self._window_level_scale(history)
+        level, scale = self._window_level_scale(history, season_length)
         inputs = self._with_season(((history - level) / scale).astype(self.dtype), panel,
                                    series, first_step)
         out = network.forward(inputs).astype(np.float64)
@@ -647,9 +651,9 @@ class RNNForecaster(Forecaster):
         out[flat] = (history[flat, -1:] - level[flat])[:, :, None]
         return out + level[:, :, None]
 
-    def _window_level_scale(self, windows):
+    def _window_level_scale(self, windows, season):
         if self.scaler == "window":
-            return window_statistics(windows)
+            return window_statistics(windows, season)
         return np.zeros((len(windows), 1)), np.ones((len(windows), 1))
 
     def _interval_panel(self, panel, point, level):

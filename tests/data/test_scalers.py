@@ -1,0 +1,36 @@
+import numpy as np
+import pytest
+
+from rnncast.data.scalers import series_statistics, window_statistics
+
+
+def test_window_scale_is_the_mean_absolute_seasonal_change():
+    windows = np.array([[1.0, 2.0, 4.0, 7.0, 11.0, 16.0],
+                        [5.0, 1.0, 5.0, 1.0, 5.0, 1.0]])
+    level, scale = window_statistics(windows, season=2)
+    np.testing.assert_allclose(level[:, 0], [41 / 6, 3.0])
+    np.testing.assert_allclose(scale[:, 0], [(3 + 5 + 7 + 9) / 4, 0.0 + 3.0])
+    # the second window repeats every 2 steps: no seasonal change, so its level is used
+    level, scale = window_statistics(windows, season=1)
+    np.testing.assert_allclose(scale[:, 0], [3.0, 4.0])
+
+
+def test_a_window_no_longer_than_a_season_uses_the_change_over_one_step():
+    windows = np.array([[1.0, 3.0, 2.0, 6.0]])
+    np.testing.assert_allclose(window_statistics(windows, season=12)[1], [[7 / 3]])
+    np.testing.assert_allclose(window_statistics(windows, season=4)[1], [[7 / 3]])
+
+
+@pytest.mark.parametrize("window, expected", [
+    ([7.0, 7.0, 7.0], 7.0), ([0.0, 0.0, 0.0], 1.0), ([-2.0, -2.0], 2.0), ([5.0], 5.0),
+])
+def test_a_window_without_change_falls_back_to_its_level_or_one(window, expected):
+    level, scale = window_statistics(np.array([window]), season=1)
+    assert level[0, 0] == window[0] and scale[0, 0] == expected
+
+
+def test_series_statistics_are_each_series_mean_and_spread():
+    values = np.array([1.0, 3.0, 10.0, 10.0, 10.0])
+    mean, scale = series_statistics(values, np.array([0, 2, 5]))
+    np.testing.assert_allclose(mean, [2.0, 10.0])
+    np.testing.assert_allclose(scale, [1.0, 10.0])

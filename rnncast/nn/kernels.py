@@ -140,147 +140,119 @@ def rnn_backward_loop(d_outputs, dh, states, weight_hh, relu, da):
 
 
 # -- GRU ------------------------------------------------------------------------------
+# As for the LSTM below: one pass over (B, H) per step and direction.
 @_compile
-def _gru_gates(gh, x_proj_t, rz_t):
-    """[r, z] = sigmoid of the halved pre-activations.  gh, x_proj_t (B, 3H); rz_t (B, 2H)."""
-    batch, width = rz_t.shape
-    for b in range(batch):
-        for j in range(width):
-            rz_t[b, j] = HALF * _tanh(gh[b, j] + x_proj_t[b, j]) + HALF
-
-
-@_compile
-def _gru_candidate(x_proj_t, rz_t, hn_t, n_t):
-    """n = tanh(x_proj_n + r * hn).  x_proj_t (B, 3H); rz_t (B, 2H)."""
-    batch, hidden = n_t.shape
-    for b in range(batch):
-        for j in range(hidden):
-            n_t[b, j] = _tanh(x_proj_t[b, 2 * hidden + j] + rz_t[b, j] * hn_t[b, j])
-
-
-@_compile
-def _gru_hidden(n_t, rz_t, h_prev, h):
-    """h = n + z * (h_prev - n)."""
+def _gru_step(gh, x_proj_t, bias_hn, rz_t, hn_t, n_t, h_prev, h):
+    """gh (B, 3H) = h_prev W_hh^T (r and z halved, as their x_proj_t columns are):
+    r, z = sigmoid; hn = gh_n + b_hn; n = tanh(x_proj_n + r * hn); h = n + z (h_prev - n).
+    rz_t (B, 2H), hn_t and n_t (B, H) keep what backward needs."""
     batch, hidden = h.shape
     for b in range(batch):
         for j in range(hidden):
-            n = n_t[b, j]
-            h[b, j] = n + rz_t[b, hidden + j] * (h_prev[b, j] - n)
+            r = HALF * _tanh(gh[b, j] + x_proj_t[b, j]) + HALF
+            z = HALF * _tanh(gh[b, hidden + j] + x_proj_t[b, hidden + j]) + HALF
+            hn = gh[b, 2 * hidden + j] + bias_hn[j]
+            n = _tanh(x_proj_t[b, 2 * hidden + j] + r * hn)
+            rz_t[b, j] = r
+            rz_t[b, hidden + j] = z
+            hn_t[b, j] = hn
+            n_t[b, j] = n
+            h[b, j] = n + z * (h_prev[b, j] - n)
 
 
 @_compile
-def _gru_gradient_n(grad_h, rz_t, n_t, da_n_t):
-    """da_n = dh * (1 - z) * (1 - n^2)."""
+def _gru_step_backward(grad_h, through_z, rz_t, n_t, hn_t, h_prev, dA_h_t, da_n_t):
+    """dh = grad_h + through_z (the part of dh that skipped W_hh at step t+1);
+    da_n = dh (1 - z)(1 - n^2); dA_h = [da_n hn r(1-r), dh (h_prev - n) z(1-z), da_n r];
+    through_z leaves holding dh z, the part of dh_{t-1} that skips W_hh."""
     batch, hidden = grad_h.shape
     for b in range(batch):
         for j in range(hidden):
-            n = n_t[b, j]
-            da_n_t[b, j] = grad_h[b, j] * (ONE - rz_t[b, hidden + j]) * (ONE - n * n)
-
-
-@_compile
-def _gru_gradient_gates(grad_h, da_n_t, rz_t, n_t, hn_t, h_prev, dA_h_t):
-    """dA_h = [da_r, da_z, dhn] = [da_n hn r(1-r), dh (h_prev - n) z(1-z), da_n r]."""
-    batch, hidden = grad_h.shape
-    for b in range(batch):
-        for j in range(hidden):
-            r, z, da_n = rz_t[b, j], rz_t[b, hidden + j], da_n_t[b, j]
+            r, z, n = rz_t[b, j], rz_t[b, hidden + j], n_t[b, j]
+            dh = grad_h[b, j] + through_z[b, j]
+            da_n = dh * (ONE - z) * (ONE - n * n)
+            da_n_t[b, j] = da_n
             dA_h_t[b, j] = da_n * hn_t[b, j] * r * (ONE - r)
-            dA_h_t[b, hidden + j] = grad_h[b, j] * (h_prev[b, j] - n_t[b, j]) * z * (ONE - z)
+            dA_h_t[b, hidden + j] = dh * (h_prev[b, j] - n) * z * (ONE - z)
             dA_h_t[b, 2 * hidden + j] = da_n * r
+            through_z[b, j] = dh * z
 
 
 def gru_forward_loop(x_proj, states, rz, n, hn, weight_hh_t, bias_hn):
-    hidden = n.shape[2]
     gh = np.empty(x_proj.shape[1:], dtype=x_proj.dtype)  # (B, 3H)
     for t in range(x_proj.shape[0]):
         np.matmul(states[t], weight_hh_t, out=gh)
-        _gru_gates(gh, x_proj[t], rz[t])
-        np.add(gh[:, 2 * hidden :], bias_hn, out=hn[t])
-        _gru_candidate(x_proj[t], rz[t], hn[t], n[t])
-        _gru_hidden(n[t], rz[t], states[t], states[t + 1])
+        _gru_step(gh, x_proj[t], bias_hn, rz[t], hn[t], n[t], states[t], states[t + 1])
 
 
 def gru_backward_loop(d_outputs, dh, states, rz, n, hn, weight_hh, dA_h, da_n):
     """Leaves dh holding dh0."""
     d_outputs = None if d_outputs is None else np.ascontiguousarray(d_outputs)
-    hidden = n.shape[2]
     through_z = np.zeros_like(dh)  # dh_t * z_t: the part of dh_{t-1} that skips W_hh
     for t in reversed(range(n.shape[0])):
-        dh += through_z
         if d_outputs is not None:
             dh += d_outputs[t]
-        _gru_gradient_n(dh, rz[t], n[t], da_n[t])
-        _gru_gradient_gates(dh, da_n[t], rz[t], n[t], hn[t], states[t], dA_h[t])
-        np.multiply(dh, rz[t, :, hidden:], out=through_z)
+        _gru_step_backward(dh, through_z, rz[t], n[t], hn[t], states[t], dA_h[t], da_n[t])
         np.matmul(dA_h[t], weight_hh, out=dh)
     dh += through_z
 
 
 # -- LSTM -----------------------------------------------------------------------------
+# One pass over (B, H) per step and direction: each unit's four gates are read and
+# written together, so the step's activations stay in cache between the products.
 @_compile
-def _lstm_cell(gates_t, c_prev, c):
-    """c = f * c_prev + i * g.  gates_t (B, 4H) activated, in order i, f, g, o."""
+def _lstm_step(gates_t, x_proj_t, c_prev, c, tanh_c_t, h):
+    """gates_t (B, 4H): h_prev W_hh^T on entry, the activated gates i, f, g, o on exit
+    (i, f and o arrive halved: sigmoid(a) = 0.5 tanh(a / 2) + 0.5).
+    c = f * c_prev + i * g; h = o * tanh(c); tanh_c_t keeps tanh(c) for backward."""
     batch, hidden = c.shape
     for b in range(batch):
         for j in range(hidden):
-            c[b, j] = (gates_t[b, hidden + j] * c_prev[b, j]
-                       + gates_t[b, j] * gates_t[b, 2 * hidden + j])
-
-
-@_compile
-def _lstm_hidden(gates_t, c, tanh_c_t, h):
-    """h = o * tanh(c)."""
-    batch, hidden = c.shape
-    for b in range(batch):
-        for j in range(hidden):
-            tc = _tanh(c[b, j])
+            i = HALF * _tanh(gates_t[b, j] + x_proj_t[b, j]) + HALF
+            f = HALF * _tanh(gates_t[b, hidden + j] + x_proj_t[b, hidden + j]) + HALF
+            g = _tanh(gates_t[b, 2 * hidden + j] + x_proj_t[b, 2 * hidden + j])
+            o = HALF * _tanh(gates_t[b, 3 * hidden + j] + x_proj_t[b, 3 * hidden + j]) + HALF
+            gates_t[b, j] = i
+            gates_t[b, hidden + j] = f
+            gates_t[b, 2 * hidden + j] = g
+            gates_t[b, 3 * hidden + j] = o
+            cell = f * c_prev[b, j] + i * g
+            c[b, j] = cell
+            tc = _tanh(cell)
             tanh_c_t[b, j] = tc
-            h[b, j] = gates_t[b, 3 * hidden + j] * tc
+            h[b, j] = o * tc
 
 
 @_compile
-def _lstm_gradient_c(grad_h, gates_t, tanh_c_t, dc):
-    """dc += dh * o * (1 - tanh(c)^2)."""
-    batch, hidden = dc.shape
-    for b in range(batch):
-        for j in range(hidden):
-            tc = tanh_c_t[b, j]
-            dc[b, j] += grad_h[b, j] * gates_t[b, 3 * hidden + j] * (ONE - tc * tc)
-
-
-@_compile
-def _lstm_gradient_gates(grad_h, dc, gates_t, c_prev, tanh_c_t, dA_t):
-    """dA = [dc g i(1-i), dc c_prev f(1-f), dc i (1-g^2), dh tanh(c) o(1-o)]."""
+def _lstm_step_backward(grad_h, dc, gates_t, c_prev, tanh_c_t, dA_t):
+    """From dh and the dc arriving from step t+1: dc_t = dc + dh o (1 - tanh(c)^2);
+    dA = [dc_t g i(1-i), dc_t c_prev f(1-f), dc_t i (1-g^2), dh tanh(c) o(1-o)];
+    dc leaves holding dc_t f, the gradient for c_prev."""
     batch, hidden = dc.shape
     for b in range(batch):
         for j in range(hidden):
             i, f = gates_t[b, j], gates_t[b, hidden + j]
             g, o = gates_t[b, 2 * hidden + j], gates_t[b, 3 * hidden + j]
-            grad_c = dc[b, j]
+            tc, dh = tanh_c_t[b, j], grad_h[b, j]
+            grad_c = dc[b, j] + dh * o * (ONE - tc * tc)
             dA_t[b, j] = grad_c * g * i * (ONE - i)
             dA_t[b, hidden + j] = grad_c * c_prev[b, j] * f * (ONE - f)
             dA_t[b, 2 * hidden + j] = grad_c * i * (ONE - g * g)
-            dA_t[b, 3 * hidden + j] = grad_h[b, j] * tanh_c_t[b, j] * o * (ONE - o)
+            dA_t[b, 3 * hidden + j] = dh * tc * o * (ONE - o)
+            dc[b, j] = grad_c * f
 
 
 def lstm_forward_loop(x_proj, states, cells, gates, tanh_c, weight_hh_t):
-    hidden = states.shape[2]
     for t in range(x_proj.shape[0]):
         np.matmul(states[t], weight_hh_t, out=gates[t])
-        _add_activate(gates[t], x_proj[t], 2 * hidden, 3 * hidden, False)  # g is tanh
-        _lstm_cell(gates[t], cells[t], cells[t + 1])
-        _lstm_hidden(gates[t], cells[t + 1], tanh_c[t], states[t + 1])
+        _lstm_step(gates[t], x_proj[t], cells[t], cells[t + 1], tanh_c[t], states[t + 1])
 
 
 def lstm_backward_loop(d_outputs, dh, dc, cells, gates, tanh_c, weight_hh, dA):
     """Leaves dh, dc holding dh0, dc0."""
     d_outputs = None if d_outputs is None else np.ascontiguousarray(d_outputs)
-    hidden = dh.shape[1]
     for t in reversed(range(gates.shape[0])):
         if d_outputs is not None:
             dh += d_outputs[t]
-        _lstm_gradient_c(dh, gates[t], tanh_c[t], dc)
-        _lstm_gradient_gates(dh, dc, gates[t], cells[t], tanh_c[t], dA[t])
-        dc *= gates[t, :, hidden : 2 * hidden]
+        _lstm_step_backward(dh, dc, gates[t], cells[t], tanh_c[t], dA[t])
         np.matmul(dA[t], weight_hh, out=dh)

@@ -62,6 +62,24 @@ def test_fit_then_predict_writes_a_forecast_with_intervals(model_file, tmp_path)
     assert (tmp_path / "forecast.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_fit_reports_the_members_lookbacks_and_chosen_epochs(sales_csv, tmp_path):
+    path = tmp_path / "m.rnncast"
+    result = rnncast("fit", str(sales_csv), "--horizon", "3", *COLUMNS, *SMALL,
+                     "--lookback", "6", "9", "--ensemble", "2", "--output", str(path), "-q")
+    assert result.returncode == 0, result.stderr
+    assert "4 member(s), lookback 6, 9; epochs chosen on the held-out last horizon" in (
+        result.stderr)
+    from rnncast.io import load_model
+
+    model = load_model(path)
+    assert model.member_lookbacks_ == [6, 6, 9, 9] and set(model.refit_epochs_) == {6, 9}
+    result = rnncast("fit", str(sales_csv), "--horizon", "3", *COLUMNS, *SMALL,
+                     "--lookback", "6", "--no-refit", "--output", str(path), "-q")
+    assert result.returncode == 0, result.stderr
+    assert "1 member(s), lookback 6; best validation loss" in result.stderr
+    assert "epochs chosen" not in result.stderr
+
+
 def test_predict_to_stdout_prints_only_the_csv(model_file):
     result = rnncast("predict", str(model_file), "--output", "-", "--horizon", "2")
     assert result.returncode == 0, result.stderr

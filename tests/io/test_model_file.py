@@ -295,6 +295,19 @@ def test_an_edited_header_fails_the_checksum(edit, saved_path):
         load_model(path)
 
 
+def test_a_file_from_before_lookback_ensembles_loads_with_one_lookback(tmp_path):
+    model = RNNForecaster(3, lookback=6, n_ensemble=2, **SMALL).fit(monthly_frame())
+    path = tmp_path / "old.rnncast"
+    save_model(model, path)
+    header, arrays = read_archive(path)
+    del header["fitted"]["member_lookbacks_"], header["fitted"]["refit_epochs_"]
+    header["checksum"] = model_file._checksum(arrays, header)
+    write_archive(path, header, arrays)
+    loaded = load_model(path)
+    assert loaded.member_lookbacks_ == [6, 6] and loaded.refit_epochs_ == {}
+    pd.testing.assert_frame_equal(loaded.predict(), model.predict(), check_exact=True)
+
+
 def test_a_newer_format_version_asks_to_upgrade_rnncast(saved_path):
     path, _ = saved_path
     header, arrays = read_archive(path)

@@ -343,7 +343,7 @@ def _add_model_options(parser) -> None:
     group.add_argument("--layers", type=_positive_int, default=1)
     group.add_argument("--lookback", type=_positive_int, nargs="+", default=None,
                        metavar="VALUES", help="past values per window; several: members "
-                       "for each (default: 2, 3 and 4 horizons, or seasons when longer)")
+                       "for each (default: 1, 2 and 3 horizons, or seasons when longer)")
     group.add_argument("--loss", choices=("mae", "mse", "huber"), default="mae")
     group.add_argument("--scaler", choices=("window", "series", "none"), default="window",
                        help="'none' only for data already on a unit scale")

@@ -7,8 +7,8 @@ value that is fed back ``horizon`` times (``recursive=True``, the seed notebook'
 one-step model). With ``levels``, the head emits quantiles too, trained with the
 pinball loss, and the forecast carries prediction intervals.
 
-The forecast is the mean of an ensemble: by default one member per lookback of two,
-three and four horizons (or seasons, when longer), ``n_ensemble`` members per lookback
+The forecast is the mean of an ensemble: by default one member per lookback of one,
+two and three horizons (or seasons, when longer), ``n_ensemble`` members per lookback
 with different seeds.
 Each lookback's epoch count is chosen by a run that holds out every series' last
 horizon and stops early on it; the members then train on all windows, the most recent
@@ -48,7 +48,7 @@ STUCK_LOSS = 1e-3  # scaled loss above which a vanished gradient means stuck, no
 MAX_RECOVERIES = 5  # non-finite steps recovered from (rate halved each time) per run
 
 # Default lookbacks, in horizons (or seasons, when longer): one member reads each.
-DEFAULT_LOOKBACK_MULTIPLES = (2, 3, 4)
+DEFAULT_LOOKBACK_MULTIPLES = (1, 2, 3)
 # A refit trains on one more window per series than the run that chose its epoch
 # count; 1.5 times that count did best on M3's validation windows.
 REFIT_EPOCHS = 1.5
@@ -123,7 +123,7 @@ class RNNForecaster(Forecaster):
     hidden_size, num_layers, dropout : network size; dropout between stacked layers.
     lookback : int, sequence of int, or None
         Past values each window reads; with several, ``n_ensemble`` members read each.
-        None: two, three and four times the horizon or the season, whichever is
+        None: one, two and three times the horizon or the season, whichever is
         longer (series shorter than a window are padded on the left).
     loss : {"mae", "mse", "huber"}
         Training loss on scaled values (with ``levels``, the pinball loss is used).
@@ -261,7 +261,7 @@ class RNNForecaster(Forecaster):
         return tuple(sorted({int(lookback) for lookback in self.lookback}))
 
     def _default_lookbacks(self, panel):
-        """Two, three and four times the horizon or the season, whichever is longer
+        """One, two and three times the horizon or the season, whichever is longer
         (at least 2). Members that read different spans of the past err differently,
         and their mean beat each of them on M3's validation windows
         (benchmarks/accuracy.py --validate). Shorter series are padded, so the

@@ -124,16 +124,16 @@ def test_history_records_each_epoch_and_best_weights_are_restored():
     assert history.member.tolist() == [0] * len(history)
 
 
-def test_default_lookbacks_are_two_three_and_four_horizons_or_seasons():
+def test_default_lookbacks_are_one_two_and_three_horizons_or_seasons():
     df = monthly(sine_series(60, 2, seed=8))
     options = dict(FAST, epochs=2)
-    assert RNNForecaster(6, **options).fit(df).member_lookbacks_ == [24, 36, 48]
-    assert RNNForecaster(18, **options).fit(df).member_lookbacks_ == [36, 54, 72]
+    assert RNNForecaster(6, **options).fit(df).member_lookbacks_ == [12, 24, 36]
+    assert RNNForecaster(18, **options).fit(df).member_lookbacks_ == [18, 36, 54]
     integer = sine_series(60, 2, seed=8)
     frame = pd.concat([pd.DataFrame({"unique_id": k, "ds": np.arange(60), "y": v})
                        for k, v in integer.items()])
     model = RNNForecaster(5, n_ensemble=2, **options).fit(frame)
-    assert model.member_lookbacks_ == [10, 10, 15, 15, 20, 20] and model.lookback_ == 20
+    assert model.member_lookbacks_ == [5, 5, 10, 10, 15, 15] and model.lookback_ == 15
 
 
 def test_refit_trains_members_on_all_windows_for_one_and_a_half_best_epochs():

@@ -520,8 +520,10 @@ class RNNForecaster(Forecaster):
                 logger.debug("%s epoch %d loss %.5f val %.5f", run, epoch + 1,
                              record["loss"], record["val_loss"])
                 if bar is not None:
-                    bar.set_postfix(loss=f"{record['loss']:.4f}",
-                                    val=f"{record['val_loss']:.4f}", refresh=False)
+                    shown = {"loss": f"{record['loss']:.4f}"}
+                    if valid is not None:  # members trained on all windows have none
+                        shown["val"] = f"{record['val_loss']:.4f}"
+                    bar.set_postfix(shown, refresh=False)
                     bar.update()
                 if valid is not None and stale >= self.patience:
                     break

@@ -501,7 +501,6 @@ def _decode_rnn(model: RNNForecaster, fitted: dict, series: dict, arrays: dict) 
             names = [n for n in arrays if n.startswith(f"{prefix}{layer_name}/")]
             layer.load_state_dict({n.rsplit("/", 1)[1]: arrays[n] for n in names})
         network.recurrent.eval()
-        network.lookback = model.member_lookbacks_[k]
         model.networks_.append(network)
     model.history_ = pd.DataFrame(
         {column: arrays[f"history/{column}"] for column in fitted["history_columns"]}

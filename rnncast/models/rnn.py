@@ -83,6 +83,7 @@ class _Network:
         self.recurrent = CELLS[cell](input_size, hidden_size, num_layers, dropout=dropout,
                                      dtype=dtype, seed=rng)
         self.head = Linear(hidden_size, outputs, dtype=dtype, seed=rng)
+        self.rng = rng  # the stream that drew the weights goes on to shuffle batches
         self.layers = [self.recurrent, self.head]
         self._final_shape = None
         self._outputs = None
@@ -281,7 +282,9 @@ class RNNForecaster(Forecaster):
         history = []
         try:
             for lookback in lookbacks:
-                windows = self._training_windows(values, panel, lookback)
+                # the same series are too short whatever the lookback: report them once
+                windows = self._training_windows(values, panel, lookback,
+                                                 report_short=lookback == lookbacks[0])
                 self._fit_lookback(lookback, windows, history)
         except TrainingInterrupted as stop:
             self.history_ = pd.DataFrame(history + stop.history)
@@ -289,7 +292,7 @@ class RNNForecaster(Forecaster):
             raise
         self.history_ = pd.DataFrame(history)
 
-    def _training_windows(self, values, panel, lookback):
+    def _training_windows(self, values, panel, lookback, report_short):
         """Scaled windows of every series for one lookback: (inputs (N, L, F), targets
         (N, steps_out), held_in (N,) bool: windows clear of the held-out last horizon,
         valid (N,) bool: the windows that forecast it)."""
@@ -308,7 +311,7 @@ class RNNForecaster(Forecaster):
         end = lengths[series] - own_margin[series]
         held_in = offset + span <= end
         valid = (own_margin[series] > 0) & (offset + lookback >= end)
-        if not self.networks_:  # the same series are short whatever the lookback
+        if report_short:
             self._report_short(panel, np.bincount(series[held_in], minlength=panel.n_series))
         inputs, targets = self._scaled_windows(values, positions, lookback, steps_out,
                                                panel.frequency.season_length)
@@ -350,11 +353,8 @@ class RNNForecaster(Forecaster):
     def _network(self, input_size, seed):
         steps_out = 1 if self.recursive else self.horizon
         outputs = steps_out * (1 if self.quantiles_ is None else len(self.quantiles_))
-        rng = np.random.default_rng(seed)
-        network = _Network(self.cell, self.hidden_size, self.num_layers, self.dropout,
-                           outputs, self.dtype, rng, input_size=input_size)
-        network.rng = rng  # the same stream shuffles its batches
-        return network
+        return _Network(self.cell, self.hidden_size, self.num_layers, self.dropout,
+                        outputs, self.dtype, np.random.default_rng(seed), input_size=input_size)
 
     def _run(self, network, train, valid, epochs, lookback, history, keep):
         """Train ``network``; keep it as an ensemble member if ``keep``. Appends its
@@ -374,7 +374,6 @@ class RNNForecaster(Forecaster):
         return pd.DataFrame(records)
 
     def _keep(self, network, lookback):
-        network.lookback = lookback
         self.networks_.append(network)
         self.member_lookbacks_.append(lookback)
 

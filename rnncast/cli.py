@@ -45,7 +45,8 @@ def _rnn_from_args(args, horizon):
 
     return RNNForecaster(
         horizon, cell=args.cell, hidden_size=args.hidden_size, num_layers=args.layers,
-        lookback=args.lookback, loss=args.loss, scaler=args.scaler, log=args.log,
+        lookback=args.lookback, loss=args.loss, window_weights=args.window_weights,
+        scaler=args.scaler, log=args.log,
         epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
         n_ensemble=args.ensemble, levels=args.train_levels, seed=args.seed,
         refit=not args.no_refit,
@@ -345,6 +346,9 @@ def _add_model_options(parser) -> None:
                        metavar="VALUES", help="past values per window; several: members "
                        "for each (default: 1, 2 and 3 horizons, or seasons when longer)")
     group.add_argument("--loss", choices=("mae", "mse", "huber"), default="mae")
+    group.add_argument("--window-weights", choices=("mase", "equal"), default="mase",
+                       help="'mase': weigh each window's loss so that training minimises "
+                       "MASE; 'equal': every window alike")
     group.add_argument("--scaler", choices=("window", "series", "none"), default="window",
                        help="'none' only for data already on a unit scale")
     group.add_argument("--log", action="store_true", help="model log(y); needs y > 0")

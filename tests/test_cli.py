@@ -74,10 +74,12 @@ def test_fit_reports_the_members_lookbacks_and_chosen_epochs(sales_csv, tmp_path
     model = load_model(path)
     assert model.member_lookbacks_ == [6, 6, 9, 9] and set(model.refit_epochs_) == {6, 9}
     result = rnncast("fit", str(sales_csv), "--horizon", "3", *COLUMNS, *SMALL,
-                     "--lookback", "6", "--no-refit", "--output", str(path), "-q")
+                     "--lookback", "6", "--no-refit", "--window-weights", "equal",
+                     "--output", str(path), "-q")
     assert result.returncode == 0, result.stderr
     assert "1 member(s), lookback 6; best validation loss" in result.stderr
     assert "epochs chosen" not in result.stderr
+    assert load_model(path).window_weights == "equal"
 
 
 def test_predict_to_stdout_prints_only_the_csv(model_file):

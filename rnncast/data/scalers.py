@@ -44,6 +44,30 @@ def window_statistics(inputs, season=1):
     return level, robust_scale(level, spread)
 
 
+def seasonal_naive_scale(values, starts, season=1):
+    """Each series' in-sample mean absolute change over ``season`` steps (over one step
+    when the series is not longer than a season), the denominator of its MASE: (S,).
+    A series without change falls back as ``robust_scale`` says.
+
+    values: the series concatenated; starts (S + 1,): where each begins, then the end.
+    """
+    begins, ends = starts[:-1], starts[1:]
+    lengths = ends - begins
+    lag = np.where(lengths > season, season, 1)  # (S,)
+    spread = np.zeros(len(lengths))
+    for each_lag in np.unique(lag):
+        # changes[i] = |values[i + lag] - values[i]|; a series' own changes start at its
+        # first value and end `lag` before its end
+        changes = np.abs(values[each_lag:] - values[:-each_lag]) if each_lag < len(values) \
+            else np.zeros(0)
+        totals = np.concatenate([[0.0], np.cumsum(changes)])
+        ours = (lag == each_lag) & (lengths > each_lag)
+        last = ends[ours] - each_lag
+        spread[ours] = (totals[last] - totals[begins[ours]]) / (lengths[ours] - each_lag)
+    sums = np.add.reduceat(values, begins) if len(values) else np.zeros(0)
+    return robust_scale(sums / lengths, spread)
+
+
 def series_statistics(values, starts):
     """Mean and scale (S,) of each series in the concatenated ``values``."""
     lengths = np.diff(starts)

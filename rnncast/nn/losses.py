@@ -15,6 +15,11 @@ pinball    mean(max(q e, (q - 1) e)),  e = target - pred   -q / N or (1 - q) / N
 
 A loss is a plain function, ``value, grad = mse(y_hat, y)``: ``value`` is a Python float
 and ``grad`` has the shape and dtype of the prediction, ready for a network's backward.
+
+Every loss takes an optional ``weight``, broadcast against the target: the loss becomes
+``mean(weight * l)`` and its gradient ``weight * l' / N`` (with ``reduction="none"``,
+PyTorch's ``(weight * loss).mean()``). A weight per window, shape ``(B, 1)`` against
+targets ``(B, h)``, is how the forecaster makes its training loss MASE.
 """
 
 from __future__ import annotations
@@ -54,49 +59,71 @@ def _check_not_empty(loss: str, p: np.ndarray) -> None:
         raise ShapeError(f"{loss}: prediction is empty (shape {p.shape}); a mean needs data.")
 
 
-def mse(prediction: np.ndarray, target: np.ndarray) -> tuple[float, np.ndarray]:
+def _weighted(loss: str, elementwise, slope, weight, target_shape, dtype):
+    """``(mean(weight * elementwise), weight * slope / N)``, the gradient in ``dtype``.
+
+    elementwise, slope: the loss of each element and its derivative, shape of the
+    prediction; weight: None, or broadcastable to ``target_shape``.
+    """
+    if weight is not None:
+        weight = np.asarray(weight)
+        try:
+            weight = np.broadcast_to(weight, target_shape)
+        except ValueError:
+            raise ShapeError(f"{loss}: weight has shape {weight.shape}, which does not "
+                             f"broadcast to the target's {target_shape}. Give one weight "
+                             "per element, or e.g. shape (batch, 1) for one per row.") from None
+        if elementwise.ndim > len(target_shape):  # pinball: one more axis, the quantiles
+            weight = weight[..., None]
+        elementwise = weight * elementwise
+        slope = weight * slope
+    grad = slope / slope.size
+    return float(np.mean(elementwise)), grad.astype(dtype, copy=False)
+
+
+def mse(prediction: np.ndarray, target: np.ndarray, weight=None) -> tuple[float, np.ndarray]:
     """Mean squared error, as ``torch.nn.MSELoss()``.
 
     Parameters
     ----------
     prediction : ndarray, any shape
     target : ndarray, same shape as ``prediction``
+    weight : ndarray broadcastable to ``target``, optional
 
     Returns
     -------
     value : float
-        ``mean((prediction - target)**2)``.
+        ``mean(weight * (prediction - target)**2)``.
     grad : ndarray, shape and dtype of ``prediction``
-        ``2 (prediction - target) / N``.
+        ``2 weight (prediction - target) / N``.
     """
     p, d = _prediction_and_difference("mse", prediction, target)
-    grad = d * (2.0 / d.size)
-    return float(np.mean(d * d)), grad.astype(p.dtype, copy=False)
+    return _weighted("mse", d * d, 2 * d, weight, d.shape, p.dtype)
 
 
-def mae(prediction: np.ndarray, target: np.ndarray) -> tuple[float, np.ndarray]:
+def mae(prediction: np.ndarray, target: np.ndarray, weight=None) -> tuple[float, np.ndarray]:
     """Mean absolute error, as ``torch.nn.L1Loss()``.
 
     Parameters
     ----------
     prediction : ndarray, any shape
     target : ndarray, same shape as ``prediction``
+    weight : ndarray broadcastable to ``target``, optional
 
     Returns
     -------
     value : float
-        ``mean(|prediction - target|)``.
+        ``mean(weight * |prediction - target|)``.
     grad : ndarray, shape and dtype of ``prediction``
-        ``sign(prediction - target) / N``; 0 where prediction equals target, as the
-        subgradient PyTorch's ``abs`` uses.
+        ``weight * sign(prediction - target) / N``; 0 where prediction equals target,
+        as the subgradient PyTorch's ``abs`` uses.
     """
     p, d = _prediction_and_difference("mae", prediction, target)
-    grad = np.sign(d) / d.size
-    return float(np.mean(np.abs(d))), grad.astype(p.dtype, copy=False)
+    return _weighted("mae", np.abs(d), np.sign(d), weight, d.shape, p.dtype)
 
 
 def huber(
-    prediction: np.ndarray, target: np.ndarray, delta: float = 1.0
+    prediction: np.ndarray, target: np.ndarray, delta: float = 1.0, weight=None
 ) -> tuple[float, np.ndarray]:
     """Huber loss, as ``torch.nn.HuberLoss(delta=delta)``.
 
@@ -112,25 +139,26 @@ def huber(
     target : ndarray, same shape as ``prediction``
     delta : float, > 0
         Residual size, in the units of the target, where the loss turns linear.
+    weight : ndarray broadcastable to ``target``, optional
 
     Returns
     -------
     value : float
-        ``mean(l(prediction - target))``.
+        ``mean(weight * l(prediction - target))``.
     grad : ndarray, shape and dtype of ``prediction``
-        ``clip(prediction - target, -delta, delta) / N``.
+        ``weight * clip(prediction - target, -delta, delta) / N``.
     """
     if not delta > 0:
         raise ValueError(f"huber: delta must be > 0, got {delta!r}.")
     p, d = _prediction_and_difference("huber", prediction, target)
     abs_d = np.abs(d)
-    value = np.mean(np.where(abs_d < delta, 0.5 * d * d, delta * (abs_d - 0.5 * delta)))
-    grad = np.clip(d, -delta, delta) / d.size
-    return float(value), grad.astype(p.dtype, copy=False)
+    elementwise = np.where(abs_d < delta, 0.5 * d * d, delta * (abs_d - 0.5 * delta))
+    return _weighted("huber", elementwise, np.clip(d, -delta, delta), weight, d.shape,
+                     p.dtype)
 
 
 def pinball(
-    prediction: np.ndarray, target: np.ndarray, quantiles: Sequence[float]
+    prediction: np.ndarray, target: np.ndarray, quantiles: Sequence[float], weight=None
 ) -> tuple[float, np.ndarray]:
     """Pinball (quantile) loss over Q quantile forecasts of the same target.
 
@@ -148,6 +176,8 @@ def pinball(
     target : ndarray, shape (...)
         Broadcast against the quantile axis.
     quantiles : sequence of Q floats, each in (0, 1)
+    weight : ndarray broadcastable to ``target``, optional
+        The same weight applies to every quantile of an element.
 
     Returns
     -------
@@ -180,11 +210,10 @@ def pinball(
         )
     _check_not_empty("pinball", p)
     e = t[..., None] - p  # (..., Q)
-    value = np.mean(np.maximum(q * e, (q - 1) * e))
     # d/dp of q e is -q and of (q - 1) e is 1 - q; at e == 0 both branches tie
     slope = np.where(e > 0, -q, np.where(e < 0, 1 - q, 0.5 - q))
-    grad = slope / p.size
-    return float(value), grad.astype(p.dtype, copy=False)
+    return _weighted("pinball", np.maximum(q * e, (q - 1) * e), slope, weight, t.shape,
+                     p.dtype)
 
 
 LOSSES: dict[str, Loss] = {"mse": mse, "mae": mae, "huber": huber, "pinball": pinball}

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from rnncast.data.scalers import series_statistics, window_statistics
+from rnncast.data.scalers import seasonal_naive_scale, series_statistics, window_statistics
 
 
 def test_window_scale_is_the_mean_absolute_seasonal_change():
@@ -34,3 +34,17 @@ def test_series_statistics_are_each_series_mean_and_spread():
     mean, scale = series_statistics(values, np.array([0, 2, 5]))
     np.testing.assert_allclose(mean, [2.0, 10.0])
     np.testing.assert_allclose(scale, [1.0, 10.0])
+
+
+def test_seasonal_naive_scale_is_each_series_mean_absolute_seasonal_change():
+    series = [[1.0, 2.0, 4.0, 7.0, 11.0],  # longer than the season of 2: lag 2
+              [5.0, 1.0],  # not longer than a season: lag 1
+              [3.0, 3.0, 3.0],  # no change: falls back to its level
+              [0.0],  # one value, no change, level 0: 1
+              [-4.0, 0.0, 4.0, -4.0]]
+    values = np.concatenate(series)
+    starts = np.concatenate([[0], np.cumsum([len(s) for s in series])])
+    np.testing.assert_allclose(seasonal_naive_scale(values, starts, season=2),
+                               [(3 + 5 + 7) / 3, 4.0, 3.0, 1.0, (8 + 4) / 2])
+    np.testing.assert_allclose(seasonal_naive_scale(values, starts, season=1),
+                               [(1 + 2 + 3 + 4) / 4, 4.0, 3.0, 1.0, (4 + 4 + 8) / 3])

@@ -195,6 +195,38 @@ def test_members_train_on_the_windows_the_epoch_choice_held_out(monkeypatch):
     assert sizes == [(0, 3 * 29, 3), (1, 3 * 29, 3)]
 
 
+def _window_weights(model, df, lookback):
+    """The loss weight ``model`` gives each training window of ``df`` at ``lookback``."""
+    from rnncast.data import prepare
+
+    panel = prepare(df)
+    model.quantiles_ = None
+    values = model._transform_values(panel, fitting=True)
+    return model._training_windows(values, panel, lookback, report_short=False)[2]
+
+
+def test_mase_weights_are_window_scale_over_the_series_naive_error():
+    t = np.arange(40.0)
+    calm_then_wild = np.where(t < 20, 1.0, 3.0) * np.where(t % 2 == 0, 1.0, -1.0) + 100
+    weights = _window_weights(RNNForecaster(2, early_stopping=False),
+                              long_frame({"a": calm_then_wild}), lookback=4)
+    # changes of 2 in the calm half and 6 in the wild one: a window wholly in the wild
+    # half is divided by 6 and weighs three times one wholly in the calm half
+    assert weights.mean() == pytest.approx(1.0)
+    assert weights[-1] / weights[0] == pytest.approx(3.0)
+    equal = _window_weights(RNNForecaster(2, early_stopping=False, window_weights="equal"),
+                            long_frame({"a": calm_then_wild}), lookback=4)
+    np.testing.assert_array_equal(equal, 1.0)
+
+
+def test_mase_weights_change_nothing_where_every_window_varies_as_its_series():
+    # straight lines change by the same amount at every step: every weight is 1
+    df = long_frame({f"line_{k}": 3.0 * k + 1 + (k + 1) * np.arange(30.0) for k in range(4)})
+    forecasts = [RNNForecaster(3, window_weights=weights, **TINY).fit(df).predict()
+                 for weights in ("mase", "equal")]
+    pd.testing.assert_frame_equal(*forecasts)
+
+
 def test_short_series_are_named_in_a_warning_or_an_error():
     series = sine_series(60, 3, seed=9)
     series["tiny"] = np.arange(3.0)  # horizon 3 + 1 input needs 4
@@ -240,7 +272,8 @@ def test_predict_before_fit_is_an_error():
 
 
 @pytest.mark.parametrize("option, value", [("cell", "transformer"), ("hidden_size", 0),
-                                           ("loss", "hinge"), ("lookback", -1)])
+                                           ("loss", "hinge"), ("lookback", -1),
+                                           ("window_weights", "mape")])
 def test_bad_options_are_named_at_fit(option, value):
     df = monthly(sine_series(40, 2, seed=11))
     with pytest.raises(ValueError, match=option):
@@ -264,8 +297,8 @@ def poison_losses(monkeypatch, calls_to_poison):
     original = RNNForecaster._batch_loss
     calls = []
 
-    def batch_loss(self, prediction, target):
-        value, grad = original(self, prediction, target)
+    def batch_loss(self, prediction, target, weight):
+        value, grad = original(self, prediction, target, weight)
         calls.append(1)
         return (np.nan, grad) if len(calls) - 1 in calls_to_poison else (value, grad)
 
@@ -338,8 +371,8 @@ def test_vanished_gradients_with_a_high_loss_warn(monkeypatch):
     df = monthly(sine_series(48, 3, seed=17))
     original = RNNForecaster._gradients
 
-    def tiny_gradients(self, network, inputs, targets):
-        loss, _ = original(self, network, inputs, targets)
+    def tiny_gradients(self, network, inputs, targets, weights):
+        loss, _ = original(self, network, inputs, targets, weights)
         return loss, 1e-9
 
     monkeypatch.setattr(RNNForecaster, "_gradients", tiny_gradients)
@@ -352,11 +385,11 @@ def test_interrupted_training_keeps_the_best_weights_and_a_usable_model(monkeypa
     original = RNNForecaster._gradients
     calls = []
 
-    def interrupt_later(self, network, inputs, targets):
+    def interrupt_later(self, network, inputs, targets, weights):
         calls.append(1)
         if len(calls) == 12:
             raise KeyboardInterrupt
-        return original(self, network, inputs, targets)
+        return original(self, network, inputs, targets, weights)
 
     monkeypatch.setattr(RNNForecaster, "_gradients", interrupt_later)
     with pytest.raises(TrainingInterrupted) as caught:
@@ -368,7 +401,7 @@ def test_interrupted_training_keeps_the_best_weights_and_a_usable_model(monkeypa
 
 
 def test_interrupted_before_an_epoch_ends_gives_no_model(monkeypatch):
-    def interrupt(self, network, inputs, targets):
+    def interrupt(self, network, inputs, targets, weights):
         raise KeyboardInterrupt
 
     monkeypatch.setattr(RNNForecaster, "_gradients", interrupt)

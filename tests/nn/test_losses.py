@@ -22,25 +22,37 @@ def _inputs(name, dtype=np.float64, seed=0):
     return rng.normal(size=prediction_shape).astype(dtype), rng.normal(size=target_shape)
 
 
-def _torch_loss(torch, name, prediction, target):
-    """The same loss written in PyTorch: its built-in, or for pinball a direct expression."""
+def _torch_loss(torch, name, prediction, target, weight=None):
+    """The same loss written in PyTorch: its built-in, or for pinball a direct expression;
+    with ``weight``, ``(weight * loss(reduction="none")).mean()``."""
     functional = torch.nn.functional
     if name == "mse":
-        return functional.mse_loss(prediction, target)
-    if name == "mae":
-        return functional.l1_loss(prediction, target)
-    if name == "huber":
-        return functional.huber_loss(prediction, target, delta=CASES["huber"][0]["delta"])
-    q = torch.tensor(QUANTILES, dtype=prediction.dtype)
-    e = target.unsqueeze(-1) - prediction
-    return torch.maximum(q * e, (q - 1) * e).mean()
+        elementwise = functional.mse_loss(prediction, target, reduction="none")
+    elif name == "mae":
+        elementwise = functional.l1_loss(prediction, target, reduction="none")
+    elif name == "huber":
+        elementwise = functional.huber_loss(prediction, target, reduction="none",
+                                            delta=CASES["huber"][0]["delta"])
+    else:
+        q = torch.tensor(QUANTILES, dtype=prediction.dtype)
+        e = target.unsqueeze(-1) - prediction
+        elementwise = torch.maximum(q * e, (q - 1) * e)
+        weight = None if weight is None else weight.unsqueeze(-1)
+    return (elementwise if weight is None else weight * elementwise).mean()
 
 
-def _torch_value_and_grad(torch, name, prediction, target):
+def _torch_value_and_grad(torch, name, prediction, target, weight=None):
     p = torch.tensor(prediction, requires_grad=True)
-    value = _torch_loss(torch, name, p, torch.tensor(target))
+    weight = None if weight is None else torch.tensor(weight)
+    value = _torch_loss(torch, name, p, torch.tensor(target), weight)
     value.backward()
     return value.item(), p.grad.numpy()
+
+
+def _row_weights(target_shape, seed=2):
+    """One positive weight per row (first axis), shaped to broadcast against the target."""
+    rng = np.random.default_rng(seed)
+    return rng.uniform(0.1, 3.0, size=(target_shape[0],) + (1,) * (len(target_shape) - 1))
 
 
 def _central_differences(f, x, h=1e-6):
@@ -66,6 +78,43 @@ def test_value_and_gradient_match_torch(torch, name):
     np.testing.assert_allclose(grad, expected_grad, rtol=1e-12, atol=0)
 
 
+@pytest.mark.parametrize("name", CASES)
+def test_weighted_value_and_gradient_match_torch(torch, name):
+    prediction, target = _inputs(name)
+    weight = _row_weights(target.shape)
+    value, grad = get_loss(name)(prediction, target, weight=weight, **CASES[name][0])
+    expected_value, expected_grad = _torch_value_and_grad(torch, name, prediction, target,
+                                                          np.broadcast_to(weight, target.shape))
+    assert value == pytest.approx(expected_value, rel=1e-12)
+    np.testing.assert_allclose(grad, expected_grad, rtol=1e-12, atol=0)
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_weight_of_ones_changes_nothing_and_weight_scales_each_row(name):
+    prediction, target = _inputs(name)
+    loss, kwargs = get_loss(name), CASES[name][0]
+    value, grad = loss(prediction, target, **kwargs)
+    ones_value, ones_grad = loss(prediction, target, weight=np.ones(target.shape), **kwargs)
+    assert ones_value == value
+    np.testing.assert_array_equal(ones_grad, grad)
+    # weight 2 on the first row, 0 elsewhere: twice the first row's share, nothing else
+    weight = np.zeros((target.shape[0],) + (1,) * (target.ndim - 1))
+    weight[0] = 2.0
+    weighted_value, weighted_grad = loss(prediction, target, weight=weight, **kwargs)
+    row_value, _ = loss(prediction[:1], target[:1], **kwargs)
+    assert weighted_value == pytest.approx(2 * row_value / target.shape[0], rel=1e-12)
+    np.testing.assert_allclose(weighted_grad[0], 2 * grad[0], rtol=1e-12)
+    assert not weighted_grad[1:].any()
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_weight_that_does_not_broadcast_raises_shape_error(name):
+    prediction, target = _inputs(name)
+    with pytest.raises(ShapeError, match="weight has shape"):
+        get_loss(name)(prediction, target, weight=np.ones(target.shape[0] + 1),
+                       **CASES[name][0])
+
+
 @pytest.mark.parametrize("name", ["mae", "pinball"])
 def test_subgradient_at_zero_residual_matches_torch(torch, name):
     prediction, target = _inputs(name)
@@ -84,10 +133,12 @@ def test_gradient_matches_finite_differences(name):
     prediction, target = _inputs(name, seed=1)
     kwargs = CASES[name][0]
     loss = get_loss(name)
-    _, grad = loss(prediction, target, **kwargs)
-    numeric = _central_differences(lambda p: loss(p, target, **kwargs)[0], prediction.copy())
-    error = np.linalg.norm(grad - numeric) / np.linalg.norm(numeric)
-    assert error < 1e-6
+    for weight in (None, _row_weights(target.shape)):
+        _, grad = loss(prediction, target, weight=weight, **kwargs)
+        numeric = _central_differences(lambda p, w=weight: loss(p, target, weight=w, **kwargs)[0],
+                                       prediction.copy())
+        error = np.linalg.norm(grad - numeric) / np.linalg.norm(numeric)
+        assert error < 1e-6
 
 
 @pytest.mark.parametrize("name", CASES)

@@ -109,7 +109,8 @@ def _training_summary(model) -> str:
     """One line on what fit trained: members, lookbacks, epochs and losses."""
     history = model.history_
     lookbacks = sorted(set(model.member_lookbacks_))
-    parts = [f"{len(model.networks_)} member(s), lookback {', '.join(map(str, lookbacks))}"]
+    parts = [f"{len(model.networks_)} member(s) of {model.hidden_size_} units, lookback "
+             f"{', '.join(map(str, lookbacks))}"]
     if model.refit_epochs_:
         epochs = ", ".join(str(model.refit_epochs_[k]) for k in sorted(model.refit_epochs_))
         parts.append(f"epochs chosen on the held-out last horizon: {epochs}")
@@ -340,7 +341,9 @@ def _add_column_options(parser) -> None:
 def _add_model_options(parser) -> None:
     group = parser.add_argument_group("RNN model")
     group.add_argument("--cell", choices=CELL_NAMES, default="gru")
-    group.add_argument("--hidden-size", type=_positive_int, default=32)
+    group.add_argument("--hidden-size", type=_positive_int, default=None,
+                       help="units per layer (default: 32, or 16 with fewer than 10,000 "
+                       "training windows)")
     group.add_argument("--layers", type=_positive_int, default=1)
     group.add_argument("--lookback", type=_positive_int, nargs="+", default=None,
                        metavar="VALUES", help="past values per window; several: members "

@@ -67,8 +67,8 @@ def test_fit_reports_the_members_lookbacks_and_chosen_epochs(sales_csv, tmp_path
     result = rnncast("fit", str(sales_csv), "--horizon", "3", *COLUMNS, *SMALL,
                      "--lookback", "6", "9", "--ensemble", "2", "--output", str(path), "-q")
     assert result.returncode == 0, result.stderr
-    assert "4 member(s), lookback 6, 9; epochs chosen on the held-out last horizon" in (
-        result.stderr)
+    assert ("4 member(s) of 8 units, lookback 6, 9; epochs chosen on the held-out last "
+            "horizon") in result.stderr
     from rnncast.io import load_model
 
     model = load_model(path)
@@ -77,7 +77,7 @@ def test_fit_reports_the_members_lookbacks_and_chosen_epochs(sales_csv, tmp_path
                      "--lookback", "6", "--no-refit", "--window-weights", "equal",
                      "--output", str(path), "-q")
     assert result.returncode == 0, result.stderr
-    assert "1 member(s), lookback 6; best validation loss" in result.stderr
+    assert "1 member(s) of 8 units, lookback 6; best validation loss" in result.stderr
     assert "epochs chosen" not in result.stderr
     assert load_model(path).window_weights == "equal"
 

@@ -61,8 +61,8 @@ MODEL_CLASSES = {
 _FITTED_BASE = {"panel_", "conformal_scores_"}
 _FITTED = {
     "RNNForecaster": _FITTED_BASE
-    | {"lookback_", "member_lookbacks_", "refit_epochs_", "skipped_ids_", "quantiles_",
-       "networks_", "history_", "series_stats_"},
+    | {"hidden_size_", "lookback_", "member_lookbacks_", "refit_epochs_", "skipped_ids_",
+       "quantiles_", "networks_", "history_", "series_stats_"},
     "SeasonalNaive": _FITTED_BASE | {"season_length_"},
 }
 
@@ -483,13 +483,16 @@ def _decode_rnn(model: RNNForecaster, fitted: dict, series: dict, arrays: dict) 
     model.quantiles_ = None if quantiles is None else np.array(quantiles, dtype=np.float64)
     model.skipped_ids_ = _ids_from_json(fitted["skipped_ids_"], series["ids_dtype"])
     model.networks_ = []
+    # the hidden size may have been chosen from the data (hidden_size=None): the
+    # weights say what it was
+    model.hidden_size_ = int(arrays["member0/head/weight"].shape[1])
     for k in range(fitted["members"]):
         prefix = f"member{k}/"
         head_weight = arrays[f"{prefix}head/weight"]  # (outputs, hidden_size)
         # The seed only fills initial weights, all overwritten by the saved ones.
         network = _Network(
             model.cell,
-            model.hidden_size,
+            model.hidden_size_,
             model.num_layers,
             model.dropout,
             head_weight.shape[0],

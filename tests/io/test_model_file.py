@@ -118,6 +118,7 @@ def test_loaded_rnn_has_the_same_fitted_attributes(tmp_path):
     model.fit(monthly_frame())
     loaded = saved_and_loaded(model, tmp_path)
     assert loaded.lookback_ == model.lookback_
+    assert loaded.hidden_size_ == model.hidden_size_
     np.testing.assert_array_equal(loaded.quantiles_, model.quantiles_)
     np.testing.assert_array_equal(loaded.skipped_ids_, model.skipped_ids_)
     assert loaded.series_stats_ == model.series_stats_
@@ -126,6 +127,13 @@ def test_loaded_rnn_has_the_same_fitted_attributes(tmp_path):
         for layer, loaded_layer in zip(original.layers, copy.layers, strict=True):
             np.testing.assert_array_equal(loaded_layer.flat_params, layer.flat_params)
             assert loaded_layer.flat_params.dtype == layer.flat_params.dtype
+
+
+def test_a_hidden_size_chosen_from_the_data_is_restored(tmp_path):
+    model = RNNForecaster(3, epochs=2, lookback=6).fit(monthly_frame())
+    loaded = saved_and_loaded(model, tmp_path)
+    assert loaded.hidden_size is None and loaded.hidden_size_ == model.hidden_size_ == 16
+    pd.testing.assert_frame_equal(loaded.predict(), model.predict(), check_exact=True)
 
 
 def test_seasonal_naive_keeps_its_resolved_season_length(tmp_path):

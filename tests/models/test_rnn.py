@@ -227,6 +227,22 @@ def test_mase_weights_change_nothing_where_every_window_varies_as_its_series():
     pd.testing.assert_frame_equal(*forecasts)
 
 
+def test_default_hidden_size_is_smaller_where_there_are_few_windows(monkeypatch):
+    import rnncast.models.rnn as rnn_module
+
+    df = monthly(sine_series(40, 3, seed=5))
+    options = {"epochs": 2, "lookback": 6}
+    assert RNNForecaster(3, **options).fit(df).hidden_size_ == 16
+    # 3 series of 40 values give 3 * (40 - 6 - 3 + 1) = 96 windows at lookback 6
+    monkeypatch.setattr(rnn_module, "SMALL_DATA_WINDOWS", 96)
+    model = RNNForecaster(3, **options).fit(df)
+    assert model.hidden_size_ == 32
+    assert model.networks_[0].recurrent.hidden_size == 32
+    monkeypatch.setattr(rnn_module, "SMALL_DATA_WINDOWS", 97)
+    assert RNNForecaster(3, **options).fit(df).hidden_size_ == 16
+    assert RNNForecaster(3, hidden_size=8, **options).fit(df).hidden_size_ == 8
+
+
 def test_short_series_are_named_in_a_warning_or_an_error():
     series = sine_series(60, 3, seed=9)
     series["tiny"] = np.arange(3.0)  # horizon 3 + 1 input needs 4

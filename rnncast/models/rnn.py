@@ -208,10 +208,10 @@ class RNNForecaster(Forecaster):
     Attributes after ``fit``: ``history_`` (DataFrame, one row per epoch of each
     training run: run, member (-1 for a run that only chose the epoch count),
     lookback, epoch, loss, val_loss (on the held-out horizon; both weighted as
-    ``window_weights`` says), grad_norm (mean global
-    gradient norm before clipping), saturation (share of the top recurrent layer's
-    hidden values with |h| > 0.99 on the epoch's first batch), learning_rate (lowered
-    after non-finite steps), seconds), ``hidden_size_``, ``lookback_`` (the longest lookback),
+    ``window_weights`` says), grad_norm (mean global gradient norm before clipping),
+    saturation (share of the top recurrent layer's hidden values with |h| > 0.99 on
+    the epoch's first batch), learning_rate (lowered after non-finite steps),
+    seconds), ``hidden_size_``, ``lookback_`` (the longest lookback),
     ``member_lookbacks_`` (each member's), ``refit_epochs_`` (epochs the members of
     each lookback trained, when chosen by a held-out run), ``skipped_ids_``.
 
@@ -226,11 +226,10 @@ class RNNForecaster(Forecaster):
 
     def __init__(self, horizon, *, cell="gru", hidden_size=None, num_layers=1, dropout=0.0,
                  lookback=None, loss="mae", window_weights="mase", scaler="window",
-                 log=False, epochs=100,
-                 batch_size=64, optimizer="adam", learning_rate=1e-3, weight_decay=0.0,
-                 max_grad_norm=1.0, windows_per_epoch=None, early_stopping=True, patience=10,
-                 refit=True, n_ensemble=1, recursive=False, levels=None, seasonal_inputs=False,
-                 drop_short=True, seed=0,
+                 log=False, epochs=100, batch_size=64, optimizer="adam", learning_rate=1e-3,
+                 weight_decay=0.0, max_grad_norm=1.0, windows_per_epoch=None,
+                 early_stopping=True, patience=10, refit=True, n_ensemble=1, recursive=False,
+                 levels=None, seasonal_inputs=False, drop_short=True, seed=0,
                  dtype="float32", progress=False, alias=None, conformal_windows=0):
         super().__init__(horizon, alias=alias, conformal_windows=conformal_windows)
         self.cell, self.hidden_size, self.num_layers = cell, hidden_size, num_layers

@@ -49,7 +49,7 @@ def _rnn_from_args(args, horizon):
         scaler=args.scaler, log=args.log,
         epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
         n_ensemble=args.ensemble, levels=args.train_levels, seed=args.seed,
-        refit=not args.no_refit,
+        patience=args.patience, refit=not args.no_refit,
         conformal_windows=args.conformal_windows, progress=not args.quiet)
 
 
@@ -361,6 +361,9 @@ def _add_model_options(parser) -> None:
     group.add_argument("--ensemble", type=_positive_int, default=1,
                        help="members per lookback, with different seeds; the forecast "
                        "is the mean of all members")
+    group.add_argument("--patience", type=_positive_int, default=10,
+                       help="epochs without a better loss on the held-out last horizon "
+                       "before the run that chooses the epoch count stops")
     group.add_argument("--no-refit", action="store_true",
                        help="keep the held-out runs' best weights instead of retraining "
                        "on all windows (faster, usually less accurate)")

@@ -283,7 +283,10 @@ def test_ctrl_c_during_fit_saves_the_best_model_so_far(tmp_path):
     process = subprocess.Popen(
         [sys.executable, "-m", "rnncast", "fit", str(data), "--horizon", "3", "--lookback",
          "24", "--epochs", "100000", "--patience", "100000", "-o", str(output)],
-        stderr=subprocess.PIPE)  # trains until interrupted, however fast the machine
+        stderr=subprocess.PIPE,  # trains until interrupted, however fast the machine
+        # a test run started in the background inherits SIGINT ignored, and Python then
+        # never raises KeyboardInterrupt: give the command the default a terminal gives
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         seen = wait_for(process.stderr, "loss=", 120)  # the progress bar after an epoch
         assert "loss=" in seen, seen

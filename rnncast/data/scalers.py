@@ -58,8 +58,7 @@ def seasonal_naive_scale(values, starts, season=1):
     for each_lag in np.unique(lag):
         # changes[i] = |values[i + lag] - values[i]|; a series' own changes start at its
         # first value and end `lag` before its end
-        changes = np.abs(values[each_lag:] - values[:-each_lag]) if each_lag < len(values) \
-            else np.zeros(0)
+        changes = np.abs(values[each_lag:] - values[:-each_lag])
         totals = np.concatenate([[0.0], np.cumsum(changes)])
         ours = (lag == each_lag) & (lengths > each_lag)
         last = ends[ours] - each_lag

@@ -340,14 +340,13 @@ class RNNForecaster(Forecaster):
         (N, steps_out), weights (N,) of their losses, held_in (N,) bool: windows clear
         of the held-out last horizon, valid (N,) bool: the windows that forecast it)."""
         season = panel.frequency.season_length
-        naive_scale = seasonal_naive_scale(values, panel.starts, season)  # (S,)
         steps_out = 1 if self.recursive else self.horizon
         margin = self.horizon if self.early_stopping else 0
         span = lookback + steps_out
         # Every series with more than `steps_out` values teaches the network: one too
         # short for a window is padded on the left with its first value, and one too
         # short to also hold out a validation horizon trains without one.
-        values, starts = pad_short_series(values, panel.starts, span, steps_out + 1)
+        padded, starts = pad_short_series(values, panel.starts, span, steps_out + 1)
         lengths = np.diff(starts)
         padding = lengths - panel.lengths  # (S,) values added in front of each series
         own_margin = np.where(lengths >= span + margin, margin, 0)  # (S,)
@@ -358,12 +357,13 @@ class RNNForecaster(Forecaster):
         valid = (own_margin[series] > 0) & (offset + lookback >= end)
         if report_short:
             self._report_short(panel, np.bincount(series[held_in], minlength=panel.n_series))
-        inputs, targets, window_scale = self._scaled_windows(values, positions, lookback,
+        inputs, targets, window_scale = self._scaled_windows(padded, positions, lookback,
                                                              steps_out, season)
         weights = np.ones(len(positions))
         if self.window_weights == "mase":
             # a loss on values divided by window_scale, times window_scale / naive_scale,
             # is the loss on values divided by the series' MASE denominator
+            naive_scale = seasonal_naive_scale(values, panel.starts, season)  # (S,)
             weights = window_scale / naive_scale[series]
             weights /= weights.mean()
         first_step = offset - padding[series]  # (N,) time index of each window's first input

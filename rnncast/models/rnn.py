@@ -475,10 +475,8 @@ class RNNForecaster(Forecaster):
         the network sees them, and the scale (N,) each was divided by (1: none)."""
         inputs = gather(values, positions, lookback)  # (N, L)
         targets = gather(values, positions + lookback, steps_out)  # (N, steps_out)
-        scale = np.ones((len(positions), 1))
-        if self.scaler == "window":
-            level, scale = window_statistics(inputs, season)
-            inputs, targets = (inputs - level) / scale, (targets - level) / scale
+        level, scale = self._window_level_scale(inputs, season)  # (N, 1) each
+        inputs, targets = (inputs - level) / scale, (targets - level) / scale
         return inputs.astype(self.dtype), targets.astype(self.dtype), scale[:, 0]
 
     def _season(self, panel) -> int:

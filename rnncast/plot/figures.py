@@ -143,18 +143,17 @@ def plot_training(history_frame: pd.DataFrame, path: str | os.PathLike | None = 
     _check_columns(history_frame, ["epoch", "loss"], "history_frame")
     if not len(history_frame):
         raise DataError("history_frame is empty: fit the model before plotting its training.")
-    key = next((k for k in ("run", "member") if k in history_frame), None)
-    frame = history_frame if key else history_frame.assign(run=0)
-    key = key or "run"
-    members = list(pd.unique(frame[key]))
-    colours = _cycle_colours(len(members))
+    key = next((k for k in ("run", "member") if k in history_frame), "run")
+    frame = history_frame if key in history_frame else history_frame.assign(run=0)
+    runs = list(pd.unique(frame[key]))
+    colours = _cycle_colours(len(runs))
     has_validation = "val_loss" in frame and frame["val_loss"].notna().any()
 
     fig = Figure(figsize=(8.0, 4.5), layout="constrained")
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
-    for member, colour in zip(members, colours):
-        run = frame[frame[key] == member].sort_values("epoch")
+    for run_id, colour in zip(runs, colours):
+        run = frame[frame[key] == run_id].sort_values("epoch")
         epoch = run["epoch"].to_numpy()
         ax.plot(epoch, run["loss"].to_numpy(float), color=colour, linewidth=1.5)
         if has_validation:
@@ -181,18 +180,18 @@ def plot_training(history_frame: pd.DataFrame, path: str | os.PathLike | None = 
     ax.set_ylabel("loss (scaled data)")
     ax.grid(True, alpha=0.3)
     title = "Training loss" + (" and validation loss" if has_validation else "")
-    details = [f"{len(members)} runs"] if len(members) > 1 else []
+    details = [f"{len(runs)} runs"] if len(runs) > 1 else []
     if "seconds" in frame and frame["seconds"].notna().any():
         details.append(f"{frame['seconds'].sum():.1f} s")
     ax.set_title(title + (f" ({', '.join(details)})" if details else ""))
 
     # proxies: a colour per run, a line style per kind of loss
     handles, labels = [], []
-    if len(members) > 1:
-        for member, colour in zip(members, colours):
+    if len(runs) > 1:
+        for run_id, colour in zip(runs, colours):
             handles.append(Line2D([], [], color=colour, linewidth=2))
-            labels.append(_run_label(frame[frame[key] == member].iloc[0], key))
-    kind_colour = colours[0] if len(members) == 1 else "0.3"
+            labels.append(_run_label(frame[frame[key] == run_id].iloc[0], key))
+    kind_colour = colours[0] if len(runs) == 1 else "0.3"
     handles.append(Line2D([], [], color=kind_colour, linewidth=1.5))
     labels.append("training")
     if has_validation:

@@ -7,6 +7,7 @@ in the same invocation, in worker processes pinned to the same number of threads
 
     python benchmarks/speed.py                  # full grid, 1 thread and all cores
     python benchmarks/speed.py --quick          # a few configs, for development
+    python benchmarks/speed.py --cells lstm --hidden 128   # part of the grid
     python benchmarks/speed.py --markdown docs/speed_table.md
 
 Throughput is windows per second (batch / median step time over repeats). GFLOP/s
@@ -56,12 +57,12 @@ def time_steps(run_step, min_seconds, repeats):
     return blocks[len(blocks) // 2]
 
 
-def rnncast_step(cell, hidden, x, y):
+def rnncast_step(cell, hidden, x, y, threads):
     from rnncast.nn import GRU, LSTM, RNN, Linear
     from rnncast.nn.losses import mse
     from rnncast.nn.optim import Adam
 
-    layer = {"rnn": RNN, "gru": GRU, "lstm": LSTM}[cell](1, hidden, seed=0)
+    layer = {"rnn": RNN, "gru": GRU, "lstm": LSTM}[cell](1, hidden, seed=0, threads=threads)
     head = Linear(hidden, 1, seed=1)
     optimizer = Adam([layer, head], lr=1e-3)
 
@@ -77,7 +78,7 @@ def rnncast_step(cell, hidden, x, y):
     return run_step
 
 
-def torch_step(cell, hidden, x, y):
+def torch_step(cell, hidden, x, y, threads):
     import torch
 
     torch.manual_seed(0)
@@ -111,7 +112,7 @@ def worker(threads, configs, min_seconds, repeats):
         row = {"cell": cell, "hidden": hidden, "steps": steps, "batch": batch,
                "threads": threads}
         for name, make in (("rnncast", rnncast_step), ("torch", torch_step)):
-            seconds = time_steps(make(cell, hidden, x, y), min_seconds, repeats)
+            seconds = time_steps(make(cell, hidden, x, y, threads), min_seconds, repeats)
             row[name] = batch / seconds
             row[f"{name}_gflops"] = step_flops(cell, hidden, steps, batch) / seconds / 1e9
         rows.append(row)
@@ -156,6 +157,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="four configs, short timings")
     parser.add_argument("--cells", default=",".join(CELLS))
+    parser.add_argument("--hidden", default=",".join(map(str, HIDDEN)),
+                        help="hidden sizes to time, comma-separated (default: %(default)s)")
     parser.add_argument("--markdown", help="also write the table to this file")
     parser.add_argument("--min-seconds", type=float, default=0.15)
     parser.add_argument("--repeats", type=int, default=5)
@@ -169,7 +172,8 @@ def main(argv=None):
         return
 
     cells = args.cells.split(",")
-    configs = list(itertools.product(cells, HIDDEN, STEPS, BATCH))
+    hidden_sizes = [int(size) for size in args.hidden.split(",")]
+    configs = list(itertools.product(cells, hidden_sizes, STEPS, BATCH))
     if args.quick:
         configs = [c for c in configs if c[1] in (5, 128) and c[2] == 48 and c[3] == 32]
         args.min_seconds, args.repeats = 0.05, 3

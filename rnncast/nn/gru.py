@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from rnncast.nn import kernels
-from rnncast.nn.recurrent import Recurrent
+from rnncast.nn.recurrent import Recurrent, contiguous_or_none, recurrent_weight_t
 
 
 def gate_scale(hidden, dtype):
@@ -40,7 +40,7 @@ def gru_forward(x_proj, h0, weight_hh, bias_hn, compiled=False):
     """
     steps, batch, gate_width = x_proj.shape
     hidden = gate_width // 3
-    weight_hh_t = weight_hh.T * gate_scale(hidden, x_proj.dtype)  # (H, 3H)
+    weight_hh_t = recurrent_weight_t(weight_hh, gate_scale(hidden, x_proj.dtype))  # (H, 3H)
 
     states = np.empty((steps + 1, batch, hidden), dtype=x_proj.dtype)
     states[0] = h0
@@ -48,7 +48,8 @@ def gru_forward(x_proj, h0, weight_hh, bias_hn, compiled=False):
     n = np.empty((steps, batch, hidden), dtype=x_proj.dtype)
     hn = np.empty((steps, batch, hidden), dtype=x_proj.dtype)
     if compiled:
-        kernels.gru_forward_loop(x_proj, states, rz, n, hn, weight_hh_t, bias_hn)
+        kernels.gru_forward_loop(x_proj, states, rz, n, hn, weight_hh_t, bias_hn,
+                                 kernels.product_rows(batch, gate_width, hidden))
         return states, rz, n, hn
     gh = np.empty((batch, gate_width), dtype=x_proj.dtype)  # h_{t-1} W_hh^T, reused
     for t in range(steps):
@@ -76,7 +77,9 @@ def gru_backward(d_outputs, dh_last, cache, weight_hh, compiled=False):
     da_n = np.empty_like(n)
     dh = np.zeros((batch, hidden), n.dtype) if dh_last is None else dh_last.copy()
     if compiled:
-        kernels.gru_backward_loop(d_outputs, dh, states, rz, n, hn, weight_hh, dA_h, da_n)
+        kernels.gru_backward_loop(contiguous_or_none(d_outputs), dh, states, rz, n, hn,
+                                  weight_hh, dA_h, da_n,
+                                  kernels.product_rows(batch, hidden, 3 * hidden))
         return _input_side(dA_h, da_n), dA_h, dh
     r, z = rz[..., :hidden], rz[..., hidden:]
     # Local derivatives of every step at once; the loop only chains them.

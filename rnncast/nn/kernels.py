@@ -1,10 +1,11 @@
-"""Optional compiled time loops: each step's elementwise work in a few numba calls.
+"""Optional compiled time loops: a layer's whole pass over time in one numba call.
 
 The NumPy loops in ``rnn.py``, ``gru.py`` and ``lstm.py`` are the reference. At the
 sizes forecasting uses they spend most of their time in the overhead of ten or so small
-NumPy calls per step and in NumPy's scalar ``tanh``. Here a step is its matrix product
-(NumPy's, so the same BLAS) plus a few compiled passes with the same equations and the
-same buffers. Tests hold both paths to PyTorch.
+NumPy calls per step and in NumPy's scalar ``tanh``. Here the loop over time is
+compiled: a step is its matrix product (``np.dot`` into a preallocated buffer, which
+numba hands to BLAS through SciPy) plus a few compiled passes with the same equations
+and the same buffers, with no Python between steps. Tests hold both paths to PyTorch.
 
 Why the passes are split the way they are: LLVM vectorises a loop only if it can rule
 out overlap between the arrays it writes and the others, and gives up beyond a handful
@@ -15,18 +16,23 @@ than the same work split into passes that each write one or two arrays.
 vectorises, within 4e-7 of the exact value; float64 uses the exact ``math.tanh``, so
 gradient checks and float64 parity are untouched.
 
-numba is optional (``pip install 'rnncast[fast]'``); without it ``AVAILABLE`` is False
-and the layers use the NumPy loops.
+numba and SciPy are optional (``pip install 'rnncast[fast]'``); without either,
+``AVAILABLE`` is False and the layers use the NumPy loops.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import math
+import threading
 
 import numpy as np
 
 try:
     import numba
+    import scipy.linalg.cython_blas  # noqa: F401  numba's np.dot calls BLAS through SciPy
+    import threadpoolctl
     from numba.extending import overload
 except ImportError:  # the NumPy path needs nothing from here
     numba = None
@@ -82,6 +88,81 @@ if numba is not None:
         return lambda x: math.tanh(x)
 
 
+_blas_libraries = []  # threadpoolctl controllers, found on first use
+_blas_lock = threading.Lock()
+_blas_users = 0  # threads inside single_threaded_blas now
+
+
+@contextlib.contextmanager
+def single_threaded_blas():
+    """Every loaded BLAS on one thread while any thread is inside (about 3 us in and out).
+
+    The loops' per-step products are too small to share between cores, and SciPy's
+    BLAS (numba's ``np.dot``) is a second library beside NumPy's, with its own thread
+    pool: with both on two threads, one pool's idle workers spin while the other's
+    work, and a training step ran up to 5x slower on two cores than on one. Parallel
+    parts of a batch enter this from several threads; the first sets one thread and
+    the last restores the libraries' settings.
+    """
+    global _blas_users
+    with _blas_lock:
+        if not _blas_libraries:
+            controller = threadpoolctl.ThreadpoolController().select(user_api="blas")
+            _blas_libraries.extend((library, 0) for library in controller.lib_controllers)
+        if _blas_users == 0:
+            for index, (library, _) in enumerate(_blas_libraries):
+                _blas_libraries[index] = (library, library.get_num_threads())
+                library.set_num_threads(1)
+        _blas_users += 1
+    try:
+        yield
+    finally:
+        with _blas_lock:
+            _blas_users -= 1
+            if _blas_users == 0:
+                for library, threads in _blas_libraries:
+                    library.set_num_threads(threads)
+
+
+# OpenBLAS's kernels for AVX-512 CPUs have a path for small products that skips packing
+# the operands: gemm with M * N * K <= 1e6. A step's h (B, H) @ W^T (H, G*H) is often
+# just above that (B = 32, H = 128, G = 4 is 2.1e6), and split into row blocks under the
+# limit it ran 1.65x faster on the development machine (114 against 69 GFLOP/s).
+# Elsewhere, small blocks would repack W every call, so the loops block only there.
+_SMALL_PRODUCT_ARCHITECTURES = {"skylakex", "cooperlake", "sapphirerapids"}
+_SMALL_PRODUCT_LIMIT = 1e6
+
+
+@functools.cache
+def _small_product_limit():
+    libraries = threadpoolctl.threadpool_info()
+    blas = [library for library in libraries if library["user_api"] == "blas"]
+    if blas and all(library["internal_api"] == "openblas"
+                    and str(library.get("architecture", "")).lower()
+                    in _SMALL_PRODUCT_ARCHITECTURES for library in blas):
+        return _SMALL_PRODUCT_LIMIT
+    return None
+
+
+def product_rows(rows, width, depth):
+    """Rows per block for the loops' (rows, depth) @ (depth, width) products: all rows,
+    or blocks within the BLAS's small-product limit where it has one."""
+    limit = _small_product_limit()
+    if limit is None:
+        return rows
+    most = max(1, int(limit // (width * depth)))
+    if most >= 8:
+        most -= most % 8  # blocks of 11 rows ran 15% slower than blocks of 8
+    return min(rows, most)
+
+
+@_compile
+def _product(a, b, out, block_rows):
+    """out = a @ b, in blocks of ``block_rows`` rows; a (M, K), b (K, N), out (M, N)."""
+    for start in range(0, a.shape[0], block_rows):
+        np.dot(a[start : start + block_rows], b, out[start : start + block_rows])
+
+
 # -- shared passes --------------------------------------------------------------------
 @_compile
 def _add_activate(a, x_proj_t, tanh_start, tanh_stop, relu):
@@ -123,20 +204,21 @@ def _rnn_local_gradient(grad_h, h_t, relu, da_t):  # all (B, H)
                 da_t[b, j] = grad_h[b, j] * (ONE - h * h)
 
 
-def rnn_forward_loop(x_proj, states, weight_hh_t, relu):
+@_compile
+def rnn_forward_loop(x_proj, states, weight_hh_t, relu, block_rows):
     for t in range(x_proj.shape[0]):
-        np.matmul(states[t], weight_hh_t, out=states[t + 1])
+        _product(states[t], weight_hh_t, states[t + 1], block_rows)
         _add_activate(states[t + 1], x_proj[t], 0, x_proj.shape[2], relu)
 
 
-def rnn_backward_loop(d_outputs, dh, states, weight_hh, relu, da):
-    """Leaves dh holding dh0."""
-    d_outputs = None if d_outputs is None else np.ascontiguousarray(d_outputs)
-    for t in reversed(range(da.shape[0])):
+@_compile
+def rnn_backward_loop(d_outputs, dh, states, weight_hh, relu, da, block_rows):
+    """d_outputs (T, B, H) or None. Leaves dh holding dh0."""
+    for t in range(da.shape[0] - 1, -1, -1):
         if d_outputs is not None:
             dh += d_outputs[t]
         _rnn_local_gradient(dh, states[t + 1], relu, da[t])
-        np.matmul(da[t], weight_hh, out=dh)
+        _product(da[t], weight_hh, dh, block_rows)
 
 
 # -- GRU ------------------------------------------------------------------------------
@@ -180,22 +262,23 @@ def _gru_step_backward(grad_h, through_z, rz_t, n_t, hn_t, h_prev, dA_h_t, da_n_
             through_z[b, j] = dh * z
 
 
-def gru_forward_loop(x_proj, states, rz, n, hn, weight_hh_t, bias_hn):
+@_compile
+def gru_forward_loop(x_proj, states, rz, n, hn, weight_hh_t, bias_hn, block_rows):
     gh = np.empty(x_proj.shape[1:], dtype=x_proj.dtype)  # (B, 3H)
     for t in range(x_proj.shape[0]):
-        np.matmul(states[t], weight_hh_t, out=gh)
+        _product(states[t], weight_hh_t, gh, block_rows)
         _gru_step(gh, x_proj[t], bias_hn, rz[t], hn[t], n[t], states[t], states[t + 1])
 
 
-def gru_backward_loop(d_outputs, dh, states, rz, n, hn, weight_hh, dA_h, da_n):
-    """Leaves dh holding dh0."""
-    d_outputs = None if d_outputs is None else np.ascontiguousarray(d_outputs)
+@_compile
+def gru_backward_loop(d_outputs, dh, states, rz, n, hn, weight_hh, dA_h, da_n, block_rows):
+    """d_outputs (T, B, H) or None. Leaves dh holding dh0."""
     through_z = np.zeros_like(dh)  # dh_t * z_t: the part of dh_{t-1} that skips W_hh
-    for t in reversed(range(n.shape[0])):
+    for t in range(n.shape[0] - 1, -1, -1):
         if d_outputs is not None:
             dh += d_outputs[t]
         _gru_step_backward(dh, through_z, rz[t], n[t], hn[t], states[t], dA_h[t], da_n[t])
-        np.matmul(dA_h[t], weight_hh, out=dh)
+        _product(dA_h[t], weight_hh, dh, block_rows)
     dh += through_z
 
 
@@ -233,7 +316,8 @@ def _lstm_gradient_c(grad_h, gates_t, tanh_c_t, dc):
 
 @_compile
 def _lstm_gradient_gates(grad_h, dc, gates_t, c_prev, tanh_c_t, dA_t):
-    """dA = [dc g i(1-i), dc c_prev f(1-f), dc i (1-g^2), dh tanh(c) o(1-o)]."""
+    """dA = [dc g i(1-i), dc c_prev f(1-f), dc i (1-g^2), dh tanh(c) o(1-o)];
+    then dc <- dc f, the part of dc_{t-1} that comes through the cell."""
     batch, hidden = dc.shape
     for b in range(batch):
         for j in range(hidden):
@@ -244,25 +328,25 @@ def _lstm_gradient_gates(grad_h, dc, gates_t, c_prev, tanh_c_t, dA_t):
             dA_t[b, hidden + j] = grad_c * c_prev[b, j] * f * (ONE - f)
             dA_t[b, 2 * hidden + j] = grad_c * i * (ONE - g * g)
             dA_t[b, 3 * hidden + j] = grad_h[b, j] * tanh_c_t[b, j] * o * (ONE - o)
+            dc[b, j] = grad_c * f
 
 
-def lstm_forward_loop(x_proj, states, cells, gates, tanh_c, weight_hh_t):
+@_compile
+def lstm_forward_loop(x_proj, states, cells, gates, tanh_c, weight_hh_t, block_rows):
     hidden = states.shape[2]
     for t in range(x_proj.shape[0]):
-        np.matmul(states[t], weight_hh_t, out=gates[t])
+        _product(states[t], weight_hh_t, gates[t], block_rows)
         _add_activate(gates[t], x_proj[t], 2 * hidden, 3 * hidden, False)  # g is tanh
         _lstm_cell(gates[t], cells[t], cells[t + 1])
         _lstm_hidden(gates[t], cells[t + 1], tanh_c[t], states[t + 1])
 
 
-def lstm_backward_loop(d_outputs, dh, dc, cells, gates, tanh_c, weight_hh, dA):
-    """Leaves dh, dc holding dh0, dc0."""
-    d_outputs = None if d_outputs is None else np.ascontiguousarray(d_outputs)
-    hidden = dh.shape[1]
-    for t in reversed(range(gates.shape[0])):
+@_compile
+def lstm_backward_loop(d_outputs, dh, dc, cells, gates, tanh_c, weight_hh, dA, block_rows):
+    """d_outputs (T, B, H) or None. Leaves dh, dc holding dh0, dc0."""
+    for t in range(gates.shape[0] - 1, -1, -1):
         if d_outputs is not None:
             dh += d_outputs[t]
         _lstm_gradient_c(dh, gates[t], tanh_c[t], dc)
         _lstm_gradient_gates(dh, dc, gates[t], cells[t], tanh_c[t], dA[t])
-        dc *= gates[t, :, hidden : 2 * hidden]
-        np.matmul(dA[t], weight_hh, out=dh)
+        _product(dA[t], weight_hh, dh, block_rows)

@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from rnncast.nn import kernels
-from rnncast.nn.recurrent import Recurrent
+from rnncast.nn.recurrent import Recurrent, contiguous_or_none, recurrent_weight_t
 
 
 def gate_scale(hidden, dtype):
@@ -44,7 +44,7 @@ def lstm_forward(x_proj, h0, c0, weight_hh, compiled=False):
     hidden = gate_width // 4
     scale = gate_scale(hidden, x_proj.dtype)
     shift = 0.5 * (scale != 1).astype(x_proj.dtype)  # sigmoid = scale * tanh + 0.5
-    weight_hh_t = weight_hh.T * scale  # (H, 4H), scaled once per forward, not per step
+    weight_hh_t = recurrent_weight_t(weight_hh, scale)  # (H, 4H), scaled once per forward
 
     states = np.empty((steps + 1, batch, hidden), dtype=x_proj.dtype)
     cells = np.empty_like(states)
@@ -52,7 +52,8 @@ def lstm_forward(x_proj, h0, c0, weight_hh, compiled=False):
     gates = np.empty_like(x_proj)  # (T, B, 4H)
     tanh_c = np.empty((steps, batch, hidden), dtype=x_proj.dtype)
     if compiled:
-        kernels.lstm_forward_loop(x_proj, states, cells, gates, tanh_c, weight_hh_t)
+        kernels.lstm_forward_loop(x_proj, states, cells, gates, tanh_c, weight_hh_t,
+                                  kernels.product_rows(batch, gate_width, hidden))
         return states, cells, gates, tanh_c
     gates4 = gates.reshape(steps, batch, 4, hidden)
     input_times_cand = np.empty((batch, hidden), dtype=x_proj.dtype)  # i * g, reused
@@ -82,7 +83,8 @@ def lstm_backward(d_outputs, dh_last, dc_last, cache, weight_hh, compiled=False)
     dc = np.zeros((batch, hidden), dtype) if dc_last is None else dc_last.copy()
     dA = np.empty_like(gates)  # (T, B, 4H)
     if compiled:
-        kernels.lstm_backward_loop(d_outputs, dh, dc, cells, gates, tanh_c, weight_hh, dA)
+        kernels.lstm_backward_loop(contiguous_or_none(d_outputs), dh, dc, cells, gates, tanh_c,
+                                   weight_hh, dA, kernels.product_rows(batch, hidden, 4 * hidden))
         return dA, dh, dc
     gates4 = gates.reshape(steps, batch, 4, hidden)
     i, f, g, o = gates4[:, :, 0], gates4[:, :, 1], gates4[:, :, 2], gates4[:, :, 3]

@@ -20,6 +20,11 @@ state at step ``t`` are contiguous blocks; the public interface is batch-first l
 
 from __future__ import annotations
 
+import concurrent.futures
+import contextlib
+import functools
+import os
+
 import numpy as np
 
 from rnncast.errors import ShapeError
@@ -62,6 +67,11 @@ class Recurrent(Module):
 
     num_gates: int = 1
     has_cell_state: bool = False
+    # Split the batch across threads only where each part keeps at least this many rows
+    # and this much per-sequence work (steps x rows x G x H x H multiply-adds); below
+    # that, starting and joining threads cost more than they save (measured on 2 cores).
+    min_part_rows: int = 8
+    min_part_work: float = 8e6
 
     def __init__(
         self,
@@ -74,6 +84,7 @@ class Recurrent(Module):
         seed=None,
         init: str = "uniform",
         backend: str = "auto",
+        threads: int | None = None,
     ) -> None:
         for name, value in (("input_size", input_size), ("hidden_size", hidden_size),
                             ("num_layers", num_layers)):
@@ -83,6 +94,9 @@ class Recurrent(Module):
             raise ValueError(f"dropout must be in [0, 1), got {dropout!r}.")
         if init not in ("uniform", "orthogonal"):
             raise ValueError(f"init must be 'uniform' or 'orthogonal', got {init!r}.")
+        if threads is not None and (int(threads) != threads or threads < 1):
+            raise ValueError(f"threads must be a positive integer or None, got {threads!r}.")
+        self.threads = threads
         self.backend = backend
         self.input_size = int(input_size)
         self.hidden_size = int(hidden_size)
@@ -175,26 +189,45 @@ class Recurrent(Module):
         x = self._check_input(x)
         batch, steps, _ = x.shape
         initial = self._check_state(state, batch, "state")
-        layer_input = np.ascontiguousarray(x.transpose(1, 0, 2))  # (T, B, I)
+        inputs = np.ascontiguousarray(x.transpose(1, 0, 2))  # (T, B, I)
+        masks = [None] * self.num_layers  # drawn here, for the whole batch, in layer order
+        if self.training and self.dropout > 0:
+            keep = 1.0 - self.dropout
+            for layer in range(1, self.num_layers):
+                draw = self._rng.random((steps, batch, self.hidden_size))
+                masks[layer] = (draw < keep).astype(self.dtype) / keep
+
+        parts = self._batch_parts(batch, steps)
+        results = self._run_parts(self._forward_part, [
+            (np.ascontiguousarray(inputs[:, part]), tuple(s[:, part] for s in initial),
+             [None if m is None else m[:, part] for m in masks]) for part in parts])
+        self._cache = (steps, batch, parts, [caches for _, _, caches in results])
+
+        top_states = _join([top for top, _, _ in results])  # (T, B, H)
+        outputs = top_states.transpose(1, 0, 2)
+        outputs.flags.writeable = False
+        final = tuple(_join([finals[k] for _, finals, _ in results])
+                      for k in range(len(results[0][1])))
+        return outputs, (final if self.has_cell_state else final[0])
+
+    def _forward_part(self, layer_input, initial, masks):
+        """All layers over one part of the batch: layer_input (T, b, I), initial a tuple
+        of (L, b, H). Returns (top layer's states (T, b, H), final tuple of (L, b, H),
+        per-layer caches)."""
         caches, finals = [], []
         for layer in range(self.num_layers):
-            mask = None
-            if layer > 0 and self.training and self.dropout > 0:
-                keep = 1.0 - self.dropout
-                mask = (self._rng.random(layer_input.shape) < keep).astype(self.dtype) / keep
+            mask = masks[layer]
+            if mask is not None:
                 layer_input = layer_input * mask
-            x_proj = self._project(layer_input, layer)  # (T, B, G*H)
-            states, extra_final, cell_cache = self._layer_forward(
-                x_proj, tuple(s[layer] for s in initial), layer)
+            x_proj = self._project(layer_input, layer)  # (T, b, G*H)
+            with self._loop_threads():
+                states, extra_final, cell_cache = self._layer_forward(
+                    x_proj, tuple(s[layer] for s in initial), layer)
             caches.append((layer_input, states, mask, cell_cache))
             finals.append((states[-1],) + extra_final)
-            layer_input = states[1:]  # (T, B, H), contiguous: next layer's input
-        self._cache = caches
-
-        outputs = layer_input.transpose(1, 0, 2)
-        outputs.flags.writeable = False
+            layer_input = states[1:]  # (T, b, H), contiguous: next layer's input
         final = tuple(np.stack([f[k] for f in finals]) for k in range(len(finals[0])))
-        return outputs, (final if self.has_cell_state else final[0])
+        return layer_input, final, caches
 
     __call__ = forward
 
@@ -219,7 +252,7 @@ class Recurrent(Module):
         """
         if self._cache is None:
             raise RuntimeError(f"{type(self).__name__}.backward called before forward.")
-        steps, batch = self._cache[0][0].shape[:2]  # the first layer's input (T, B, I)
+        steps, batch, parts, part_caches = self._cache
         hidden = self.hidden_size
         if d_outputs is not None:
             d_outputs = np.asarray(d_outputs, dtype=self.dtype)
@@ -229,35 +262,90 @@ class Recurrent(Module):
             d_outputs = d_outputs.transpose(1, 0, 2)  # (T, B, H) view
         d_final = self._check_state(d_final_state, batch, "d_final_state", zeros=False)
 
+        # One part adds straight into grads; several add into their own buffers, summed
+        # here in a fixed order so that the result does not depend on thread timing.
+        part_grads = ([self.grads] if len(parts) == 1 else
+                      [{name: np.zeros_like(g) for name, g in self.grads.items()}
+                       for _ in parts])
+        results = self._run_parts(self._backward_part, [
+            (caches, None if d_outputs is None else d_outputs[:, part],
+             tuple(None if d is None else d[:, part] for d in d_final), input_grad, grads)
+            for part, caches, grads in zip(parts, part_caches, part_grads, strict=True)])
+        if len(parts) > 1:
+            for grads in part_grads:
+                for name, grad in grads.items():
+                    self.grads[name] += grad
+
+        d_x = None
+        if input_grad:
+            d_x = np.ascontiguousarray(_join([d for d, _ in results]).transpose(1, 0, 2))
+        d_state = tuple(_join([d[k] for _, d in results]) for k in range(len(results[0][1])))
+        return d_x, (d_state if self.has_cell_state else d_state[0])
+
+    def _backward_part(self, caches, d_outputs, d_final, input_grad, grads):
+        """Backward of ``_forward_part`` over its part of the batch, adding the
+        parameter gradients into ``grads``. Returns (d_input (T, b, I) or None,
+        d_initial tuple of (L, b, H))."""
+        steps, batch = caches[0][0].shape[:2]  # the first layer's input (T, b, I)
+        hidden = self.hidden_size
         d_initial = []
         d_layer_out = d_outputs
         for layer in reversed(range(self.num_layers)):
-            layer_input, states, mask, cell_cache = self._cache[layer]
+            layer_input, states, mask, cell_cache = caches[layer]
             weight_ih = self.params[f"weight_ih_l{layer}"]
             d_last = tuple(None if d is None else d[layer] for d in d_final)
-            dA_x, dA_h, d_init = self._layer_backward(d_layer_out, d_last, cell_cache, layer)
+            with self._loop_threads():
+                dA_x, dA_h, d_init = self._layer_backward(d_layer_out, d_last, cell_cache,
+                                                          layer)
             d_initial.append(d_init)
 
             rows = steps * batch
-            dA_x2 = dA_x.reshape(rows, -1)  # (T*B, G*H)
+            dA_x2 = dA_x.reshape(rows, -1)  # (T*b, G*H)
             dA_h2 = dA_x2 if dA_h is dA_x else dA_h.reshape(rows, -1)
             ones = np.ones(rows, dtype=self.dtype)  # bias sums as products: faster than sum
-            self.grads[f"weight_ih_l{layer}"] += dA_x2.T @ layer_input.reshape(rows, -1)
-            self.grads[f"weight_hh_l{layer}"] += dA_h2.T @ states[:-1].reshape(rows, hidden)
+            grads[f"weight_ih_l{layer}"] += dA_x2.T @ layer_input.reshape(rows, -1)
+            grads[f"weight_hh_l{layer}"] += dA_h2.T @ states[:-1].reshape(rows, hidden)
             d_bias_ih = ones @ dA_x2
-            self.grads[f"bias_ih_l{layer}"] += d_bias_ih
-            self.grads[f"bias_hh_l{layer}"] += d_bias_ih if dA_h is dA_x else ones @ dA_h2
+            grads[f"bias_ih_l{layer}"] += d_bias_ih
+            grads[f"bias_hh_l{layer}"] += d_bias_ih if dA_h is dA_x else ones @ dA_h2
             if layer == 0 and not input_grad:
                 d_layer_out = None
                 break
-            d_layer_out = (dA_x2 @ weight_ih).reshape(steps, batch, -1)  # (T, B, input)
+            d_layer_out = (dA_x2 @ weight_ih).reshape(steps, batch, -1)  # (T, b, input)
             if mask is not None:
                 d_layer_out *= mask
 
         d_initial.reverse()
-        d_x = None if d_layer_out is None else np.ascontiguousarray(d_layer_out.transpose(1, 0, 2))
         d_state = tuple(np.stack([d[k] for d in d_initial]) for k in range(len(d_initial[0])))
-        return d_x, (d_state if self.has_cell_state else d_state[0])
+        return d_layer_out, d_state
+
+    # -- threads: parts of the batch in parallel ------------------------------------------
+    def _batch_parts(self, batch, steps):
+        """Slices of the batch to run on separate cores: one, unless the compiled loops
+        have enough work per step for a thread's start and join to pay off."""
+        cores = self.threads if self.threads is not None else _usable_cores()
+        work = steps * batch * self.num_gates * self.hidden_size * self.hidden_size
+        count = min(cores, batch // self.min_part_rows, max(1, int(work // self.min_part_work)))
+        if not self.compiled or count < 2:
+            return [slice(None)]
+        bounds = np.linspace(0, batch, count + 1).round().astype(int)
+        return [slice(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:])]
+
+    @staticmethod
+    def _run_parts(function, argument_lists):
+        """function(*arguments) for each list: in the calling thread when there is one,
+        else on a thread pool with every BLAS on one thread (the parts fill the cores)."""
+        if len(argument_lists) == 1:
+            return [function(*argument_lists[0])]
+        with kernels.single_threaded_blas():
+            futures = [_thread_pool().submit(function, *arguments)
+                       for arguments in argument_lists]
+            return [future.result() for future in futures]
+
+    def _loop_threads(self):
+        """Where the time loop runs its per-step products: one BLAS thread for the
+        compiled loops (``kernels.single_threaded_blas``), BLAS as set for NumPy's."""
+        return kernels.single_threaded_blas() if self.compiled else contextlib.nullcontext()
 
     def _project(self, layer_input, layer):
         """x_proj = (X W_ih^T + folded biases) * gate scale, all steps at once.
@@ -321,6 +409,45 @@ class Recurrent(Module):
                                  f"(num_layers, batch, hidden_size) = {expected}.")
             checked.append(part)
         return tuple(checked)
+
+
+def _join(parts):
+    """Arrays of parts of the batch, batch on axis 1, as one (the part itself if alone)."""
+    return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
+
+
+def _usable_cores():
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+@functools.cache
+def _thread_pool():
+    return concurrent.futures.ThreadPoolExecutor(max_workers=_usable_cores(),
+                                                 thread_name_prefix="rnncast")
+
+
+def contiguous_or_none(d_outputs):
+    """d_outputs (T, B, H), usually a transposed view, as one C-ordered layout (or None),
+    so that the compiled backward loops are compiled for one array type."""
+    return None if d_outputs is None else np.ascontiguousarray(d_outputs)
+
+
+def recurrent_weight_t(weight_hh, scale=None):
+    """weight_hh^T (H, G*H), its columns times ``scale`` (G*H,) if given, C-contiguous.
+
+    ``weight_hh.T`` is a Fortran-ordered view; BLAS takes it as a transposed operand,
+    and each step's ``h @ weight_hh.T`` ran up to 1.4x slower that way at batch 32
+    (hidden 128, OpenBLAS). One copy per forward pass is negligible beside T products.
+    """
+    transposed = np.empty(weight_hh.shape[::-1], dtype=weight_hh.dtype)
+    if scale is None:
+        transposed[...] = weight_hh.T
+    else:
+        np.multiply(weight_hh.T, scale, out=transposed)
+    return transposed
 
 
 def _random_orthogonal(size, rng):

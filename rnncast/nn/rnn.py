@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from rnncast.nn import kernels
-from rnncast.nn.recurrent import Recurrent
+from rnncast.nn.recurrent import Recurrent, contiguous_or_none, recurrent_weight_t
 
 
 def rnn_forward(x_proj, h0, weight_hh, nonlinearity="tanh", compiled=False):
@@ -29,9 +29,10 @@ def rnn_forward(x_proj, h0, weight_hh, nonlinearity="tanh", compiled=False):
     steps, batch, hidden = x_proj.shape
     states = np.empty((steps + 1, batch, hidden), dtype=x_proj.dtype)
     states[0] = h0
-    weight_hh_t = weight_hh.T
+    weight_hh_t = recurrent_weight_t(weight_hh)
     if compiled:
-        kernels.rnn_forward_loop(x_proj, states, weight_hh_t, nonlinearity == "relu")
+        kernels.rnn_forward_loop(x_proj, states, weight_hh_t, nonlinearity == "relu",
+                                 kernels.product_rows(batch, hidden, hidden))
         return states
     for t in range(steps):
         h = states[t + 1]
@@ -55,7 +56,9 @@ def rnn_backward(d_outputs, dh_last, states, weight_hh, nonlinearity="tanh", com
     dh = np.zeros((batch, hidden), outputs.dtype) if dh_last is None else dh_last.copy()
     da = np.empty_like(outputs)
     if compiled:
-        kernels.rnn_backward_loop(d_outputs, dh, states, weight_hh, nonlinearity == "relu", da)
+        kernels.rnn_backward_loop(contiguous_or_none(d_outputs), dh, states, weight_hh,
+                                  nonlinearity == "relu", da,
+                                  kernels.product_rows(batch, hidden, hidden))
         return da, dh
     if nonlinearity == "tanh":
         local = 1 - outputs * outputs  # tanh'(a) = 1 - h^2, all steps at once

@@ -271,3 +271,97 @@ def test_input_gradient_can_be_skipped():
 def test_unknown_backend_is_rejected():
     with pytest.raises(ValueError, match="backend"):
         GRU(1, 2, backend="cuda")
+
+
+# -- parts of a batch on threads, and row blocks in the compiled loops ----------------------
+def needs_compiled():
+    if not kernels.AVAILABLE:
+        pytest.skip("numba is not installed")
+
+
+def run_forward_backward(layer, x, d_out):
+    outputs, final = layer.forward(x)
+    d_final = (final[0], None) if isinstance(final, tuple) else final
+    d_x, d_state = layer.backward(d_out, d_final)
+    return outputs.copy(), final, d_x, d_state, layer.flat_grads.copy()
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_parts_of_the_batch_on_threads_give_the_whole_batch_result(cell):
+    needs_compiled()
+    rng = np.random.default_rng(30)
+    x, d_out = rng.standard_normal((13, 6, 2)), rng.standard_normal((13, 6, 5))
+    results = []
+    for threads in (1, 3):
+        layer = CELLS[cell](2, 5, 2, dropout=0.3, dtype="float64", seed=31, threads=threads)
+        layer.min_part_work, layer.min_part_rows = 1, 2  # split even this small batch
+        results.append(run_forward_backward(layer, x, d_out))
+        assert len(layer._cache[2]) == threads
+    whole, parts = results
+    np.testing.assert_array_equal(parts[0], whole[0])  # outputs: each row's own arithmetic
+    for ours, reference in zip(parts[1:], whole[1:]):
+        for a, b in zip(*(o if isinstance(o, tuple) else (o,) for o in (ours, reference))):
+            assert relative(a, b) < 1e-12
+    # the same split twice gives the same bits, whatever the threads' timing
+    again = CELLS[cell](2, 5, 2, dropout=0.3, dtype="float64", seed=31, threads=3)
+    again.min_part_work, again.min_part_rows = 1, 2
+    np.testing.assert_array_equal(run_forward_backward(again, x, d_out)[4], parts[4])
+
+
+def test_batch_is_split_only_where_each_part_has_the_work_to_pay_for_a_thread():
+    needs_compiled()
+    layer = LSTM(1, 128, threads=2)
+    assert layer._batch_parts(32, 48) == [slice(0, 16), slice(16, 32)]
+    assert layer._batch_parts(32, 1) == [slice(None)]  # 48 steps of work make two parts
+    assert layer._batch_parts(15, 48) == [slice(None)]  # fewer than 8 rows a part
+    assert LSTM(1, 128, threads=1)._batch_parts(256, 48) == [slice(None)]
+    assert LSTM(1, 128, threads=2, backend="numpy")._batch_parts(256, 48) == [slice(None)]
+    assert LSTM(1, 16, threads=2)._batch_parts(64, 24) == [slice(None)]  # too small
+
+
+@pytest.mark.parametrize("threads", [0, 1.5, -2])
+def test_threads_must_be_a_positive_integer(threads):
+    with pytest.raises(ValueError, match="threads"):
+        RNN(1, 2, threads=threads)
+
+
+def test_single_threaded_blas_restores_the_libraries_settings():
+    needs_compiled()
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    before = [lib["num_threads"] for lib in threadpoolctl.threadpool_info()
+              if lib["user_api"] == "blas"]
+    with kernels.single_threaded_blas():
+        with kernels.single_threaded_blas():  # nested, as the parts' loops are
+            pass
+        inside = [lib["num_threads"] for lib in threadpoolctl.threadpool_info()
+                  if lib["user_api"] == "blas"]
+    after = [lib["num_threads"] for lib in threadpoolctl.threadpool_info()
+             if lib["user_api"] == "blas"]
+    assert inside == [1] * len(before)
+    assert after == before
+
+
+def test_row_blocks_stay_within_the_small_product_limit(monkeypatch):
+    needs_compiled()
+    monkeypatch.setattr(kernels, "_small_product_limit", lambda: 1e6)
+    assert kernels.product_rows(32, 512, 128) == 8  # 15 fit, rounded down to 8
+    assert kernels.product_rows(256, 128, 128) == 56
+    assert kernels.product_rows(20, 64, 16) == 20  # all rows fit
+    assert kernels.product_rows(4, 4096, 4096) == 1
+    monkeypatch.setattr(kernels, "_small_product_limit", lambda: None)
+    assert kernels.product_rows(32, 512, 128) == 32
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_compiled_loops_give_the_same_result_in_row_blocks(cell, monkeypatch):
+    needs_compiled()
+    rng = np.random.default_rng(32)
+    x, d_out = rng.standard_normal((11, 4, 3)), rng.standard_normal((11, 4, 6))
+    results = []
+    for block_rows in (None, 3):  # None: the machine's choice
+        if block_rows is not None:
+            monkeypatch.setattr(kernels, "product_rows", lambda rows, *_, n=block_rows: n)
+        layer = CELLS[cell](3, 6, dtype="float64", seed=33, threads=1)
+        results.append(run_forward_backward(layer, x, d_out))
+    for ours, reference in zip(results[1][::2], results[0][::2]):  # outputs, d_x, grads
+        assert relative(ours, reference) < 1e-12

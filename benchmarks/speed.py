@@ -3,7 +3,8 @@
 One training step = forward over a batch of windows, a linear head on the last hidden
 state, MSE loss, backward, Adam update; float32, one input feature. Both libraries run
 in the same invocation, in worker processes pinned to the same number of threads
-(BLAS/OpenMP threads for NumPy, ``torch.set_num_threads`` for PyTorch).
+(BLAS/OpenMP threads for NumPy, ``threads=`` for rnncast's layer, whose compiled loops
+run parts of a large batch on separate cores, ``torch.set_num_threads`` for PyTorch).
 
     python benchmarks/speed.py                  # full grid, 1 thread and all cores
     python benchmarks/speed.py --quick          # a few configs, for development

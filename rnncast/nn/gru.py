@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from rnncast.nn import kernels
-from rnncast.nn.recurrent import Recurrent, contiguous_or_none, recurrent_weight_t
+from rnncast.nn.recurrent import Recurrent, contiguous_or_none, fresh_array, recurrent_weight_t
 
 
 def gate_scale(hidden, dtype):
@@ -31,7 +31,7 @@ def gate_scale(hidden, dtype):
     return np.repeat(np.array([0.5, 0.5, 1.0], dtype=dtype), hidden)
 
 
-def gru_forward(x_proj, h0, weight_hh, bias_hn, compiled=False):
+def gru_forward(x_proj, h0, weight_hh, bias_hn, compiled=False, empty=fresh_array):
     """One layer over time; h0 (B, H).
 
     x_proj (T, B, 3H) is x W_ih^T + b_ih with b_hr, b_hz added (they sit outside any
@@ -44,9 +44,9 @@ def gru_forward(x_proj, h0, weight_hh, bias_hn, compiled=False):
 
     states = np.empty((steps + 1, batch, hidden), dtype=x_proj.dtype)
     states[0] = h0
-    rz = np.empty((steps, batch, 2 * hidden), dtype=x_proj.dtype)
-    n = np.empty((steps, batch, hidden), dtype=x_proj.dtype)
-    hn = np.empty((steps, batch, hidden), dtype=x_proj.dtype)
+    rz = empty("rz", (steps, batch, 2 * hidden), x_proj.dtype)
+    n = empty("n", (steps, batch, hidden), x_proj.dtype)
+    hn = empty("hn", (steps, batch, hidden), x_proj.dtype)
     if compiled:
         kernels.gru_forward_loop(x_proj, states, rz, n, hn, weight_hh_t, bias_hn,
                                  kernels.product_rows(batch, gate_width, hidden))
@@ -69,18 +69,18 @@ def gru_forward(x_proj, h0, weight_hh, bias_hn, compiled=False):
     return states, rz, n, hn
 
 
-def gru_backward(d_outputs, dh_last, cache, weight_hh, compiled=False):
+def gru_backward(d_outputs, dh_last, cache, weight_hh, compiled=False, empty=fresh_array):
     """Backward of ``gru_forward``.  Returns (dA_x, dA_h (T, B, 3H), dh0 (B, H))."""
     states, rz, n, hn = cache
     steps, batch, hidden = n.shape
-    dA_h = np.empty((steps, batch, 3 * hidden), dtype=n.dtype)
-    da_n = np.empty_like(n)
+    dA_h = empty("dA_h", (steps, batch, 3 * hidden), n.dtype)
+    da_n = empty("da_n", n.shape, n.dtype)
     dh = np.zeros((batch, hidden), n.dtype) if dh_last is None else dh_last.copy()
     if compiled:
         kernels.gru_backward_loop(contiguous_or_none(d_outputs), dh, states, rz, n, hn,
                                   weight_hh, dA_h, da_n,
                                   kernels.product_rows(batch, hidden, 3 * hidden))
-        return _input_side(dA_h, da_n), dA_h, dh
+        return _input_side(dA_h, da_n, empty), dA_h, dh
     r, z = rz[..., :hidden], rz[..., hidden:]
     # Local derivatives of every step at once; the loop only chains them.
     dn_local = (1 - z) * (1 - n * n)  # dh -> da_n
@@ -97,12 +97,13 @@ def gru_backward(d_outputs, dh_last, cache, weight_hh, compiled=False):
         np.matmul(dA_h[t], weight_hh, out=recurrent)
         dh *= z[t]
         dh += recurrent
-    return _input_side(dA_h, da_n), dA_h, dh
+    return _input_side(dA_h, da_n, empty), dA_h, dh
 
 
-def _input_side(dA_h, da_n):
+def _input_side(dA_h, da_n, empty=fresh_array):
     """[da_r, da_z, da_n] from [da_r, da_z, dhn]: the gates as the input side sees them."""
-    dA_x = dA_h.copy()
+    dA_x = empty("dA_x", dA_h.shape, dA_h.dtype)
+    dA_x[...] = dA_h
     dA_x[..., -da_n.shape[-1] :] = da_n
     return dA_x
 
@@ -125,13 +126,13 @@ class GRU(Recurrent):
         folded[: 2 * self.hidden_size] += bias_hh[: 2 * self.hidden_size]
         return folded
 
-    def _layer_forward(self, x_proj, initial, layer):
+    def _layer_forward(self, x_proj, initial, layer, empty):
         bias_hn = self.params[f"bias_hh_l{layer}"][2 * self.hidden_size :]
         cache = gru_forward(x_proj, initial[0], self.params[f"weight_hh_l{layer}"], bias_hn,
-                            self.compiled)
+                            self.compiled, empty)
         return cache[0], (), cache
 
-    def _layer_backward(self, d_outputs, d_final, cache, layer):
+    def _layer_backward(self, d_outputs, d_final, cache, layer, empty):
         dA_x, dA_h, dh0 = gru_backward(d_outputs, d_final[0], cache,
-                                       self.params[f"weight_hh_l{layer}"], self.compiled)
+                                       self.params[f"weight_hh_l{layer}"], self.compiled, empty)
         return dA_x, dA_h, (dh0,)

@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from rnncast.nn import kernels
-from rnncast.nn.recurrent import Recurrent, contiguous_or_none, recurrent_weight_t
+from rnncast.nn.recurrent import Recurrent, contiguous_or_none, fresh_array, recurrent_weight_t
 
 
 def gate_scale(hidden, dtype):
@@ -33,7 +33,7 @@ def gate_scale(hidden, dtype):
     return np.repeat(np.array([0.5, 0.5, 1.0, 0.5], dtype=dtype), hidden)
 
 
-def lstm_forward(x_proj, h0, c0, weight_hh, compiled=False):
+def lstm_forward(x_proj, h0, c0, weight_hh, compiled=False, empty=fresh_array):
     """One layer over time; h0, c0 (B, H).
 
     x_proj (T, B, 4H) is x W_ih^T + b_ih + b_hh with the i, f, o columns halved
@@ -47,10 +47,10 @@ def lstm_forward(x_proj, h0, c0, weight_hh, compiled=False):
     weight_hh_t = recurrent_weight_t(weight_hh, scale)  # (H, 4H), scaled once per forward
 
     states = np.empty((steps + 1, batch, hidden), dtype=x_proj.dtype)
-    cells = np.empty_like(states)
+    cells = empty("cells", states.shape, x_proj.dtype)
     states[0], cells[0] = h0, c0
-    gates = np.empty_like(x_proj)  # (T, B, 4H)
-    tanh_c = np.empty((steps, batch, hidden), dtype=x_proj.dtype)
+    gates = empty("gates", x_proj.shape, x_proj.dtype)  # (T, B, 4H)
+    tanh_c = empty("tanh_c", (steps, batch, hidden), x_proj.dtype)
     if compiled:
         kernels.lstm_forward_loop(x_proj, states, cells, gates, tanh_c, weight_hh_t,
                                   kernels.product_rows(batch, gate_width, hidden))
@@ -74,14 +74,15 @@ def lstm_forward(x_proj, h0, c0, weight_hh, compiled=False):
     return states, cells, gates, tanh_c
 
 
-def lstm_backward(d_outputs, dh_last, dc_last, cache, weight_hh, compiled=False):
+def lstm_backward(d_outputs, dh_last, dc_last, cache, weight_hh, compiled=False,
+                  empty=fresh_array):
     """Backward of ``lstm_forward``.  Returns (dA (T, B, 4H), dh0, dc0 (B, H))."""
     states, cells, gates, tanh_c = cache
     steps, batch, hidden = tanh_c.shape
     dtype = gates.dtype
     dh = np.zeros((batch, hidden), dtype) if dh_last is None else dh_last.copy()
     dc = np.zeros((batch, hidden), dtype) if dc_last is None else dc_last.copy()
-    dA = np.empty_like(gates)  # (T, B, 4H)
+    dA = empty("dA", gates.shape, dtype)  # (T, B, 4H)
     if compiled:
         kernels.lstm_backward_loop(contiguous_or_none(d_outputs), dh, dc, cells, gates, tanh_c,
                                    weight_hh, dA, kernels.product_rows(batch, hidden, 4 * hidden))
@@ -123,13 +124,13 @@ class LSTM(Recurrent):
     def _gate_scale(self):
         return gate_scale(self.hidden_size, self.dtype)
 
-    def _layer_forward(self, x_proj, initial, layer):
+    def _layer_forward(self, x_proj, initial, layer, empty):
         cache = lstm_forward(x_proj, initial[0], initial[1], self.params[f"weight_hh_l{layer}"],
-                             self.compiled)
+                             self.compiled, empty)
         states, cells = cache[0], cache[1]
         return states, (cells[-1],), cache
 
-    def _layer_backward(self, d_outputs, d_final, cache, layer):
+    def _layer_backward(self, d_outputs, d_final, cache, layer, empty):
         dA, dh0, dc0 = lstm_backward(d_outputs, d_final[0], d_final[1], cache,
-                                     self.params[f"weight_hh_l{layer}"], self.compiled)
+                                     self.params[f"weight_hh_l{layer}"], self.compiled, empty)
         return dA, dA, (dh0, dc0)

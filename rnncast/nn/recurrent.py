@@ -32,6 +32,37 @@ from rnncast.nn import kernels
 from rnncast.nn.module import Module, resolve_dtype, resolve_rng
 
 
+def fresh_array(name, shape, dtype):
+    """``empty`` for the cell functions when no workspace is given: a new array."""
+    return np.empty(shape, dtype=dtype)
+
+
+class Workspace:
+    """A layer's scratch arrays, kept from one call to the next, by name.
+
+    The loops' buffers (gate pre-activations, gates, their gradients: T x B x G x H
+    values each) were megabytes of fresh memory every training step, and the page
+    faults of touching it cost as much as a third of an LSTM's forward pass at 128 units.
+    Reused, they stay mapped. Nothing handed to the caller lives here (outputs and
+    states are new arrays), and an array over ``limit`` bytes is allocated afresh, so
+    one large prediction does not hold its memory afterwards.
+    """
+
+    limit = 1 << 26  # bytes
+
+    def __init__(self):
+        self._flat = {}
+
+    def empty(self, name, shape, dtype):
+        size = int(np.prod(shape))
+        if size * np.dtype(dtype).itemsize > self.limit:
+            return np.empty(shape, dtype=dtype)
+        flat = self._flat.get(name)
+        if flat is None or flat.size < size or flat.dtype != dtype:
+            flat = self._flat[name] = np.empty(size, dtype=dtype)
+        return flat[:size].reshape(shape)
+
+
 class Recurrent(Module):
     """Base class of ``RNN``, ``GRU`` and ``LSTM``; see those for the equations.
 
@@ -105,6 +136,7 @@ class Recurrent(Module):
         self.training = True
         self._rng = resolve_rng(seed)
         self._cache = None
+        self._workspaces = {}  # (layer, part of the batch) -> Workspace
 
         gate_rows = self.num_gates * self.hidden_size
         shapes = {}
@@ -161,11 +193,12 @@ class Recurrent(Module):
         """The biases that can join x W_ih^T before the loop (all but GRU's b_hn)."""
         return bias_ih + bias_hh
 
-    def _layer_forward(self, x_proj, initial, layer):
-        """Run one layer over time. Returns (states (T+1, B, H), extra final states, cache)."""
+    def _layer_forward(self, x_proj, initial, layer, empty):
+        """Run one layer over time. Returns (states (T+1, B, H), extra final states, cache).
+        ``empty(name, shape, dtype)`` gives the arrays the loop may reuse next call."""
         raise NotImplementedError
 
-    def _layer_backward(self, d_outputs, d_final, cache, layer):
+    def _layer_backward(self, d_outputs, d_final, cache, layer, empty):
         """Returns (dA_x (T, B, G*H), dA_h (T, B, G*H), d_initial tuple)."""
         raise NotImplementedError
 
@@ -200,7 +233,8 @@ class Recurrent(Module):
         parts = self._batch_parts(batch, steps)
         results = self._run_parts(self._forward_part, [
             (np.ascontiguousarray(inputs[:, part]), tuple(s[:, part] for s in initial),
-             [None if m is None else m[:, part] for m in masks]) for part in parts])
+             [None if m is None else m[:, part] for m in masks], index)
+            for index, part in enumerate(parts)])
         self._cache = (steps, batch, parts, [caches for _, _, caches in results])
 
         top_states = _join([top for top, _, _ in results])  # (T, B, H)
@@ -210,19 +244,20 @@ class Recurrent(Module):
                       for k in range(len(results[0][1])))
         return outputs, (final if self.has_cell_state else final[0])
 
-    def _forward_part(self, layer_input, initial, masks):
-        """All layers over one part of the batch: layer_input (T, b, I), initial a tuple
-        of (L, b, H). Returns (top layer's states (T, b, H), final tuple of (L, b, H),
-        per-layer caches)."""
+    def _forward_part(self, layer_input, initial, masks, index):
+        """All layers over part ``index`` of the batch: layer_input (T, b, I), initial a
+        tuple of (L, b, H). Returns (top layer's states (T, b, H), final tuple of
+        (L, b, H), per-layer caches)."""
         caches, finals = [], []
         for layer in range(self.num_layers):
             mask = masks[layer]
             if mask is not None:
                 layer_input = layer_input * mask
-            x_proj = self._project(layer_input, layer)  # (T, b, G*H)
+            empty = self._workspace(layer, index).empty
+            x_proj = self._project(layer_input, layer, empty)  # (T, b, G*H)
             with self._loop_threads():
                 states, extra_final, cell_cache = self._layer_forward(
-                    x_proj, tuple(s[layer] for s in initial), layer)
+                    x_proj, tuple(s[layer] for s in initial), layer, empty)
             caches.append((layer_input, states, mask, cell_cache))
             finals.append((states[-1],) + extra_final)
             layer_input = states[1:]  # (T, b, H), contiguous: next layer's input
@@ -269,8 +304,10 @@ class Recurrent(Module):
                        for _ in parts])
         results = self._run_parts(self._backward_part, [
             (caches, None if d_outputs is None else d_outputs[:, part],
-             tuple(None if d is None else d[:, part] for d in d_final), input_grad, grads)
-            for part, caches, grads in zip(parts, part_caches, part_grads, strict=True)])
+             tuple(None if d is None else d[:, part] for d in d_final), input_grad, grads,
+             index)
+            for index, (part, caches, grads)
+            in enumerate(zip(parts, part_caches, part_grads, strict=True))])
         if len(parts) > 1:
             for grads in part_grads:
                 for name, grad in grads.items():
@@ -282,8 +319,8 @@ class Recurrent(Module):
         d_state = tuple(_join([d[k] for _, d in results]) for k in range(len(results[0][1])))
         return d_x, (d_state if self.has_cell_state else d_state[0])
 
-    def _backward_part(self, caches, d_outputs, d_final, input_grad, grads):
-        """Backward of ``_forward_part`` over its part of the batch, adding the
+    def _backward_part(self, caches, d_outputs, d_final, input_grad, grads, index):
+        """Backward of ``_forward_part`` over part ``index`` of the batch, adding the
         parameter gradients into ``grads``. Returns (d_input (T, b, I) or None,
         d_initial tuple of (L, b, H))."""
         steps, batch = caches[0][0].shape[:2]  # the first layer's input (T, b, I)
@@ -295,8 +332,8 @@ class Recurrent(Module):
             weight_ih = self.params[f"weight_ih_l{layer}"]
             d_last = tuple(None if d is None else d[layer] for d in d_final)
             with self._loop_threads():
-                dA_x, dA_h, d_init = self._layer_backward(d_layer_out, d_last, cell_cache,
-                                                          layer)
+                dA_x, dA_h, d_init = self._layer_backward(
+                    d_layer_out, d_last, cell_cache, layer, self._workspace(layer, index).empty)
             d_initial.append(d_init)
 
             rows = steps * batch
@@ -333,21 +370,32 @@ class Recurrent(Module):
 
     @staticmethod
     def _run_parts(function, argument_lists):
-        """function(*arguments) for each list: in the calling thread when there is one,
-        else on a thread pool with every BLAS on one thread (the parts fill the cores)."""
+        """function(*arguments) for each list: the first in the calling thread, the
+        others at the same time on a thread pool, with every BLAS on one thread (the
+        parts fill the cores)."""
         if len(argument_lists) == 1:
             return [function(*argument_lists[0])]
         with kernels.single_threaded_blas():
             futures = [_thread_pool().submit(function, *arguments)
-                       for arguments in argument_lists]
-            return [future.result() for future in futures]
+                       for arguments in argument_lists[1:]]
+            try:  # the calling thread takes the first part rather than wait idle
+                first = function(*argument_lists[0])
+            finally:
+                rest = [future.result() for future in futures]
+            return [first, *rest]
+
+    def _workspace(self, layer, part):
+        key = (layer, part)
+        if key not in self._workspaces:
+            self._workspaces[key] = Workspace()
+        return self._workspaces[key]
 
     def _loop_threads(self):
         """Where the time loop runs its per-step products: one BLAS thread for the
         compiled loops (``kernels.single_threaded_blas``), BLAS as set for NumPy's."""
         return kernels.single_threaded_blas() if self.compiled else contextlib.nullcontext()
 
-    def _project(self, layer_input, layer):
+    def _project(self, layer_input, layer, empty=fresh_array):
         """x_proj = (X W_ih^T + folded biases) * gate scale, all steps at once.
 
         (T, B, I) -> (T, B, G*H): the one pass over the sequence before the loop.
@@ -360,7 +408,7 @@ class Recurrent(Module):
         if scale is not None:
             weight, bias = weight * scale, bias * scale
         if features == 1 and self.compiled:
-            x_proj = np.empty((steps, batch, weight.shape[1]), dtype=self.dtype)
+            x_proj = empty("x_proj", (steps, batch, weight.shape[1]), self.dtype)
             kernels.project_one_feature(layer_input.reshape(-1), weight[0], bias,
                                         x_proj.reshape(steps * batch, -1))
             return x_proj
@@ -425,7 +473,7 @@ def _usable_cores():
 
 @functools.cache
 def _thread_pool():
-    return concurrent.futures.ThreadPoolExecutor(max_workers=_usable_cores(),
+    return concurrent.futures.ThreadPoolExecutor(max_workers=max(1, _usable_cores() - 1),
                                                  thread_name_prefix="rnncast")
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from rnncast.nn import kernels
-from rnncast.nn.recurrent import Recurrent, contiguous_or_none, recurrent_weight_t
+from rnncast.nn.recurrent import Recurrent, contiguous_or_none, fresh_array, recurrent_weight_t
 
 
 def rnn_forward(x_proj, h0, weight_hh, nonlinearity="tanh", compiled=False):
@@ -45,7 +45,8 @@ def rnn_forward(x_proj, h0, weight_hh, nonlinearity="tanh", compiled=False):
     return states
 
 
-def rnn_backward(d_outputs, dh_last, states, weight_hh, nonlinearity="tanh", compiled=False):
+def rnn_backward(d_outputs, dh_last, states, weight_hh, nonlinearity="tanh", compiled=False,
+                 empty=fresh_array):
     """Backward of ``rnn_forward``.
 
     d_outputs (T, B, H) or None, dh_last (B, H) or None, states (T+1, B, H).
@@ -54,7 +55,7 @@ def rnn_backward(d_outputs, dh_last, states, weight_hh, nonlinearity="tanh", com
     outputs = states[1:]
     steps, batch, hidden = outputs.shape
     dh = np.zeros((batch, hidden), outputs.dtype) if dh_last is None else dh_last.copy()
-    da = np.empty_like(outputs)
+    da = empty("da", outputs.shape, outputs.dtype)
     if compiled:
         kernels.rnn_backward_loop(contiguous_or_none(d_outputs), dh, states, weight_hh,
                                   nonlinearity == "relu", da,
@@ -91,12 +92,12 @@ class RNN(Recurrent):
         self.nonlinearity = nonlinearity
         super().__init__(input_size, hidden_size, num_layers, **kwargs)
 
-    def _layer_forward(self, x_proj, initial, layer):
+    def _layer_forward(self, x_proj, initial, layer, empty):
         states = rnn_forward(x_proj, initial[0], self.params[f"weight_hh_l{layer}"],
                              self.nonlinearity, self.compiled)
         return states, (), states
 
-    def _layer_backward(self, d_outputs, d_final, cache, layer):
+    def _layer_backward(self, d_outputs, d_final, cache, layer, empty):
         da, dh0 = rnn_backward(d_outputs, d_final[0], cache, self.params[f"weight_hh_l{layer}"],
-                               self.nonlinearity, self.compiled)
+                               self.nonlinearity, self.compiled, empty)
         return da, da, (dh0,)

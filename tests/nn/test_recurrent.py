@@ -365,3 +365,29 @@ def test_compiled_loops_give_the_same_result_in_row_blocks(cell, monkeypatch):
         results.append(run_forward_backward(layer, x, d_out))
     for ours, reference in zip(results[1][::2], results[0][::2]):  # outputs, d_x, grads
         assert relative(ours, reference) < 1e-12
+
+
+def test_workspace_reuses_its_arrays_but_never_the_callers():
+    from rnncast.nn.recurrent import Workspace
+
+    workspace = Workspace()
+    first = workspace.empty("gates", (4, 3, 8), np.float32)
+    again = workspace.empty("gates", (2, 3, 8), np.float32)  # smaller: the same memory
+    assert np.shares_memory(first, again) and again.shape == (2, 3, 8)
+    assert not np.shares_memory(first, workspace.empty("cells", (4, 3, 8), np.float32))
+    workspace.limit = 100
+    big = workspace.empty("gates", (10, 10), np.float32)  # over the limit: fresh, not kept
+    assert not np.shares_memory(big, workspace.empty("gates", (10, 10), np.float32))
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_outputs_of_one_forward_survive_the_next(cell, backend):
+    layer = CELLS[cell](1, 4, 2, seed=40, backend=backend)
+    rng = np.random.default_rng(41)
+    x1, x2 = rng.standard_normal((3, 5, 1)), rng.standard_normal((3, 5, 1))
+    outputs, final = layer.forward(x1)
+    kept = outputs.copy(), [f.copy() for f in (final if isinstance(final, tuple) else (final,))]
+    layer.forward(x2)
+    np.testing.assert_array_equal(outputs, kept[0])
+    for f, k in zip(final if isinstance(final, tuple) else (final,), kept[1]):
+        np.testing.assert_array_equal(f, k)

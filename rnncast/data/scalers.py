@@ -75,3 +75,62 @@ def series_statistics(values, starts):
     centred = values - np.repeat(mean, lengths)
     spread = np.sqrt(np.add.reduceat(centred * centred, starts[:-1]) / lengths)
     return mean, robust_scale(mean, spread)
+
+
+# A series is called seasonal when its autocorrelation at the season's lag exceeds the
+# one-sided 90% limit of Bartlett's formula, as in the M4 competition's benchmarks
+# (and the Theta method's entry) before they divide out a classical decomposition.
+SEASONALITY_CRITICAL_VALUE = 1.645
+
+
+def seasonal_indices(values, starts, season):
+    """Each series' multiplicative seasonal indices by classical decomposition: (S, m).
+
+    Column ``k`` is the factor of the series' steps ``t`` with ``t % season == k``
+    (``t`` counted from the series' first value), normalised to a mean of 1; dividing
+    the series by its factors gives it seasonally adjusted. A row is all ones (leave
+    the series as it is) when ``season`` is 1, the series is shorter than three
+    seasons, has a value <= 0, or fails the seasonality test.
+
+    values: the series concatenated; starts (S + 1,): where each begins, then the end.
+    """
+    n_series = len(starts) - 1
+    indices = np.ones((n_series, max(season, 1)))
+    if season < 2:
+        return indices
+    for s in range(n_series):
+        series = values[starts[s] : starts[s + 1]]
+        if len(series) < 3 * season or not np.all(series > 0) or not is_seasonal(series,
+                                                                                 season):
+            continue
+        ratios = series / centred_moving_average(series, season)  # NaN at both ends
+        steps = np.arange(len(series)) % season
+        factors = np.array([np.nanmean(ratios[steps == k]) for k in range(season)])
+        indices[s] = factors / factors.mean()
+    return indices
+
+
+def is_seasonal(series, season):
+    """True when the autocorrelation at lag ``season`` passes the 90% test."""
+    centred = series - series.mean()
+    denominator = np.dot(centred, centred)
+    if denominator == 0:
+        return False
+    acf = np.array([np.dot(centred[lag:], centred[: len(series) - lag])
+                    for lag in range(1, season + 1)]) / denominator  # lags 1..m
+    limit = SEASONALITY_CRITICAL_VALUE * np.sqrt(
+        (1 + 2 * np.sum(acf[:-1] ** 2)) / len(series))
+    return bool(abs(acf[-1]) > limit)
+
+
+def centred_moving_average(series, season):
+    """The trend-cycle of a classical decomposition: a moving average over one season,
+    centred (a 2 x m average when m is even); NaN where the window runs off an end."""
+    if season % 2:
+        weights = np.full(season, 1.0 / season)
+    else:
+        weights = np.r_[0.5, np.ones(season - 1), 0.5] / season
+    average = np.full(len(series), np.nan)
+    half = len(weights) // 2
+    average[half : len(series) - half] = np.convolve(series, weights, mode="valid")
+    return average

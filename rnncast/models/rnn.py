@@ -31,6 +31,7 @@ import pandas as pd
 from rnncast.data.panel import Panel
 from rnncast.data.scalers import (
     SCALERS,
+    seasonal_indices,
     seasonal_naive_scale,
     series_statistics,
     window_statistics,
@@ -68,6 +69,16 @@ DEFAULT_LOOKBACK_MULTIPLES = (1, 2, 3)
 # A refit trains on one more window per series than the run that chose its epoch
 # count; 1.5 times that count did best on M3's validation windows.
 REFIT_EPOCHS = 1.5
+
+
+def _series_of_values(panel):
+    """(N,) the series each of the panel's concatenated values belongs to."""
+    return np.repeat(np.arange(panel.n_series), panel.lengths)
+
+
+def _steps_of_values(panel):
+    """(N,) each value's step within its series, from 0."""
+    return np.arange(len(panel.values)) - np.repeat(panel.starts[:-1], panel.lengths)
 
 
 class ShortSeriesWarning(UserWarning):
@@ -168,6 +179,17 @@ class RNNForecaster(Forecaster):
         tanh unit, and training warns with ``TrainingStuckWarning``).
     log : bool
         Model log(y); needs every value > 0.
+    deseasonalize : bool or None
+        Divide each seasonal series by its classical decomposition's seasonal indices
+        before anything else, and multiply the forecast by them. A series counts as
+        seasonal when its autocorrelation at the season's lag passes a 90% test (as in
+        the M4 benchmarks); series with a value <= 0, shorter than three seasons, or
+        without a season (yearly data) are left as they are. None: when the shortest
+        lookback holds fewer than two seasons, too few for the network to tell the
+        seasonal pattern from the rest. On M3's validation windows this separated the
+        monthly group (horizon 18, season 12), where it lowered MASE, from the
+        quarterly one (horizon 8, season 4), where it raised it. ``deseasonalize_``
+        says whether it was applied.
     epochs, batch_size, optimizer ({"adam", "adamw", "sgd"}), learning_rate,
     weight_decay, max_grad_norm (None: no clipping)
     windows_per_epoch : int or None
@@ -211,7 +233,7 @@ class RNNForecaster(Forecaster):
     ``window_weights`` says), grad_norm (mean global gradient norm before clipping),
     saturation (share of the top recurrent layer's hidden values with |h| > 0.99 on
     the epoch's first batch), learning_rate (lowered after non-finite steps),
-    seconds), ``hidden_size_``, ``lookback_`` (the longest lookback),
+    seconds), ``hidden_size_``, ``deseasonalize_``, ``lookback_`` (the longest lookback),
     ``member_lookbacks_`` (each member's), ``refit_epochs_`` (epochs the members of
     each lookback trained, when chosen by a held-out run), ``skipped_ids_``.
 
@@ -226,8 +248,8 @@ class RNNForecaster(Forecaster):
 
     def __init__(self, horizon, *, cell="gru", hidden_size=None, num_layers=1, dropout=0.0,
                  lookback=None, loss="mae", window_weights="mase", scaler="window",
-                 log=False, epochs=100, batch_size=64, optimizer="adam", learning_rate=1e-3,
-                 weight_decay=0.0, max_grad_norm=1.0, windows_per_epoch=None,
+                 log=False, deseasonalize=None, epochs=100, batch_size=64, optimizer="adam",
+                 learning_rate=1e-3, weight_decay=0.0, max_grad_norm=1.0, windows_per_epoch=None,
                  early_stopping=True, patience=10, refit=True, n_ensemble=1, recursive=False,
                  levels=None, seasonal_inputs=False, drop_short=True, seed=0,
                  dtype="float32", progress=False, alias=None, conformal_windows=0):
@@ -236,6 +258,7 @@ class RNNForecaster(Forecaster):
         self.dropout, self.lookback, self.loss, self.scaler = dropout, lookback, loss, scaler
         self.window_weights = window_weights
         self.log, self.epochs, self.batch_size, self.optimizer = log, epochs, batch_size, optimizer
+        self.deseasonalize = deseasonalize
         self.learning_rate, self.weight_decay = learning_rate, weight_decay
         self.max_grad_norm, self.windows_per_epoch = max_grad_norm, windows_per_epoch
         self.early_stopping, self.patience, self.n_ensemble = early_stopping, patience, n_ensemble
@@ -261,6 +284,9 @@ class RNNForecaster(Forecaster):
             self._check_horizon(getattr(self, name), name)
         if self.hidden_size is not None:
             self._check_horizon(self.hidden_size, "hidden_size")
+        if self.deseasonalize not in (None, True, False):
+            raise ValueError(f"deseasonalize must be True, False or None (decide from the "
+                             f"data), got {self.deseasonalize!r}.")
         if isinstance(self.lookback, list | tuple | np.ndarray):
             if len(self.lookback) == 0:
                 raise ValueError("lookback=[] names no lookback: give one or more "
@@ -305,6 +331,12 @@ class RNNForecaster(Forecaster):
         unit = max(self.horizon, season if season > 1 else 0, 2)
         return tuple(k * unit for k in DEFAULT_LOOKBACK_MULTIPLES)
 
+    def _deseasonalizes(self, panel, lookbacks):
+        if self.deseasonalize is not None:
+            return bool(self.deseasonalize)
+        season = panel.frequency.season_length
+        return season > 1 and min(lookbacks) < 2 * season
+
     def _hidden_size(self, training_windows):
         if self.hidden_size is not None:
             return int(self.hidden_size)
@@ -314,10 +346,11 @@ class RNNForecaster(Forecaster):
 
     def _fit_panel(self, panel: Panel) -> None:
         self._check_params()
+        lookbacks = self._lookbacks(panel)
+        self.deseasonalize_ = self._deseasonalizes(panel, lookbacks)
         values = self._transform_values(panel, fitting=True)
         self.skipped_ids_ = panel.ids[:0]
         self.quantiles_ = self._quantiles() if self.levels else None
-        lookbacks = self._lookbacks(panel)
         self.lookback_ = max(lookbacks)
         self.networks_, self.member_lookbacks_, self.refit_epochs_ = [], [], {}
         history = []
@@ -449,8 +482,14 @@ class RNNForecaster(Forecaster):
         self.skipped_ids_ = short
 
     def _transform_values(self, panel, fitting):
-        """Values in model space: log if asked, per-series standardised if asked."""
+        """Values in model space: seasonally adjusted, log, per-series standardised,
+        each if asked."""
         values = panel.values
+        if self.deseasonalize_:
+            season = panel.frequency.season_length
+            self._seasonal_index = seasonal_indices(values, panel.starts, season)  # (S, m)
+            values = values / self._seasonal_index[_series_of_values(panel),
+                                                   _steps_of_values(panel) % season]
         if self.log:
             bad = values <= 0
             if bad.any():
@@ -672,6 +711,11 @@ class RNNForecaster(Forecaster):
             forecast = forecast * scale[:, None, None] + mean[:, None, None]
         if self.log:
             forecast = np.exp(np.minimum(forecast, np.log(np.finfo(np.float64).max) - 1))
+        if self.deseasonalize_:
+            season = self._seasonal_index.shape[1]
+            steps = panel.lengths[:, None] + np.arange(forecast.shape[1])  # (S, h)
+            forecast = forecast * np.take_along_axis(self._seasonal_index, steps % season,
+                                                     axis=1)[:, :, None]
         self._quantile_cache = (panel, forecast)
         return forecast[:, :, 0]
 

@@ -201,6 +201,7 @@ def _window_weights(model, df, lookback):
 
     panel = prepare(df)
     model.quantiles_ = None
+    model.deseasonalize_ = model._deseasonalizes(panel, (lookback,))
     values = model._transform_values(panel, fitting=True)
     return model._training_windows(values, panel, lookback, report_short=False)[2]
 

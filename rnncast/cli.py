@@ -47,6 +47,7 @@ def _rnn_from_args(args, horizon):
         horizon, cell=args.cell, hidden_size=args.hidden_size, num_layers=args.layers,
         lookback=args.lookback, loss=args.loss, window_weights=args.window_weights,
         scaler=args.scaler, log=args.log,
+        deseasonalize={"auto": None, "yes": True, "no": False}[args.deseasonalize],
         epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
         n_ensemble=args.ensemble, levels=args.train_levels, seed=args.seed,
         patience=args.patience, refit=not args.no_refit,
@@ -110,7 +111,8 @@ def _training_summary(model) -> str:
     history = model.history_
     lookbacks = sorted(set(model.member_lookbacks_))
     parts = [f"{len(model.networks_)} member(s) of {model.hidden_size_} units, lookback "
-             f"{', '.join(map(str, lookbacks))}"]
+             f"{', '.join(map(str, lookbacks))}"
+             + (", on seasonally adjusted values" if model.deseasonalize_ else "")]
     if model.refit_epochs_:
         epochs = ", ".join(str(model.refit_epochs_[k]) for k in sorted(model.refit_epochs_))
         parts.append(f"epochs chosen on the held-out last horizon: {epochs}")
@@ -355,6 +357,10 @@ def _add_model_options(parser) -> None:
     group.add_argument("--scaler", choices=("window", "series", "none"), default="window",
                        help="'none' only for data already on a unit scale")
     group.add_argument("--log", action="store_true", help="model log(y); needs y > 0")
+    group.add_argument("--deseasonalize", choices=("auto", "yes", "no"), default="auto",
+                       help="divide seasonal series by their seasonal indices (classical "
+                       "decomposition) and forecast the rest; 'auto': when the shortest "
+                       "lookback holds fewer than two seasons")
     group.add_argument("--epochs", type=_positive_int, default=100)
     group.add_argument("--batch-size", type=_positive_int, default=64)
     group.add_argument("--learning-rate", type=float, default=1e-3)

@@ -67,19 +67,21 @@ def test_fit_reports_the_members_lookbacks_and_chosen_epochs(sales_csv, tmp_path
     result = rnncast("fit", str(sales_csv), "--horizon", "3", *COLUMNS, *SMALL,
                      "--lookback", "6", "9", "--ensemble", "2", "--output", str(path), "-q")
     assert result.returncode == 0, result.stderr
-    assert ("4 member(s) of 8 units, lookback 6, 9; epochs chosen on the held-out last "
-            "horizon") in result.stderr
+    # monthly data, windows of 6 and 9 months: under two seasons, so adjusted by default
+    assert ("4 member(s) of 8 units, lookback 6, 9, on seasonally adjusted values; epochs "
+            "chosen on the held-out last horizon") in result.stderr
     from rnncast.io import load_model
 
     model = load_model(path)
     assert model.member_lookbacks_ == [6, 6, 9, 9] and set(model.refit_epochs_) == {6, 9}
     result = rnncast("fit", str(sales_csv), "--horizon", "3", *COLUMNS, *SMALL,
                      "--lookback", "6", "--no-refit", "--window-weights", "equal",
-                     "--output", str(path), "-q")
+                     "--deseasonalize", "no", "--output", str(path), "-q")
     assert result.returncode == 0, result.stderr
     assert "1 member(s) of 8 units, lookback 6; best validation loss" in result.stderr
     assert "epochs chosen" not in result.stderr
-    assert load_model(path).window_weights == "equal"
+    model = load_model(path)
+    assert model.window_weights == "equal" and model.deseasonalize_ is False
 
 
 def test_predict_to_stdout_prints_only_the_csv(model_file):

@@ -10,6 +10,10 @@ pinball loss, and the forecast carries prediction intervals.
 Each window's loss is weighted by its scale over its series' in-sample seasonal naive
 error, so what training minimises is the MASE of the windows' forecasts.
 
+Where a window is too short to show two seasons, the seasonal series are first
+divided by their seasonal indices (a classical decomposition) and the forecast is
+multiplied by them again.
+
 The forecast is the mean of an ensemble: by default one member per lookback of one,
 two and three horizons (or seasons, when longer), ``n_ensemble`` members per lookback
 with different seeds.

@@ -1,7 +1,14 @@
 import numpy as np
 import pytest
 
-from rnncast.data.scalers import seasonal_naive_scale, series_statistics, window_statistics
+from rnncast.data.scalers import (
+    centred_moving_average,
+    is_seasonal,
+    seasonal_indices,
+    seasonal_naive_scale,
+    series_statistics,
+    window_statistics,
+)
 
 
 def test_window_scale_is_the_mean_absolute_seasonal_change():
@@ -48,3 +55,44 @@ def test_seasonal_naive_scale_is_each_series_mean_absolute_seasonal_change():
                                [(3 + 5 + 7) / 3, 4.0, 3.0, 1.0, (8 + 4) / 2])
     np.testing.assert_allclose(seasonal_naive_scale(values, starts, season=1),
                                [(1 + 2 + 3 + 4) / 4, 4.0, 3.0, 1.0, (4 + 4 + 8) / 3])
+
+
+PATTERN = np.array([1.2, 0.8, 1.0, 1.1, 0.9, 1.0, 1.3, 0.7, 1.0, 1.0, 1.05, 0.95])
+
+
+def test_seasonal_indices_recover_a_multiplicative_pattern_and_leave_the_rest():
+    t = np.arange(60)
+    seasonal = (100 + t) * PATTERN[t % 12]
+    noise = 100 + np.random.default_rng(0).normal(0, 1, 40)
+    short = (100 + np.arange(30)) * PATTERN[np.arange(30) % 12]  # under three seasons
+    negative = seasonal - 150  # has values <= 0
+    values = np.concatenate([seasonal, noise, short, negative])
+    starts = np.array([0, 60, 100, 130, 190])
+    indices = seasonal_indices(values, starts, season=12)
+    assert indices.shape == (4, 12)
+    np.testing.assert_allclose(indices[0], PATTERN / PATTERN.mean(), atol=2e-3)
+    np.testing.assert_array_equal(indices[1:], 1.0)
+    np.testing.assert_array_equal(seasonal_indices(values, starts, season=1), 1.0)
+
+
+def test_seasonal_indices_are_phased_from_each_series_first_value():
+    t = np.arange(3, 63)  # the series starts at step 3 of the pattern
+    values = (100 + t) * PATTERN[t % 12]
+    indices = seasonal_indices(values, np.array([0, 60]), season=12)
+    np.testing.assert_allclose(indices[0], np.roll(PATTERN, -3) / PATTERN.mean(), atol=2e-3)
+
+
+def test_seasonality_test_uses_the_autocorrelation_at_the_season():
+    t = np.arange(48)
+    assert is_seasonal(10 + np.sin(2 * np.pi * t / 4), 4)
+    assert not is_seasonal(np.random.default_rng(1).normal(size=48), 4)
+    assert not is_seasonal(np.full(48, 3.0), 4)  # constant: no autocorrelation at all
+
+
+def test_centred_moving_average_is_a_2_by_m_average_for_even_seasons():
+    series = np.arange(10.0)
+    average = centred_moving_average(series, 4)
+    assert np.isnan(average[:2]).all() and np.isnan(average[-2:]).all()
+    np.testing.assert_allclose(average[2:-2], series[2:-2])  # a line averages to itself
+    np.testing.assert_allclose(centred_moving_average(np.array([3.0, 6, 9, 3, 6, 9]), 3),
+                               [np.nan, 6, 6, 6, 6, np.nan])

@@ -38,6 +38,7 @@ MODELS = {
     "rnn_ensemble": (lambda: RNNForecaster(3, n_ensemble=2, **SMALL), None),
     "rnn_quantile_levels": (lambda: RNNForecaster(3, levels=[80], **SMALL), [80]),
     "rnn_series_scaler": (lambda: RNNForecaster(3, scaler="series", **SMALL), None),
+    "rnn_not_deseasonalized": (lambda: RNNForecaster(3, deseasonalize=False, **SMALL), None),
     "lstm_stacked_dropout": (
         lambda: RNNForecaster(3, cell="lstm", num_layers=2, dropout=0.3, **SMALL),
         None,
@@ -119,6 +120,7 @@ def test_loaded_rnn_has_the_same_fitted_attributes(tmp_path):
     loaded = saved_and_loaded(model, tmp_path)
     assert loaded.lookback_ == model.lookback_
     assert loaded.hidden_size_ == model.hidden_size_
+    assert loaded.deseasonalize_ is model.deseasonalize_ is True  # monthly, lookback 3
     np.testing.assert_array_equal(loaded.quantiles_, model.quantiles_)
     np.testing.assert_array_equal(loaded.skipped_ids_, model.skipped_ids_)
     assert loaded.series_stats_ == model.series_stats_

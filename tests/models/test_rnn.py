@@ -441,3 +441,41 @@ def test_a_constant_series_is_forecast_flat_with_every_scaler(scaler):
     forecast = RNNForecaster(3, scaler=scaler, **TINY).fit(df).predict()
     by_id = forecast.groupby("unique_id").RNNForecaster.apply(list)
     assert by_id["flat"] == [0.25] * 3 and by_id["zero"] == [0.0] * 3
+
+
+def multiplicative_seasonal(n, count, seed):
+    rng = np.random.default_rng(seed)
+    pattern = 1 + 0.4 * np.sin(2 * np.pi * np.arange(12) / 12)
+    t = np.arange(n)
+    return {f"s{k}": (100 + 2 * k + 0.5 * t) * pattern[(t + k) % 12]
+            * rng.normal(1, 0.01, n) for k in range(count)}
+
+
+def test_deseasonalize_by_default_where_the_shortest_window_holds_under_two_seasons():
+    series = multiplicative_seasonal(72, 6, seed=3)
+    monthly_model = RNNForecaster(6, **FAST).fit(monthly(series))  # lookback 12 < 24
+    assert monthly_model.deseasonalize_
+    long_horizon = RNNForecaster(24, lookback=24, **FAST).fit(monthly(series))
+    assert not long_horizon.deseasonalize_
+    assert RNNForecaster(6, deseasonalize=False, **FAST).fit(monthly(series)).deseasonalize_ \
+        is False
+    yearly = long_frame(series, start="1950-01-01", freq="YS")
+    assert not RNNForecaster(3, **FAST).fit(yearly).deseasonalize_  # no season
+
+
+def test_deseasonalized_forecast_carries_the_seasonal_pattern():
+    series = multiplicative_seasonal(84, 8, seed=4)
+    train = {k: v[:72] for k, v in series.items()}
+    model = RNNForecaster(12, deseasonalize=True, **FAST).fit(monthly(train))
+    forecast = model.predict().pivot(index="unique_id", columns="ds", values="RNNForecaster")
+    actual = np.array([series[k][72:] for k in forecast.index])
+    # the forecast rises and falls with the season: its error is a small part of the
+    # seasonal swing (+-40% of the level)
+    error = np.abs(forecast.to_numpy() - actual) / actual
+    assert error.mean() < 0.1
+    assert np.corrcoef(forecast.to_numpy().ravel(), actual.ravel())[0, 1] > 0.9
+
+
+def test_deseasonalize_must_be_a_bool_or_none():
+    with pytest.raises(ValueError, match="deseasonalize"):
+        RNNForecaster(3, deseasonalize="yes").fit(monthly(multiplicative_seasonal(48, 2, 0)))

@@ -79,11 +79,17 @@ class Recurrent(Module):
     seed : int, numpy.random.Generator or None
         Source of the initial weights and of dropout masks.
     backend : {"auto", "numpy", "numba"}
-        Where the time loop runs. ``"numpy"`` is the reference; ``"numba"`` fuses
-        each step's elementwise work into one compiled call (``rnncast[fast]``) and is
+        Where the time loop runs. ``"numpy"`` is the reference; ``"numba"`` runs the
+        whole loop over time as one compiled call (``rnncast[fast]``) and is
         several times faster at small and medium sizes; ``"auto"`` takes numba when it
         is installed. Both give the same results to float rounding (PyTorch parity
         holds for each), and each is deterministic. Settable later: ``layer.backend``.
+    threads : int or None
+        Compiled backend: the most parts a batch is cut into, each running its loops
+        on its own core (a batch is cut only when each part has work enough to pay for
+        a thread; see ``min_part_rows``, ``min_part_work``). None: the cores this
+        process may use. Outputs are the same for any number; weight gradients are
+        summed in another order, so they agree to float rounding.
     init : {"uniform", "orthogonal"}
         ``"uniform"`` draws every parameter from U(-1/sqrt(H), 1/sqrt(H)) as PyTorch
         does; ``"orthogonal"`` then replaces each gate's block of ``weight_hh`` by a

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
-import functools
 import os
 
 import numpy as np
@@ -477,10 +476,18 @@ def _usable_cores():
         return os.cpu_count() or 1
 
 
-@functools.cache
+_pools = {}  # process id -> the thread pool that runs parts of batches
+
+
 def _thread_pool():
-    return concurrent.futures.ThreadPoolExecutor(max_workers=max(1, _usable_cores() - 1),
-                                                 thread_name_prefix="rnncast")
+    """The pool for parts of a batch (the calling thread takes one part itself). One per
+    process: a forked child inherits the parent's pool object but not its threads."""
+    pid = os.getpid()
+    if pid not in _pools:
+        _pools.clear()
+        _pools[pid] = concurrent.futures.ThreadPoolExecutor(
+            max_workers=max(1, _usable_cores() - 1), thread_name_prefix="rnncast")
+    return _pools[pid]
 
 
 def contiguous_or_none(d_outputs):

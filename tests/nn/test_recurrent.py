@@ -1,6 +1,8 @@
 """RNN, GRU and LSTM: gradients against finite differences and against PyTorch."""
 
 import os
+import signal
+import time
 
 import numpy as np
 import pytest
@@ -391,3 +393,28 @@ def test_outputs_of_one_forward_survive_the_next(cell, backend):
     np.testing.assert_array_equal(outputs, kept[0])
     for f, k in zip(final if isinstance(final, tuple) else (final,), kept[1]):
         np.testing.assert_array_equal(f, k)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_forked_child_runs_parts_of_a_batch_on_its_own_threads():
+    needs_compiled()
+    layer = LSTM(1, 8, threads=2, seed=50)
+    layer.min_part_work, layer.min_part_rows = 1, 2
+    x = np.random.default_rng(51).standard_normal((6, 4, 1))
+    expected, _ = layer.forward(x)  # the parent's pool now has its threads
+    expected = expected.copy()
+    pid = os.fork()
+    if pid == 0:  # child: a pool without threads would wait forever; exit 0 if right
+        try:
+            outputs, _ = layer.forward(x)
+            os._exit(0 if np.array_equal(outputs, expected) else 1)
+        finally:
+            os._exit(2)
+    deadline = time.monotonic() + 60
+    while (done := os.waitpid(pid, os.WNOHANG))[0] == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if done[0] == 0:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        pytest.fail("the forked child's forward did not finish in 60 s")
+    assert os.waitstatus_to_exitcode(done[1]) == 0

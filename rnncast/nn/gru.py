@@ -48,7 +48,7 @@ def gru_forward(x_proj, h0, weight_hh_t, bias_hn, compiled=False, empty=fresh_ar
     hn = empty("hn", (steps, batch, hidden), x_proj.dtype)
     if compiled:
         kernels.gru_forward_loop(x_proj, states, rz, n, hn, weight_hh_t, bias_hn,
-                                 kernels.product_rows(batch, gate_width, hidden))
+                                 kernels.product_rows(batch, gate_width, hidden), not h0.any())
         return states, rz, n, hn
     gh = np.empty((batch, gate_width), dtype=x_proj.dtype)  # h_{t-1} W_hh^T, reused
     for t in range(steps):
@@ -68,8 +68,10 @@ def gru_forward(x_proj, h0, weight_hh_t, bias_hn, compiled=False, empty=fresh_ar
     return states, rz, n, hn
 
 
-def gru_backward(d_outputs, dh_last, cache, weight_hh, compiled=False, empty=fresh_array):
-    """Backward of ``gru_forward``.  Returns (dA_x, dA_h (T, B, 3H), dh0 (B, H))."""
+def gru_backward(d_outputs, dh_last, cache, weight_hh, compiled=False, empty=fresh_array,
+                 state_grad=True):
+    """Backward of ``gru_forward``.  Returns (dA_x, dA_h (T, B, 3H), dh0 (B, H), or None
+    without ``state_grad``)."""
     states, rz, n, hn = cache
     steps, batch, hidden = n.shape
     dA_h = empty("dA_h", (steps, batch, 3 * hidden), n.dtype)
@@ -78,8 +80,8 @@ def gru_backward(d_outputs, dh_last, cache, weight_hh, compiled=False, empty=fre
     if compiled:
         kernels.gru_backward_loop(contiguous_or_none(d_outputs), dh, states, rz, n, hn,
                                   weight_hh, dA_h, da_n,
-                                  kernels.product_rows(batch, hidden, 3 * hidden))
-        return _input_side(dA_h, da_n, empty), dA_h, dh
+                                  kernels.product_rows(batch, hidden, 3 * hidden), state_grad)
+        return _input_side(dA_h, da_n, empty), dA_h, dh if state_grad else None
     r, z = rz[..., :hidden], rz[..., hidden:]
     # Local derivatives of every step at once; the loop only chains them.
     dn_local = (1 - z) * (1 - n * n)  # dh -> da_n
@@ -96,7 +98,7 @@ def gru_backward(d_outputs, dh_last, cache, weight_hh, compiled=False, empty=fre
         np.matmul(dA_h[t], weight_hh, out=recurrent)
         dh *= z[t]
         dh += recurrent
-    return _input_side(dA_h, da_n, empty), dA_h, dh
+    return _input_side(dA_h, da_n, empty), dA_h, dh if state_grad else None
 
 
 def _input_side(dA_h, da_n, empty=fresh_array):
@@ -130,7 +132,8 @@ class GRU(Recurrent):
         cache = gru_forward(x_proj, initial[0], weight_hh_t, bias_hn, self.compiled, empty)
         return cache[0], (), cache
 
-    def _layer_backward(self, d_outputs, d_final, cache, layer, empty):
+    def _layer_backward(self, d_outputs, d_final, cache, layer, empty, state_grad):
         dA_x, dA_h, dh0 = gru_backward(d_outputs, d_final[0], cache,
-                                       self.params[f"weight_hh_l{layer}"], self.compiled, empty)
+                                       self.params[f"weight_hh_l{layer}"], self.compiled, empty,
+                                       state_grad)
         return dA_x, dA_h, (dh0,)

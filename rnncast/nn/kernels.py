@@ -205,20 +205,26 @@ def _rnn_local_gradient(grad_h, h_t, relu, da_t):  # all (B, H)
 
 
 @_compile
-def rnn_forward_loop(x_proj, states, weight_hh_t, relu, block_rows):
+def rnn_forward_loop(x_proj, states, weight_hh_t, relu, block_rows, zero_start):
+    """zero_start: states[0] is all zero, so its product is too and is not computed."""
     for t in range(x_proj.shape[0]):
-        _product(states[t], weight_hh_t, states[t + 1], block_rows)
+        if t == 0 and zero_start:
+            states[1][:] = 0
+        else:
+            _product(states[t], weight_hh_t, states[t + 1], block_rows)
         _add_activate(states[t + 1], x_proj[t], 0, x_proj.shape[2], relu)
 
 
 @_compile
-def rnn_backward_loop(d_outputs, dh, states, weight_hh, relu, da, block_rows):
-    """d_outputs (T, B, H) or None. Leaves dh holding dh0."""
+def rnn_backward_loop(d_outputs, dh, states, weight_hh, relu, da, block_rows, state_grad):
+    """d_outputs (T, B, H) or None. Leaves dh holding dh0 if ``state_grad``, else
+    skips the last product, the one that only dh0 needs."""
     for t in range(da.shape[0] - 1, -1, -1):
         if d_outputs is not None:
             dh += d_outputs[t]
         _rnn_local_gradient(dh, states[t + 1], relu, da[t])
-        _product(da[t], weight_hh, dh, block_rows)
+        if t > 0 or state_grad:
+            _product(da[t], weight_hh, dh, block_rows)
 
 
 # -- GRU ------------------------------------------------------------------------------
@@ -263,22 +269,29 @@ def _gru_step_backward(grad_h, through_z, rz_t, n_t, hn_t, h_prev, dA_h_t, da_n_
 
 
 @_compile
-def gru_forward_loop(x_proj, states, rz, n, hn, weight_hh_t, bias_hn, block_rows):
+def gru_forward_loop(x_proj, states, rz, n, hn, weight_hh_t, bias_hn, block_rows,
+                     zero_start):
     gh = np.empty(x_proj.shape[1:], dtype=x_proj.dtype)  # (B, 3H)
     for t in range(x_proj.shape[0]):
-        _product(states[t], weight_hh_t, gh, block_rows)
+        if t == 0 and zero_start:
+            gh[:] = 0
+        else:
+            _product(states[t], weight_hh_t, gh, block_rows)
         _gru_step(gh, x_proj[t], bias_hn, rz[t], hn[t], n[t], states[t], states[t + 1])
 
 
 @_compile
-def gru_backward_loop(d_outputs, dh, states, rz, n, hn, weight_hh, dA_h, da_n, block_rows):
-    """d_outputs (T, B, H) or None. Leaves dh holding dh0."""
+def gru_backward_loop(d_outputs, dh, states, rz, n, hn, weight_hh, dA_h, da_n, block_rows,
+                      state_grad):
+    """d_outputs (T, B, H) or None. Leaves dh holding dh0 if ``state_grad``, else
+    skips the last product, the one that only dh0 needs."""
     through_z = np.zeros_like(dh)  # dh_t * z_t: the part of dh_{t-1} that skips W_hh
     for t in range(n.shape[0] - 1, -1, -1):
         if d_outputs is not None:
             dh += d_outputs[t]
         _gru_step_backward(dh, through_z, rz[t], n[t], hn[t], states[t], dA_h[t], da_n[t])
-        _product(dA_h[t], weight_hh, dh, block_rows)
+        if t > 0 or state_grad:
+            _product(dA_h[t], weight_hh, dh, block_rows)
     dh += through_z
 
 
@@ -332,21 +345,28 @@ def _lstm_gradient_gates(grad_h, dc, gates_t, c_prev, tanh_c_t, dA_t):
 
 
 @_compile
-def lstm_forward_loop(x_proj, states, cells, gates, tanh_c, weight_hh_t, block_rows):
+def lstm_forward_loop(x_proj, states, cells, gates, tanh_c, weight_hh_t, block_rows,
+                      zero_start):
     hidden = states.shape[2]
     for t in range(x_proj.shape[0]):
-        _product(states[t], weight_hh_t, gates[t], block_rows)
+        if t == 0 and zero_start:
+            gates[0][:] = 0
+        else:
+            _product(states[t], weight_hh_t, gates[t], block_rows)
         _add_activate(gates[t], x_proj[t], 2 * hidden, 3 * hidden, False)  # g is tanh
         _lstm_cell(gates[t], cells[t], cells[t + 1])
         _lstm_hidden(gates[t], cells[t + 1], tanh_c[t], states[t + 1])
 
 
 @_compile
-def lstm_backward_loop(d_outputs, dh, dc, cells, gates, tanh_c, weight_hh, dA, block_rows):
-    """d_outputs (T, B, H) or None. Leaves dh, dc holding dh0, dc0."""
+def lstm_backward_loop(d_outputs, dh, dc, cells, gates, tanh_c, weight_hh, dA, block_rows,
+                       state_grad):
+    """d_outputs (T, B, H) or None. Leaves dh, dc holding dh0, dc0 if ``state_grad``,
+    else skips the last product, the one that only dh0 needs."""
     for t in range(gates.shape[0] - 1, -1, -1):
         if d_outputs is not None:
             dh += d_outputs[t]
         _lstm_gradient_c(dh, gates[t], tanh_c[t], dc)
         _lstm_gradient_gates(dh, dc, gates[t], cells[t], tanh_c[t], dA[t])
-        _product(dA[t], weight_hh, dh, block_rows)
+        if t > 0 or state_grad:
+            _product(dA[t], weight_hh, dh, block_rows)

@@ -53,7 +53,7 @@ def lstm_forward(x_proj, h0, c0, weight_hh_t, compiled=False, empty=fresh_array)
     tanh_c = empty("tanh_c", (steps, batch, hidden), x_proj.dtype)
     if compiled:
         kernels.lstm_forward_loop(x_proj, states, cells, gates, tanh_c, weight_hh_t,
-                                  kernels.product_rows(batch, gate_width, hidden))
+                                  kernels.product_rows(batch, gate_width, hidden), not h0.any())
         return states, cells, gates, tanh_c
     gates4 = gates.reshape(steps, batch, 4, hidden)
     input_times_cand = np.empty((batch, hidden), dtype=x_proj.dtype)  # i * g, reused
@@ -75,8 +75,9 @@ def lstm_forward(x_proj, h0, c0, weight_hh_t, compiled=False, empty=fresh_array)
 
 
 def lstm_backward(d_outputs, dh_last, dc_last, cache, weight_hh, compiled=False,
-                  empty=fresh_array):
-    """Backward of ``lstm_forward``.  Returns (dA (T, B, 4H), dh0, dc0 (B, H))."""
+                  empty=fresh_array, state_grad=True):
+    """Backward of ``lstm_forward``.  Returns (dA (T, B, 4H), dh0, dc0 (B, H)); without
+    ``state_grad``, (dA, None, None)."""
     states, cells, gates, tanh_c = cache
     steps, batch, hidden = tanh_c.shape
     dtype = gates.dtype
@@ -85,8 +86,9 @@ def lstm_backward(d_outputs, dh_last, dc_last, cache, weight_hh, compiled=False,
     dA = empty("dA", gates.shape, dtype)  # (T, B, 4H)
     if compiled:
         kernels.lstm_backward_loop(contiguous_or_none(d_outputs), dh, dc, cells, gates, tanh_c,
-                                   weight_hh, dA, kernels.product_rows(batch, hidden, 4 * hidden))
-        return dA, dh, dc
+                                   weight_hh, dA, kernels.product_rows(batch, hidden, 4 * hidden),
+                                   state_grad)
+        return (dA, dh, dc) if state_grad else (dA, None, None)
     gates4 = gates.reshape(steps, batch, 4, hidden)
     i, f, g, o = gates4[:, :, 0], gates4[:, :, 1], gates4[:, :, 2], gates4[:, :, 3]
     local = np.empty_like(gates4)  # (T, B, 4, H)
@@ -107,7 +109,7 @@ def lstm_backward(d_outputs, dh_last, dc_last, cache, weight_hh, compiled=False,
         np.multiply(dh, local[t, :, 3], out=dA4[t, :, 3])
         dc *= f[t]
         np.matmul(dA[t], weight_hh, out=dh)
-    return dA, dh, dc
+    return (dA, dh, dc) if state_grad else (dA, None, None)
 
 
 class LSTM(Recurrent):
@@ -129,7 +131,8 @@ class LSTM(Recurrent):
         states, cells = cache[0], cache[1]
         return states, (cells[-1],), cache
 
-    def _layer_backward(self, d_outputs, d_final, cache, layer, empty):
+    def _layer_backward(self, d_outputs, d_final, cache, layer, empty, state_grad):
         dA, dh0, dc0 = lstm_backward(d_outputs, d_final[0], d_final[1], cache,
-                                     self.params[f"weight_hh_l{layer}"], self.compiled, empty)
+                                     self.params[f"weight_hh_l{layer}"], self.compiled, empty,
+                                     state_grad)
         return dA, dA, (dh0, dc0)

@@ -205,8 +205,9 @@ class Recurrent(Module):
         ``empty(name, shape, dtype)`` gives the arrays the loop may reuse next call."""
         raise NotImplementedError
 
-    def _layer_backward(self, d_outputs, d_final, cache, layer, empty):
-        """Returns (dA_x (T, B, G*H), dA_h (T, B, G*H), d_initial tuple)."""
+    def _layer_backward(self, d_outputs, d_final, cache, layer, empty, state_grad):
+        """Returns (dA_x (T, B, G*H), dA_h (T, B, G*H), d_initial tuple); the tuple
+        holds Nones without ``state_grad``."""
         raise NotImplementedError
 
     # -- public interface ------------------------------------------------------------
@@ -284,7 +285,7 @@ class Recurrent(Module):
 
     __call__ = forward
 
-    def backward(self, d_outputs=None, d_final_state=None, *, input_grad=True):
+    def backward(self, d_outputs=None, d_final_state=None, *, input_grad=True, state_grad=True):
         """Backpropagate through time; add parameter gradients into ``grads``.
 
         Parameters
@@ -297,11 +298,15 @@ class Recurrent(Module):
             False skips the gradient with respect to ``x`` (returned as None), as
             PyTorch does for inputs that do not require it: training on data needs
             only the parameter gradients.
+        state_grad : bool
+            False skips the gradient with respect to the initial state (returned as
+            None), and with it each layer's product for the first step.
 
         Returns
         -------
         d_x : array (batch, time, input_size), or None
-        d_initial_state : like ``state``: the gradient with respect to the initial state.
+        d_initial_state : like ``state``: the gradient with respect to the initial state,
+            or None.
         """
         if self._cache is None:
             raise RuntimeError(f"{type(self).__name__}.backward called before forward.")
@@ -322,8 +327,8 @@ class Recurrent(Module):
                        for _ in parts])
         results = self._run_parts(self._backward_part, [
             (caches, None if d_outputs is None else d_outputs[:, part],
-             tuple(None if d is None else d[:, part] for d in d_final), input_grad, grads,
-             index)
+             tuple(None if d is None else d[:, part] for d in d_final), input_grad,
+             state_grad, grads, index)
             for index, (part, caches, grads)
             in enumerate(zip(parts, part_caches, part_grads, strict=True))])
         if len(parts) > 1:
@@ -334,13 +339,15 @@ class Recurrent(Module):
         d_x = None
         if input_grad:
             d_x = np.ascontiguousarray(_join([d for d, _ in results]).transpose(1, 0, 2))
+        if not state_grad:
+            return d_x, None
         d_state = tuple(_join([d[k] for _, d in results]) for k in range(len(results[0][1])))
         return d_x, (d_state if self.has_cell_state else d_state[0])
 
-    def _backward_part(self, caches, d_outputs, d_final, input_grad, grads, index):
+    def _backward_part(self, caches, d_outputs, d_final, input_grad, state_grad, grads, index):
         """Backward of ``_forward_part`` over part ``index`` of the batch, adding the
         parameter gradients into ``grads``. Returns (d_input (T, b, I) or None,
-        d_initial tuple of (L, b, H))."""
+        d_initial tuple of (L, b, H), or None without ``state_grad``)."""
         steps, batch = caches[0][0].shape[:2]  # the first layer's input (T, b, I)
         hidden = self.hidden_size
         d_initial = []
@@ -351,7 +358,8 @@ class Recurrent(Module):
             d_last = tuple(None if d is None else d[layer] for d in d_final)
             with self._loop_threads():
                 dA_x, dA_h, d_init = self._layer_backward(
-                    d_layer_out, d_last, cell_cache, layer, self._workspace(layer, index).empty)
+                    d_layer_out, d_last, cell_cache, layer, self._workspace(layer, index).empty,
+                    state_grad)
             d_initial.append(d_init)
 
             rows = steps * batch
@@ -359,7 +367,10 @@ class Recurrent(Module):
             dA_h2 = dA_x2 if dA_h is dA_x else dA_h.reshape(rows, -1)
             ones = np.ones(rows, dtype=self.dtype)  # bias sums as products: faster than sum
             grads[f"weight_ih_l{layer}"] += dA_x2.T @ layer_input.reshape(rows, -1)
-            grads[f"weight_hh_l{layer}"] += dA_h2.T @ states[:-1].reshape(rows, hidden)
+            # a zero initial state (the default) adds nothing to dW_hh: skip its rows
+            first = batch if not states[0].any() else 0
+            grads[f"weight_hh_l{layer}"] += (dA_h2[first:].T
+                                             @ states[:-1].reshape(rows, hidden)[first:])
             d_bias_ih = ones @ dA_x2
             grads[f"bias_ih_l{layer}"] += d_bias_ih
             grads[f"bias_hh_l{layer}"] += d_bias_ih if dA_h is dA_x else ones @ dA_h2
@@ -370,6 +381,8 @@ class Recurrent(Module):
             if mask is not None:
                 d_layer_out *= mask
 
+        if not state_grad:
+            return d_layer_out, None
         d_initial.reverse()
         d_state = tuple(np.stack([d[k] for d in d_initial]) for k in range(len(d_initial[0])))
         return d_layer_out, d_state

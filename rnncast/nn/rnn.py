@@ -32,7 +32,7 @@ def rnn_forward(x_proj, h0, weight_hh_t, nonlinearity="tanh", compiled=False):
     states[0] = h0
     if compiled:
         kernels.rnn_forward_loop(x_proj, states, weight_hh_t, nonlinearity == "relu",
-                                 kernels.product_rows(batch, hidden, hidden))
+                                 kernels.product_rows(batch, hidden, hidden), not h0.any())
         return states
     for t in range(steps):
         h = states[t + 1]
@@ -46,11 +46,12 @@ def rnn_forward(x_proj, h0, weight_hh_t, nonlinearity="tanh", compiled=False):
 
 
 def rnn_backward(d_outputs, dh_last, states, weight_hh, nonlinearity="tanh", compiled=False,
-                 empty=fresh_array):
+                 empty=fresh_array, state_grad=True):
     """Backward of ``rnn_forward``.
 
     d_outputs (T, B, H) or None, dh_last (B, H) or None, states (T+1, B, H).
-    Returns (da (T, B, H), dh0 (B, H)): da is the gradient of the pre-activations.
+    Returns (da (T, B, H), dh0 (B, H), or None without ``state_grad``): da is the
+    gradient of the pre-activations.
     """
     outputs = states[1:]
     steps, batch, hidden = outputs.shape
@@ -59,8 +60,8 @@ def rnn_backward(d_outputs, dh_last, states, weight_hh, nonlinearity="tanh", com
     if compiled:
         kernels.rnn_backward_loop(contiguous_or_none(d_outputs), dh, states, weight_hh,
                                   nonlinearity == "relu", da,
-                                  kernels.product_rows(batch, hidden, hidden))
-        return da, dh
+                                  kernels.product_rows(batch, hidden, hidden), state_grad)
+        return da, dh if state_grad else None
     if nonlinearity == "tanh":
         local = 1 - outputs * outputs  # tanh'(a) = 1 - h^2, all steps at once
     else:
@@ -72,7 +73,7 @@ def rnn_backward(d_outputs, dh_last, states, weight_hh, nonlinearity="tanh", com
             np.add(d_outputs[t], dh, out=da[t])
             da[t] *= local[t]
         np.matmul(da[t], weight_hh, out=dh)
-    return da, dh
+    return da, dh if state_grad else None
 
 
 class RNN(Recurrent):
@@ -96,7 +97,7 @@ class RNN(Recurrent):
         states = rnn_forward(x_proj, initial[0], weight_hh_t, self.nonlinearity, self.compiled)
         return states, (), states
 
-    def _layer_backward(self, d_outputs, d_final, cache, layer, empty):
+    def _layer_backward(self, d_outputs, d_final, cache, layer, empty, state_grad):
         da, dh0 = rnn_backward(d_outputs, d_final[0], cache, self.params[f"weight_hh_l{layer}"],
-                               self.nonlinearity, self.compiled, empty)
+                               self.nonlinearity, self.compiled, empty, state_grad)
         return da, da, (dh0,)

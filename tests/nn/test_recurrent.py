@@ -66,8 +66,10 @@ def relative(ours, theirs):
     return np.abs(ours - theirs).max() / max(np.abs(theirs).max(), 1e-30)
 
 
-def run_both(torch, cell, num_layers, dtype, seed, backend, nonlinearity="tanh"):
-    """Same weights, inputs and output gradients through rnncast and PyTorch."""
+def run_both(torch, cell, num_layers, dtype, seed, backend, nonlinearity="tanh",
+             zero_state=False):
+    """Same weights, inputs and output gradients through rnncast and PyTorch; with
+    ``zero_state``, rnncast gets ``state=None`` and PyTorch zeros."""
     rng = np.random.default_rng(seed)
     batch, steps, features, hidden = (int(v) for v in rng.integers([1, 1, 1, 1], [6, 9, 5, 9]))
     torch_dtype = {"float64": torch.float64, "float32": torch.float32}[dtype]
@@ -80,6 +82,8 @@ def run_both(torch, cell, num_layers, dtype, seed, backend, nonlinearity="tanh")
 
     x = rng.standard_normal((batch, steps, features)).astype(dtype)
     state = random_state(cell, num_layers, batch, hidden, rng, dtype)
+    if zero_state:
+        state = tuple(np.zeros_like(s) for s in state) if cell == "lstm" else state * 0
     d_out = rng.standard_normal((batch, steps, hidden)).astype(dtype)
     d_final = random_state(cell, num_layers, batch, hidden, rng, dtype)
     states = state if cell == "lstm" else (state,)
@@ -93,7 +97,7 @@ def run_both(torch, cell, num_layers, dtype, seed, backend, nonlinearity="tanh")
         (f * torch.tensor(d)).sum() for f, d in zip(finals_t, d_finals))
     objective.backward()
 
-    out, final = layer.forward(x, state)
+    out, final = layer.forward(x, None if zero_state else state)
     d_x, d_state = layer.backward(d_out, d_final)
     finals = final if cell == "lstm" else (final,)
     d_states = d_state if cell == "lstm" else (d_state,)
@@ -114,6 +118,16 @@ def run_both(torch, cell, num_layers, dtype, seed, backend, nonlinearity="tanh")
 def test_outputs_states_and_gradients_equal_pytorch(torch, cell, num_layers, dtype,
                                                     tolerance, seed, backend):
     errors = run_both(torch, cell, num_layers, dtype, seed, backend)
+    assert len(errors) >= 4 + 4 * num_layers
+    assert max(errors.values()) < tolerance, errors
+
+
+@pytest.mark.parametrize("dtype, tolerance", [("float64", 1e-10), ("float32", 1e-5)])
+@pytest.mark.parametrize("num_layers", [1, 2])
+@pytest.mark.parametrize("cell", CELLS)
+def test_zero_initial_state_equals_pytorch(torch, cell, num_layers, dtype, tolerance, backend):
+    # the first step's product with a zero state and its rows of dW_hh are skipped
+    errors = run_both(torch, cell, num_layers, dtype, 2, backend, zero_state=True)
     assert len(errors) >= 4 + 4 * num_layers
     assert max(errors.values()) < tolerance, errors
 
@@ -268,6 +282,25 @@ def test_input_gradient_can_be_skipped():
     skipped, d_state = layer.backward(np.ones((2, 4, 3)), input_grad=False)
     assert skipped is None and d_x.shape == (2, 4, 2) and d_state[0].shape == (2, 2, 3)
     np.testing.assert_array_equal(full, layer.flat_grads)
+
+
+@pytest.mark.parametrize("given_state", [False, True], ids=["zero-state", "given-state"])
+@pytest.mark.parametrize("cell", CELLS)
+def test_initial_state_gradient_can_be_skipped(cell, given_state, backend):
+    rng = np.random.default_rng(24)
+    layer = CELLS[cell](2, 3, 2, dtype="float64", seed=25, backend=backend)
+    x = rng.standard_normal((2, 4, 2))
+    state = random_state(cell, 2, 2, 3, rng) if given_state else None
+    d_out = rng.standard_normal((2, 4, 3))
+    layer.forward(x, state)
+    d_x, d_state = layer.backward(d_out)
+    full = layer.flat_grads.copy()
+    layer.zero_grad()
+    layer.forward(x, state)
+    d_x_skipped, skipped = layer.backward(d_out, state_grad=False)
+    assert skipped is None and d_state is not None
+    np.testing.assert_array_equal(d_x_skipped, d_x)
+    np.testing.assert_array_equal(layer.flat_grads, full)
 
 
 def test_unknown_backend_is_rejected():

@@ -300,7 +300,8 @@ class Recurrent(Module):
             only the parameter gradients.
         state_grad : bool
             False skips the gradient with respect to the initial state (returned as
-            None), and with it each layer's product for the first step.
+            None), and with it, in the compiled loops, each layer's product for the
+            first step.
 
         Returns
         -------

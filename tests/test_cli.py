@@ -76,12 +76,14 @@ def test_fit_reports_the_members_lookbacks_and_chosen_epochs(sales_csv, tmp_path
     assert model.member_lookbacks_ == [6, 6, 9, 9] and set(model.refit_epochs_) == {6, 9}
     result = rnncast("fit", str(sales_csv), "--horizon", "3", *COLUMNS, *SMALL,
                      "--lookback", "6", "--no-refit", "--window-weights", "equal",
-                     "--deseasonalize", "no", "--output", str(path), "-q")
+                     "--deseasonalize", "no", "--forecast-from-padding", "no",
+                     "--output", str(path), "-q")
     assert result.returncode == 0, result.stderr
     assert "1 member(s) of 8 units, lookback 6; best validation loss" in result.stderr
     assert "epochs chosen" not in result.stderr
     model = load_model(path)
     assert model.window_weights == "equal" and model.deseasonalize_ is False
+    assert model.forecast_from_padding_ is False  # monthly: 'auto' would have said yes
 
 
 def test_predict_to_stdout_prints_only_the_csv(model_file):

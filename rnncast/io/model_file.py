@@ -61,8 +61,9 @@ MODEL_CLASSES = {
 _FITTED_BASE = {"panel_", "conformal_scores_"}
 _FITTED = {
     "RNNForecaster": _FITTED_BASE
-    | {"hidden_size_", "deseasonalize_", "lookback_", "member_lookbacks_", "refit_epochs_",
-       "skipped_ids_", "quantiles_", "networks_", "history_", "series_stats_"},
+    | {"hidden_size_", "deseasonalize_", "forecast_from_padding_", "lookback_",
+       "member_lookbacks_", "refit_epochs_", "skipped_ids_", "quantiles_", "networks_",
+       "history_", "series_stats_"},
     "SeasonalNaive": _FITTED_BASE | {"season_length_"},
 }
 
@@ -189,6 +190,7 @@ def _encode_rnn(model: RNNForecaster, panel: Panel, arrays: dict) -> dict:
     return {
         "lookback_": int(model.lookback_),
         "deseasonalize_": bool(model.deseasonalize_),
+        "forecast_from_padding_": bool(model.forecast_from_padding_),
         "member_lookbacks_": [int(lookback) for lookback in model.member_lookbacks_],
         "refit_epochs_": [[int(k), int(v)] for k, v in model.refit_epochs_.items()],
         "quantiles_": None if quantiles is None else [float(q) for q in quantiles],
@@ -475,6 +477,8 @@ def _ids_from_json(values: list, dtype: str) -> np.ndarray:
 def _decode_rnn(model: RNNForecaster, fitted: dict, series: dict, arrays: dict) -> None:
     model.lookback_ = fitted["lookback_"]
     model.deseasonalize_ = bool(fitted.get("deseasonalize_", False))  # older files: never
+    # older files: every member forecast every series
+    model.forecast_from_padding_ = bool(fitted.get("forecast_from_padding_", True))
     # files written before lookback ensembles: every member reads lookback_
     model.member_lookbacks_ = [int(lookback) for lookback in fitted.get(
         "member_lookbacks_", [fitted["lookback_"]] * fitted["members"])]

@@ -16,7 +16,9 @@ multiplied by them again.
 
 The forecast is the mean of an ensemble: by default one member per lookback of one,
 two and three horizons (or seasons, when longer), ``n_ensemble`` members per lookback
-with different seeds.
+with different seeds. In data without a season, a series shorter than a member's
+lookback is forecast without that member (the shortest lookback's members forecast
+every series).
 Each lookback's epoch count is chosen by a run that holds out every series' last
 horizon and stops early on it; the members then train on all windows, the most recent
 included, for 1.5 times that count.
@@ -202,6 +204,16 @@ class RNNForecaster(Forecaster):
     n_ensemble : int
         Members per lookback, trained with seeds ``(seed, lookback, k)``; the forecast
         is the mean over all members (it beat their median on M3's validation windows).
+    forecast_from_padding : bool or None
+        True: every member forecasts every series, a series shorter than a member's
+        lookback padded on the left with its first value. False: such a series is
+        forecast by the members whose lookback it fills, so that no member forecasts
+        from padding (the shortest lookback's members forecast every series). None:
+        False for data without a season (yearly, or integer steps), True otherwise.
+        On M3's yearly group, leaving the padded members out lowered MASE at each of
+        three validation origins (by 0.4% to 3.3%); on the quarterly and monthly groups
+        it helped at the first origin and hurt at the second.
+        ``forecast_from_padding_`` says which after ``fit``.
     recursive : bool
         Train a one-step model and roll it forward (the seed notebook's way).
     levels : sequence of float or None
@@ -244,9 +256,10 @@ class RNNForecaster(Forecaster):
                  lookback=None, loss="mae", window_weights="mase", scaler="window",
                  log=False, deseasonalize=None, epochs=100, batch_size=64, optimizer="adam",
                  learning_rate=1e-3, weight_decay=0.0, max_grad_norm=1.0, windows_per_epoch=None,
-                 early_stopping=True, patience=10, refit=True, n_ensemble=1, recursive=False,
-                 levels=None, seasonal_inputs=False, drop_short=True, seed=0,
-                 dtype="float32", progress=False, alias=None, conformal_windows=0):
+                 early_stopping=True, patience=10, refit=True, n_ensemble=1,
+                 forecast_from_padding=None, recursive=False, levels=None,
+                 seasonal_inputs=False, drop_short=True, seed=0, dtype="float32",
+                 progress=False, alias=None, conformal_windows=0):
         super().__init__(horizon, alias=alias, conformal_windows=conformal_windows)
         self.cell, self.hidden_size, self.num_layers = cell, hidden_size, num_layers
         self.dropout, self.lookback, self.loss, self.scaler = dropout, lookback, loss, scaler
@@ -256,7 +269,7 @@ class RNNForecaster(Forecaster):
         self.learning_rate, self.weight_decay = learning_rate, weight_decay
         self.max_grad_norm, self.windows_per_epoch = max_grad_norm, windows_per_epoch
         self.early_stopping, self.patience, self.n_ensemble = early_stopping, patience, n_ensemble
-        self.refit = refit
+        self.refit, self.forecast_from_padding = refit, forecast_from_padding
         self.recursive, self.levels, self.drop_short = recursive, levels, drop_short
         self.seasonal_inputs = seasonal_inputs
         self.seed, self.dtype, self.progress = seed, dtype, progress
@@ -281,6 +294,9 @@ class RNNForecaster(Forecaster):
         if self.deseasonalize not in (None, True, False):
             raise ValueError(f"deseasonalize must be True, False or None (decide from the "
                              f"data), got {self.deseasonalize!r}.")
+        if self.forecast_from_padding not in (None, True, False):
+            raise ValueError(f"forecast_from_padding must be True, False or None (decide "
+                             f"from the data), got {self.forecast_from_padding!r}.")
         if isinstance(self.lookback, list | tuple | np.ndarray):
             if len(self.lookback) == 0:
                 raise ValueError("lookback=[] names no lookback: give one or more "
@@ -342,6 +358,9 @@ class RNNForecaster(Forecaster):
         self._check_params()
         lookbacks = self._lookbacks(panel)
         self.deseasonalize_ = self._deseasonalizes(panel, lookbacks)
+        self.forecast_from_padding_ = (panel.frequency.season_length > 1
+                                       if self.forecast_from_padding is None
+                                       else bool(self.forecast_from_padding))
         values = self._transform_values(panel, fitting=True)
         self.skipped_ids_ = panel.ids[:0]
         self.quantiles_ = self._quantiles() if self.levels else None
@@ -700,7 +719,7 @@ class RNNForecaster(Forecaster):
             first_step = panel.lengths - lookback  # (S,) may be negative: padded
             season = (panel, np.arange(panel.n_series), first_step)
             members.append(self._member_forecast(network, history, season))
-        forecast = np.mean(np.stack(members), axis=0)  # (S, h, Q)
+        forecast = self._ensemble_mean(np.stack(members), panel.lengths)  # (S, h, Q)
         if self.scaler == "series":
             mean, scale = self._series_scale
             forecast = forecast * scale[:, None, None] + mean[:, None, None]
@@ -713,6 +732,18 @@ class RNNForecaster(Forecaster):
                                                      axis=1)[:, :, None]
         self._quantile_cache = (panel, forecast)
         return forecast[:, :, 0]
+
+    def _ensemble_mean(self, members, lengths):
+        """Mean over members (M, S, h, Q) of each series' forecast, over the members
+        whose lookback the series fills with its own values unless
+        ``forecast_from_padding_`` (the shortest lookback's members always count).
+        lengths (S,) values per series."""
+        if self.forecast_from_padding_:
+            return np.mean(members, axis=0)
+        lookbacks = np.array(self.member_lookbacks_)
+        counts = (lookbacks[:, None] <= lengths) | (lookbacks == lookbacks.min())[:, None]
+        summed = np.where(counts[:, :, None, None], members, 0.0).sum(axis=0)
+        return summed / counts.sum(axis=0)[:, None, None]  # counts: (M, S) bool
 
     def _member_forecast(self, network, history, season):
         """(S, h, Q) in model space, from windows (S, L); ``season`` holds what

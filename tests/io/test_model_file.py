@@ -305,17 +305,42 @@ def test_an_edited_header_fails_the_checksum(edit, saved_path):
         load_model(path)
 
 
-def test_a_file_from_before_lookback_ensembles_loads_with_one_lookback(tmp_path):
-    model = RNNForecaster(3, lookback=6, n_ensemble=2, **SMALL).fit(monthly_frame())
-    path = tmp_path / "old.rnncast"
+def loaded_as_an_older_file(model, path, params=(), fitted=()):
+    """Save ``model`` as a file written before the named params and fitted attributes
+    existed (a valid checksum over what is left), and load it."""
     save_model(model, path)
     header, arrays = read_archive(path)
-    del header["fitted"]["member_lookbacks_"], header["fitted"]["refit_epochs_"]
+    for name in params:
+        del header["params"][name]
+    for name in fitted:
+        del header["fitted"][name]
     header["checksum"] = model_file._checksum(arrays, header)
     write_archive(path, header, arrays)
-    loaded = load_model(path)
+    return load_model(path)
+
+
+def test_a_file_from_before_lookback_ensembles_loads_with_one_lookback(tmp_path):
+    model = RNNForecaster(3, lookback=6, n_ensemble=2, **SMALL).fit(monthly_frame())
+    loaded = loaded_as_an_older_file(model, tmp_path / "old.rnncast",
+                                     fitted=["member_lookbacks_", "refit_epochs_"])
     assert loaded.member_lookbacks_ == [6, 6] and loaded.refit_epochs_ == {}
     pd.testing.assert_frame_equal(loaded.predict(), model.predict(), check_exact=True)
+
+
+def test_a_file_from_before_forecast_from_padding_forecasts_as_it_did(tmp_path):
+    # one series shorter than the longest lookback: the option changes its forecast
+    frame = monthly_frame(n=36)
+    frame = frame[(frame.unique_id != "c") | (frame.ds >= "2016-07-01")]
+    model = RNNForecaster(3, lookback=[3, 24], forecast_from_padding=True, **SMALL).fit(frame)
+    loaded = loaded_as_an_older_file(model, tmp_path / "old.rnncast",
+                                     params=["forecast_from_padding"],
+                                     fitted=["forecast_from_padding_"])
+    assert loaded.forecast_from_padding is None and loaded.forecast_from_padding_ is True
+    pd.testing.assert_frame_equal(loaded.predict(), model.predict(), check_exact=True)
+    loaded.forecast_from_padding_ = False  # what a file of a model fitted with False says
+    changed = loaded.predict().groupby("unique_id")["RNNForecaster"].sum() != \
+        model.predict().groupby("unique_id")["RNNForecaster"].sum()
+    assert changed.to_dict() == {"a": False, "b": False, "c": True}
 
 
 def test_a_newer_format_version_asks_to_upgrade_rnncast(saved_path):

@@ -166,6 +166,54 @@ def test_the_forecast_is_the_mean_of_the_members_forecasts():
     assert np.ptp(alone, axis=0).max() > 0  # the members do differ
 
 
+def members_alone(model):
+    """Each member's forecast on its own (M, rows of predict()); restores the members."""
+    networks, lookbacks = model.networks_, model.member_lookbacks_
+    alone = []
+    for network, lookback in zip(networks, lookbacks):
+        model.networks_, model.member_lookbacks_ = [network], [lookback]
+        alone.append(model.predict().RNNForecaster.to_numpy())
+    model.networks_, model.member_lookbacks_ = networks, lookbacks
+    return np.array(alone)
+
+
+@pytest.mark.parametrize("lookbacks, short_members", [
+    ([6, 10, 12], [0, 1]),  # 10 values fill lookbacks 6 and 10 (its own length)
+    ([12, 15], [0]),  # shorter than every lookback: the shortest lookback's members
+])
+def test_a_series_shorter_than_a_lookback_is_forecast_without_its_members(
+        lookbacks, short_members):
+    series = sine_series(48, 3, seed=5)
+    series["sine_2"] = series["sine_2"][-10:]
+    model = RNNForecaster(3, lookback=lookbacks, forecast_from_padding=False,
+                          **dict(FAST, epochs=3)).fit(monthly(series))
+    alone = members_alone(model)  # (M, rows)
+    short = model.predict().unique_id.to_numpy() == "sine_2"
+    forecast = model.predict().RNNForecaster.to_numpy()
+    np.testing.assert_allclose(forecast[~short], alone.mean(axis=0)[~short], rtol=1e-12)
+    np.testing.assert_allclose(forecast[short], alone[short_members].mean(axis=0)[short],
+                               rtol=1e-12)
+    model.forecast_from_padding_ = True  # every member forecasts every series
+    np.testing.assert_allclose(model.predict().RNNForecaster, alone.mean(axis=0), rtol=1e-12)
+    assert np.abs(alone.mean(axis=0) - forecast)[short].min() > 0
+
+
+def test_forecast_from_padding_by_default_only_where_the_data_has_a_season():
+    series = sine_series(40, 2, seed=1)
+    options = dict(FAST, epochs=1)
+    assert RNNForecaster(3, **options).fit(monthly(series)).forecast_from_padding_ is True
+    yearly = long_frame(series, start="1980-01-01", freq="YS")
+    assert RNNForecaster(3, **options).fit(yearly).forecast_from_padding_ is False
+    assert RNNForecaster(3, **options).fit(long_frame(series)).forecast_from_padding_ is False
+    forced = RNNForecaster(3, forecast_from_padding=True, **options).fit(yearly)
+    assert forced.forecast_from_padding_ is True
+
+
+def test_forecast_from_padding_must_be_a_bool_or_none():
+    with pytest.raises(ValueError, match="forecast_from_padding must be True, False or None"):
+        RNNForecaster(3, forecast_from_padding="no", **FAST).fit(monthly(sine_series(40, 2, 1)))
+
+
 def test_a_lookback_too_long_to_hold_out_trains_as_long_as_the_previous_one():
     df = monthly(sine_series(29, 3, seed=8))  # 29 values: 12 + 3 + 3 held out fit, 24 not
     model = RNNForecaster(3, patience=3, lookback=[12, 24], **FAST).fit(df)

@@ -116,6 +116,10 @@ def _training_summary(model) -> str:
     parts = [f"{len(model.networks_)} member(s) of {model.hidden_size_} units, lookback "
              f"{', '.join(map(str, lookbacks))}"
              + (", on seasonally adjusted values" if model.deseasonalize_ else "")]
+    short = int((model.panel_.lengths < max(lookbacks)).sum())
+    if not model.forecast_from_padding_ and len(lookbacks) > 1 and short:
+        parts[0] += (f" ({short} series shorter than a lookback, forecast without the "
+                     "members that read it)")
     if model.refit_epochs_:
         epochs = ", ".join(str(model.refit_epochs_[k]) for k in sorted(model.refit_epochs_))
         parts.append(f"epochs chosen on the held-out last horizon: {epochs}")

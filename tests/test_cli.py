@@ -86,6 +86,18 @@ def test_fit_reports_the_members_lookbacks_and_chosen_epochs(sales_csv, tmp_path
     assert model.forecast_from_padding_ is False  # monthly: 'auto' would have said yes
 
 
+def test_fit_says_how_many_series_are_forecast_without_the_longer_members(sales_csv,
+                                                                          tmp_path):
+    path = tmp_path / "m.rnncast"
+    result = rnncast("fit", str(sales_csv), "--horizon", "3", *COLUMNS, *SMALL,
+                     "--lookback", "6", "72", "--forecast-from-padding", "no",
+                     "--deseasonalize", "no", "--output", str(path), "-q")
+    assert result.returncode == 0, result.stderr
+    # the 4 series have 60 values: none fills a lookback of 72
+    assert ("2 member(s) of 8 units, lookback 6, 72 (4 series shorter than a lookback, "
+            "forecast without the members that read it)") in result.stderr
+
+
 def test_predict_to_stdout_prints_only_the_csv(model_file):
     result = rnncast("predict", str(model_file), "--output", "-", "--horizon", "2")
     assert result.returncode == 0, result.stderr

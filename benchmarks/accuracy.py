@@ -128,9 +128,11 @@ def run(limit=None, peers=True, options=None, validate=0, groups=tuple(GROUPS)):
     for group in groups:
         horizon, season, freq = GROUPS[group]
         train, actual, insample = load_group(group, limit, validate)
-        shortest = shortest_test_training_part(group)
-        like_test.append(np.array([len(values) >= shortest for values in insample]))
-        like_test_label = f"{group}, like test ({like_test[-1].sum()} with >= {shortest} values)"
+        if validate:
+            shortest = shortest_test_training_part(group)
+            like_test.append(np.array([len(values) >= shortest for values in insample]))
+            like_test_label = (f"{group}, like test ({like_test[-1].sum()} with >= "
+                               f"{shortest} values)")
         print(f"{group}: {len(actual)} series, h={horizon}", file=sys.stderr)
         started = time.perf_counter()
         results = {"rnncast": rnncast_forecast(train, horizon, options)}

@@ -116,8 +116,8 @@ def _training_summary(model) -> str:
     parts = [f"{len(model.networks_)} member(s) of {model.hidden_size_} units, lookback "
              f"{', '.join(map(str, lookbacks))}"
              + (", on seasonally adjusted values" if model.deseasonalize_ else "")]
-    short = int((model.panel_.lengths < max(lookbacks)).sum())
-    if not model.forecast_from_padding_ and len(lookbacks) > 1 and short:
+    short = int((~model._forecasting_members(model.panel_.lengths)).any(axis=0).sum())
+    if short:
         parts[0] += (f" ({short} series shorter than a lookback, forecast without the "
                      "members that read it)")
     if model.refit_epochs_:

@@ -733,17 +733,22 @@ class RNNForecaster(Forecaster):
         self._quantile_cache = (panel, forecast)
         return forecast[:, :, 0]
 
+    def _forecasting_members(self, lengths):
+        """(M, S) bool: which members forecast each series of ``lengths`` (S,) values.
+        All of them with ``forecast_from_padding_``; otherwise those whose lookback the
+        series fills with its own values, and the shortest lookback's always."""
+        lookbacks = np.array(self.member_lookbacks_)
+        if self.forecast_from_padding_:
+            return np.ones((len(lookbacks), len(lengths)), dtype=bool)
+        return (lookbacks[:, None] <= lengths) | (lookbacks == lookbacks.min())[:, None]
+
     def _ensemble_mean(self, members, lengths):
-        """Mean over members (M, S, h, Q) of each series' forecast, over the members
-        whose lookback the series fills with its own values unless
-        ``forecast_from_padding_`` (the shortest lookback's members always count).
-        lengths (S,) values per series."""
+        """Each series' mean (S, h, Q) over the members (M, S, h, Q) that forecast it."""
         if self.forecast_from_padding_:
             return np.mean(members, axis=0)
-        lookbacks = np.array(self.member_lookbacks_)
-        counts = (lookbacks[:, None] <= lengths) | (lookbacks == lookbacks.min())[:, None]
-        summed = np.where(counts[:, :, None, None], members, 0.0).sum(axis=0)
-        return summed / counts.sum(axis=0)[:, None, None]  # counts: (M, S) bool
+        used = self._forecasting_members(lengths)  # (M, S)
+        summed = np.where(used[:, :, None, None], members, 0.0).sum(axis=0)
+        return summed / used.sum(axis=0)[:, None, None]
 
     def _member_forecast(self, network, history, season):
         """(S, h, Q) in model space, from windows (S, L); ``season`` holds what

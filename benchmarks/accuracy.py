@@ -5,6 +5,7 @@
     python benchmarks/accuracy.py --markdown docs/accuracy_table.md
     python benchmarks/accuracy.py --validate      # score on the training part's last horizon
     python benchmarks/accuracy.py --validate 2    # ... on the horizon before it
+    python benchmarks/accuracy.py --validate --sample 120 --panel-size 5   # small data
 
 Per M3 group (yearly h=6, quarterly h=8, monthly h=18, other h=8), rnncast fits one
 global ``RNNForecaster(horizon)`` with nothing else set, and statsforecast fits
@@ -22,6 +23,11 @@ A validation table also scores, per group and overall, the series whose part bef
 the origin is at least as long as the group's shortest training part at the test
 origin ("like test"): at K = 1, 447 of the 645 yearly series are shorter than any
 yearly series the test part scores, and they decide the group's mean.
+
+``--panel-size K`` asks how rnncast does for a user with only K series: it fits one
+model per K consecutive series of the group rather than one for the whole group, on
+the series with at least three horizons of values (``--sample N``: N of them, spread
+evenly over the group). The peers are per series anyway.
 
 sMAPE is M3's: 200|y - f| / (|y| + |f|) averaged over the horizon, then over series.
 MASE divides each series' MAE by its in-sample seasonal naive MAE (lag = the
@@ -85,11 +91,28 @@ def load_group(group: str, limit: int | None, validate: int = 0):
     return pd.concat(frames, ignore_index=True), np.stack(tests), insample
 
 
-def rnncast_forecast(train: pd.DataFrame, horizon: int, options=None) -> np.ndarray:
+def rnncast_forecast(train: pd.DataFrame, horizon: int, options=None,
+                     panel_size=None) -> np.ndarray:
+    """(S, h): one model over all of ``train``'s series, or one per ``panel_size``
+    consecutive series."""
     from rnncast import RNNForecaster
 
-    forecast = RNNForecaster(horizon, **(options or {})).fit(train).predict()
-    return _by_series(forecast, "RNNForecaster", train, horizon)
+    ids = pd.unique(train["unique_id"])
+    panels = [ids] if not panel_size else [ids[k:k + panel_size]
+                                           for k in range(0, len(ids), panel_size)]
+    forecasts = []
+    for panel_ids in panels:
+        part = train[train["unique_id"].isin(panel_ids)] if panel_size else train
+        forecast = RNNForecaster(horizon, **(options or {})).fit(part).predict()
+        forecasts.append(_by_series(forecast, "RNNForecaster", part, horizon))
+    return np.concatenate(forecasts)
+
+
+def _subset(train, actual, insample, keep):
+    """The loaded group restricted to the series at positions ``keep``."""
+    ids = pd.unique(train["unique_id"])[keep]
+    return (train[train["unique_id"].isin(ids)].reset_index(drop=True), actual[keep],
+            [insample[k] for k in keep])
 
 
 def peer_forecasts(train: pd.DataFrame, horizon: int, season: int, freq) -> dict:
@@ -118,7 +141,8 @@ def shortest_test_training_part(group: str) -> int:
     return min(len(M3[key].x) for key in M3.keys() if M3[key].type == group)
 
 
-def run(limit=None, peers=True, options=None, validate=0, groups=tuple(GROUPS)):
+def run(limit=None, peers=True, options=None, validate=0, groups=tuple(GROUPS),
+        panel_size=None, sample=None):
     from rnncast.evaluate import mase, smape
 
     rows, like_test_rows = [], []
@@ -128,6 +152,13 @@ def run(limit=None, peers=True, options=None, validate=0, groups=tuple(GROUPS)):
     for group in groups:
         horizon, season, freq = GROUPS[group]
         train, actual, insample = load_group(group, limit, validate)
+        if panel_size or sample:
+            long_enough = np.flatnonzero([len(values) >= (3 * horizon if panel_size else 0)
+                                          for values in insample])
+            if sample and sample < len(long_enough):
+                long_enough = long_enough[np.linspace(0, len(long_enough) - 1,
+                                                      sample).round().astype(int)]
+            train, actual, insample = _subset(train, actual, insample, long_enough)
         if validate:
             shortest = shortest_test_training_part(group)
             like_test.append(np.array([len(values) >= shortest for values in insample]))
@@ -135,7 +166,7 @@ def run(limit=None, peers=True, options=None, validate=0, groups=tuple(GROUPS)):
                                f"{shortest} values)")
         print(f"{group}: {len(actual)} series, h={horizon}", file=sys.stderr)
         started = time.perf_counter()
-        results = {"rnncast": rnncast_forecast(train, horizon, options)}
+        results = {"rnncast": rnncast_forecast(train, horizon, options, panel_size)}
         seconds = {"rnncast": time.perf_counter() - started}
         started = time.perf_counter()
         if peers:
@@ -194,6 +225,11 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="60 series per group")
     parser.add_argument("--limit", type=int, default=None, help="series per group")
+    parser.add_argument("--sample", type=int, default=None, metavar="N",
+                        help="N series per group, spread evenly over it")
+    parser.add_argument("--panel-size", type=int, default=None, metavar="K",
+                        help="fit rnncast on K series at a time (a user with few series), "
+                             "on the series with at least three horizons of values")
     parser.add_argument("--markdown", help="also write the table to this file")
     parser.add_argument("--rnncast-only", action="store_true",
                         help="skip the peers (development runs; the table needs both)")
@@ -225,15 +261,24 @@ def main(argv=None):
     if args.validate is not None and args.validate < 1:
         parser.error(f"--validate K takes K >= 1 horizons before the end of each training "
                      f"part, got {args.validate}; leave it out to score the test part")
+    for name in ("sample", "panel_size"):
+        if getattr(args, name) is not None and getattr(args, name) < 1:
+            parser.error(f"--{name.replace('_', '-')} takes a positive number of series, "
+                         f"got {getattr(args, name)}")
     validate = args.validate or 0
     table = run(limit, peers=not args.rnncast_only, options=options,
-                validate=validate, groups=groups)
+                validate=validate, groups=groups, panel_size=args.panel_size,
+                sample=args.sample)
     part = ("test part" if not validate else
             "validation (training part's last horizon)" if validate == 1 else
             f"validation (origin {validate} horizons before the end of each training part)")
+    panels = (f"; rnncast fitted on {args.panel_size} series at a time" if args.panel_size
+              else "")
     text = (f"M3 accuracy on the {part}, {os.cpu_count()} cores, total wall time "
             f"{time.perf_counter() - started:.0f} s"
             f"{' (--quick: 60 series per group)' if args.quick else ''}"
+            f"{f'; {args.sample} series per group' if args.sample else ''}"
+            f"{panels}"
             f"{'; options ' + str(options) if options else ''}.\n\n"
             + markdown(table))
     print(text)

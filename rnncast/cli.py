@@ -46,7 +46,8 @@ def _rnn_from_args(args, horizon):
     return RNNForecaster(
         horizon, cell=args.cell, hidden_size=args.hidden_size, num_layers=args.layers,
         lookback=args.lookback, loss=args.loss, window_weights=args.window_weights,
-        scaler=args.scaler, log=args.log,
+        scaler=args.scaler, anchor=None if args.anchor == "auto" else args.anchor,
+        log=args.log,
         deseasonalize={"auto": None, "yes": True, "no": False}[args.deseasonalize],
         epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
         n_ensemble=args.ensemble,
@@ -120,6 +121,8 @@ def _training_summary(model) -> str:
     if short:
         parts[0] += (f" ({short} series shorter than a lookback, forecast without the "
                      "members that read it)")
+    if model.anchor_ == "last":
+        parts[0] += ", forecasting the change from each window's last value"
     if model.refit_epochs_:
         epochs = ", ".join(str(model.refit_epochs_[k]) for k in sorted(model.refit_epochs_))
         parts.append(f"epochs chosen on the held-out last horizon: {epochs}")
@@ -363,6 +366,11 @@ def _add_model_options(parser) -> None:
                        "MASE; 'equal': every window alike")
     group.add_argument("--scaler", choices=("window", "series", "none"), default="window",
                        help="'none' only for data already on a unit scale")
+    group.add_argument("--anchor", choices=("auto", "mean", "last"), default="auto",
+                       help="what the network's outputs are added to: each window's mean, "
+                       "or its last value (the network forecasts the change from it); "
+                       "'auto': 'last' below 1,000 training windows unless the values "
+                       "are seasonally adjusted, 'mean' otherwise")
     group.add_argument("--log", action="store_true", help="model log(y); needs y > 0")
     group.add_argument("--deseasonalize", choices=("auto", "yes", "no"), default="auto",
                        help="divide seasonal series by their seasonal indices (classical "

@@ -77,13 +77,14 @@ def test_fit_reports_the_members_lookbacks_and_chosen_epochs(sales_csv, tmp_path
     result = rnncast("fit", str(sales_csv), "--horizon", "3", *COLUMNS, *SMALL,
                      "--lookback", "6", "--no-refit", "--window-weights", "equal",
                      "--deseasonalize", "no", "--forecast-from-padding", "no",
-                     "--output", str(path), "-q")
+                     "--anchor", "mean", "--output", str(path), "-q")
     assert result.returncode == 0, result.stderr
     assert "1 member(s) of 8 units, lookback 6; best validation loss" in result.stderr
     assert "epochs chosen" not in result.stderr
     model = load_model(path)
     assert model.window_weights == "equal" and model.deseasonalize_ is False
     assert model.forecast_from_padding_ is False  # monthly: 'auto' would have said yes
+    assert model.anchor_ == "mean"  # few windows, not adjusted: 'auto' would say 'last'
 
 
 def test_fit_says_how_many_series_are_forecast_without_the_longer_members(sales_csv,
@@ -93,9 +94,12 @@ def test_fit_says_how_many_series_are_forecast_without_the_longer_members(sales_
                      "--lookback", "6", "72", "--forecast-from-padding", "no",
                      "--deseasonalize", "no", "--output", str(path), "-q")
     assert result.returncode == 0, result.stderr
-    # the 4 series have 60 values: none fills a lookback of 72
+    # the 4 series have 60 values: none fills a lookback of 72; and 4 series, not
+    # seasonally adjusted, give under 1,000 windows: the outputs are changes from the
+    # windows' last values
     assert ("2 member(s) of 8 units, lookback 6, 72 (4 series shorter than a lookback, "
-            "forecast without the members that read it)") in result.stderr
+            "forecast without the members that read it), forecasting the change from each "
+            "window's last value") in result.stderr
 
 
 def test_predict_to_stdout_prints_only_the_csv(model_file):

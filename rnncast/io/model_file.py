@@ -46,7 +46,7 @@ from rnncast.errors import ModelFileError, NotFittedError
 from rnncast.io.atomic import atomic_write
 from rnncast.models.base import Forecaster
 from rnncast.models.baselines import Drift, Naive, SeasonalNaive, WindowAverage
-from rnncast.models.rnn import RNNForecaster, _Network
+from rnncast.models.rnn import ANCHORS, RNNForecaster, _Network
 
 FORMAT = "rnncast-model"
 FORMAT_VERSION = 1
@@ -61,7 +61,7 @@ MODEL_CLASSES = {
 _FITTED_BASE = {"panel_", "conformal_scores_"}
 _FITTED = {
     "RNNForecaster": _FITTED_BASE
-    | {"hidden_size_", "deseasonalize_", "forecast_from_padding_", "lookback_",
+    | {"hidden_size_", "deseasonalize_", "forecast_from_padding_", "anchor_", "lookback_",
        "member_lookbacks_", "refit_epochs_", "skipped_ids_", "quantiles_", "networks_",
        "history_", "series_stats_"},
     "SeasonalNaive": _FITTED_BASE | {"season_length_"},
@@ -191,6 +191,7 @@ def _encode_rnn(model: RNNForecaster, panel: Panel, arrays: dict) -> dict:
         "lookback_": int(model.lookback_),
         "deseasonalize_": bool(model.deseasonalize_),
         "forecast_from_padding_": bool(model.forecast_from_padding_),
+        "anchor_": str(model.anchor_),
         "member_lookbacks_": [int(lookback) for lookback in model.member_lookbacks_],
         "refit_epochs_": [[int(k), int(v)] for k, v in model.refit_epochs_.items()],
         "quantiles_": None if quantiles is None else [float(q) for q in quantiles],
@@ -479,6 +480,9 @@ def _decode_rnn(model: RNNForecaster, fitted: dict, series: dict, arrays: dict) 
     model.deseasonalize_ = bool(fitted.get("deseasonalize_", False))  # older files: never
     # older files: every member forecast every series
     model.forecast_from_padding_ = bool(fitted.get("forecast_from_padding_", True))
+    model.anchor_ = fitted.get("anchor_", "mean")  # older files: outputs from the window mean
+    if model.anchor_ not in ANCHORS:
+        raise ValueError(f"an unknown anchor {model.anchor_!r}")
     # files written before lookback ensembles: every member reads lookback_
     model.member_lookbacks_ = [int(lookback) for lookback in fitted.get(
         "member_lookbacks_", [fitted["lookback_"]] * fitted["members"])]

@@ -327,6 +327,16 @@ def test_a_file_from_before_lookback_ensembles_loads_with_one_lookback(tmp_path)
     pd.testing.assert_frame_equal(loaded.predict(), model.predict(), check_exact=True)
 
 
+def test_a_file_from_before_the_anchor_forecasts_from_the_window_mean(tmp_path):
+    model = RNNForecaster(3, lookback=6, anchor="mean", **SMALL).fit(monthly_frame())
+    loaded = loaded_as_an_older_file(model, tmp_path / "old.rnncast", params=["anchor"],
+                                     fitted=["anchor_"])
+    assert loaded.anchor is None and loaded.anchor_ == "mean"
+    pd.testing.assert_frame_equal(loaded.predict(), model.predict(), check_exact=True)
+    loaded.anchor_ = "last"  # the anchor is read at forecast time
+    assert not np.allclose(loaded.predict().RNNForecaster, model.predict().RNNForecaster)
+
+
 def test_a_file_from_before_forecast_from_padding_forecasts_as_it_did(tmp_path):
     # one series shorter than the longest lookback: the option changes its forecast
     frame = monthly_frame(n=36)

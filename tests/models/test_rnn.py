@@ -250,6 +250,7 @@ def _window_weights(model, df, lookback):
     panel = prepare(df)
     model.quantiles_ = None
     model.deseasonalize_ = model._deseasonalizes(panel, (lookback,))
+    model.anchor_ = "mean"
     values = model._transform_values(panel, fitting=True)
     return model._training_windows(values, panel, lookback, report_short=False)[2]
 
@@ -290,6 +291,50 @@ def test_default_hidden_size_is_smaller_where_there_are_few_windows(monkeypatch)
     monkeypatch.setattr(rnn_module, "SMALL_DATA_WINDOWS", 97)
     assert RNNForecaster(3, **options).fit(df).hidden_size_ == 16
     assert RNNForecaster(3, hidden_size=8, **options).fit(df).hidden_size_ == 8
+
+
+def test_default_anchor_is_the_last_value_where_there_are_few_windows(monkeypatch):
+    import rnncast.models.rnn as rnn_module
+
+    df = monthly(sine_series(40, 3, seed=5))
+    options = {"epochs": 2, "lookback": 6, "deseasonalize": False}
+    assert RNNForecaster(3, **options).fit(df).anchor_ == "last"
+    # 3 series of 40 values give 3 * (40 - 6 - 3 + 1) = 96 windows at lookback 6
+    monkeypatch.setattr(rnn_module, "SMALL_DATA_ANCHOR_WINDOWS", 96)
+    assert RNNForecaster(3, **options).fit(df).anchor_ == "mean"
+    monkeypatch.setattr(rnn_module, "SMALL_DATA_ANCHOR_WINDOWS", 97)
+    assert RNNForecaster(3, **options).fit(df).anchor_ == "last"
+    assert RNNForecaster(3, anchor="mean", **options).fit(df).anchor_ == "mean"
+    # seasonally adjusted values (lookback 6 < two seasons: the default) keep the mean
+    adjusted = RNNForecaster(3, epochs=2, lookback=6).fit(df)
+    assert adjusted.deseasonalize_ is True and adjusted.anchor_ == "mean"
+    forced = RNNForecaster(3, epochs=2, lookback=6, anchor="last").fit(df)
+    assert forced.deseasonalize_ is True and forced.anchor_ == "last"
+
+
+@pytest.mark.parametrize("recursive", [False, True])
+def test_a_network_that_outputs_zero_forecasts_its_anchor(recursive):
+    # trending series: the window's mean and its last value are far apart
+    series = {f"trend_{k}": 10.0 * k + 2.0 * np.arange(30.0) + np.sin(np.arange(30.0))
+              for k in range(3)}
+    df = long_frame(series)
+    forecasts = {}
+    for anchor in ("mean", "last"):
+        model = RNNForecaster(4, lookback=5, anchor=anchor, recursive=recursive,
+                              **dict(FAST, epochs=2)).fit(df)
+        for network in model.networks_:
+            network.head.flat_params[...] = 0.0  # outputs 0 for any window
+        forecasts[anchor] = model.predict().RNNForecaster.to_numpy().reshape(3, 4)
+    last = np.array([y[-1] for y in series.values()])
+    np.testing.assert_allclose(forecasts["last"], np.repeat(last[:, None], 4, axis=1),
+                               rtol=1e-12)
+    window_mean = np.array([y[-5:].mean() for y in series.values()])
+    np.testing.assert_allclose(forecasts["mean"][:, 0], window_mean, rtol=1e-12)
+
+
+def test_anchor_must_be_mean_last_or_none():
+    with pytest.raises(ValueError, match="anchor='level' is not one of"):
+        RNNForecaster(3, anchor="level", **FAST).fit(monthly(sine_series(40, 2, 1)))
 
 
 def test_short_series_are_named_in_a_warning_or_an_error():

@@ -65,7 +65,8 @@ def test_fit_then_predict_writes_a_forecast_with_intervals(model_file, tmp_path)
 def test_fit_reports_the_members_lookbacks_and_chosen_epochs(sales_csv, tmp_path):
     path = tmp_path / "m.rnncast"
     result = rnncast("fit", str(sales_csv), "--horizon", "3", *COLUMNS, *SMALL,
-                     "--lookback", "6", "9", "--ensemble", "2", "--output", str(path), "-q")
+                     "--lookback", "6", "9", "--ensemble", "2", "--anchor", "mean",
+                     "--output", str(path), "-q")
     assert result.returncode == 0, result.stderr
     # monthly data, windows of 6 and 9 months: under two seasons, so adjusted by default
     assert ("4 member(s) of 8 units, lookback 6, 9, on seasonally adjusted values; epochs "
@@ -77,14 +78,15 @@ def test_fit_reports_the_members_lookbacks_and_chosen_epochs(sales_csv, tmp_path
     result = rnncast("fit", str(sales_csv), "--horizon", "3", *COLUMNS, *SMALL,
                      "--lookback", "6", "--no-refit", "--window-weights", "equal",
                      "--deseasonalize", "no", "--forecast-from-padding", "no",
-                     "--anchor", "mean", "--output", str(path), "-q")
+                     "--anchor", "last", "--output", str(path), "-q")
     assert result.returncode == 0, result.stderr
-    assert "1 member(s) of 8 units, lookback 6; best validation loss" in result.stderr
+    assert ("1 member(s) of 8 units, lookback 6, forecasting the change from each window's "
+            "last value; best validation loss") in result.stderr
     assert "epochs chosen" not in result.stderr
     model = load_model(path)
     assert model.window_weights == "equal" and model.deseasonalize_ is False
     assert model.forecast_from_padding_ is False  # monthly: 'auto' would have said yes
-    assert model.anchor_ == "mean"  # few windows, not adjusted: 'auto' would say 'last'
+    assert model.anchor_ == "last"
 
 
 def test_fit_says_how_many_series_are_forecast_without_the_longer_members(sales_csv,
@@ -92,11 +94,10 @@ def test_fit_says_how_many_series_are_forecast_without_the_longer_members(sales_
     path = tmp_path / "m.rnncast"
     result = rnncast("fit", str(sales_csv), "--horizon", "3", *COLUMNS, *SMALL,
                      "--lookback", "6", "72", "--forecast-from-padding", "no",
-                     "--deseasonalize", "no", "--output", str(path), "-q")
+                     "--deseasonalize", "no", "--anchor", "last", "--output", str(path),
+                     "-q")
     assert result.returncode == 0, result.stderr
-    # the 4 series have 60 values: none fills a lookback of 72; and 4 series, not
-    # seasonally adjusted, give under 1,000 windows: the outputs are changes from the
-    # windows' last values
+    # the 4 series have 60 values: none fills a lookback of 72
     assert ("2 member(s) of 8 units, lookback 6, 72 (4 series shorter than a lookback, "
             "forecast without the members that read it), forecasting the change from each "
             "window's last value") in result.stderr

@@ -72,12 +72,13 @@ HIDDEN_SIZE = 32
 
 # Default anchor: where the network's outputs are measured from. Below this many
 # training windows (of the shortest lookback) the network learns little, and what it
-# does not learn falls back on the anchor: the window's last value (a naive forecast)
-# rather than its mean. On M3 series fitted alone or in panels of 5 or 20 (16 to 962
-# windows) at two validation origins, this cut the yearly, quarterly and "other"
-# groups' MASE by 2% to 55%; on the monthly group's seasonally adjusted values it
-# raised MASE by up to 7%, so adjusted data keeps the mean. With 2,400 windows and
-# more it changed little (docs/benchmarks.md, "Small data").
+# does not learn falls back on the anchor, so both are tried on the held-out horizon:
+# the window's mean lags behind a trend, its last value (a naive forecast) does not.
+# On M3 series fitted alone or in panels of 5 or 20 (16 to 1,260 windows) at two
+# validation origins, the last value cut the yearly, quarterly and "other" groups'
+# MASE by a fifth to a half and raised the seasonally adjusted monthly group's by up
+# to 7%; from about 2,000 windows on it changed little (docs/benchmarks.md, "Small
+# data").
 SMALL_DATA_ANCHOR_WINDOWS = 1_000
 ANCHORS = ("mean", "last")
 
@@ -188,11 +189,13 @@ class RNNForecaster(Forecaster):
         What the network's outputs are added to: the window's mean (its inputs are
         centred on it) or its last value, so that the network predicts the change from
         the last value and a network that has learnt little forecasts close to naive.
-        None: ``"last"`` when the shortest lookback gives fewer than 1,000 training
-        windows (a few short series) and the values are not seasonally adjusted,
-        ``"mean"`` otherwise. Fitted to a single M3 yearly series, the mean anchor left
-        forecasts lagging behind the trend and worse than naive; on seasonally adjusted
-        monthly series the last value did worse. ``anchor_`` says which after ``fit``.
+        None: ``"mean"``, except where the shortest lookback gives fewer than 1,000
+        training windows (a few short series): there its epoch-choosing run is trained
+        once per anchor, and the anchor with the lower loss on the held-out last horizon
+        is kept (``"last"`` on a tie, and without early stopping or ``refit``). Fitted
+        to a single M3 yearly series, the mean anchor left forecasts lagging behind the
+        trend and worse than naive; on seasonally adjusted monthly series the last
+        value did worse. ``anchor_`` says which after ``fit``.
     log : bool
         Model log(y); needs every value > 0.
     deseasonalize : bool or None
@@ -370,13 +373,6 @@ class RNNForecaster(Forecaster):
         season = panel.frequency.season_length
         return season > 1 and min(lookbacks) < 2 * season
 
-    def _default_anchor(self, values, panel, shortest_lookback):
-        """"last" for little data (the shortest lookback has the most windows) that is
-        not seasonally adjusted, "mean" otherwise."""
-        windows = self._window_layout(values, panel, shortest_lookback)[3].size
-        small = windows < SMALL_DATA_ANCHOR_WINDOWS
-        return "last" if small and not self.deseasonalize_ else "mean"
-
     def _hidden_size(self, training_windows):
         if self.hidden_size is not None:
             return int(self.hidden_size)
@@ -396,16 +392,22 @@ class RNNForecaster(Forecaster):
         self.quantiles_ = self._quantiles() if self.levels else None
         self.lookback_ = max(lookbacks)
         self.networks_, self.member_lookbacks_, self.refit_epochs_ = [], [], {}
-        self.anchor_ = self.anchor or self._default_anchor(values, panel, lookbacks[0])
+        # the shortest lookback has the most windows
+        windows_count = self._window_layout(values, panel, lookbacks[0])[3].size
+        self.hidden_size_ = self._hidden_size(windows_count)
+        self.anchor_ = self.anchor or "mean"
         history = []
         try:
             for lookback in lookbacks:
-                # the same series are too short whatever the lookback: report them once
-                windows = self._training_windows(values, panel, lookback,
-                                                 report_short=lookback == lookbacks[0])
-                if lookback == lookbacks[0]:
-                    self.hidden_size_ = self._hidden_size(len(windows[0]))
-                self._fit_lookback(lookback, windows, history)
+                chooser_run = None
+                if (lookback == lookbacks[0] and self.anchor is None
+                        and windows_count < SMALL_DATA_ANCHOR_WINDOWS):
+                    windows, chooser_run = self._choose_anchor(values, panel, lookback,
+                                                               history)
+                else:  # the same series are too short whatever the lookback: report once
+                    windows = self._training_windows(values, panel, lookback,
+                                                     report_short=lookback == lookbacks[0])
+                self._fit_lookback(lookback, windows, history, chooser_run)
         except TrainingInterrupted as stop:
             self.history_ = pd.DataFrame(history + stop.history)
             stop.history = self.history_
@@ -456,7 +458,36 @@ class RNNForecaster(Forecaster):
         positions, series = window_positions(starts, lengths, span)
         return padded, starts, lengths, positions, series
 
-    def _fit_lookback(self, lookback, windows, history):
+    def _choose_anchor(self, values, panel, lookback, history):
+        """Little data: run the epoch-choosing run of ``lookback`` once per anchor and
+        keep the anchor whose held-out loss is lower (the last value on a tie, or where
+        there is no such run). Returns (the windows for the anchor kept, its run or None).
+        Both runs stay in ``history``."""
+        tried = {}
+        for anchor in ANCHORS[::-1]:  # "last" first: it wins ties
+            self.anchor_ = anchor
+            windows = self._training_windows(values, panel, lookback,
+                                             report_short=not tried)
+            run = self._choose_epochs(windows, lookback, history)
+            if run is None or not run.val_loss.notna().any():
+                return windows, run
+            tried[anchor] = (run.val_loss.min(), windows, run)
+        self.anchor_ = min(tried, key=lambda anchor: tried[anchor][0])
+        return tried[self.anchor_][1:]
+
+    def _choose_epochs(self, windows, lookback, history):
+        """The run that holds out each series' last horizon to find how many epochs
+        help (its records), or None where there is none: without early stopping or
+        ``refit``, or when no series is long enough to hold out a horizon."""
+        inputs, targets, weights, held_in, valid = windows
+        if not (self.early_stopping and self.refit and valid.any()):
+            return None
+        chooser = self._network(inputs.shape[2], [self.seed, lookback, 0])
+        return self._run(chooser, (inputs[held_in], targets[held_in], weights[held_in]),
+                         (inputs[valid], targets[valid], weights[valid]), self.epochs,
+                         lookback, history, keep=False)
+
+    def _fit_lookback(self, lookback, windows, history, chooser_run=None):
         """Train the ``n_ensemble`` members that read ``lookback`` values.
 
         With early stopping and ``refit``, a first run holds out each series' last
@@ -464,7 +495,8 @@ class RNNForecaster(Forecaster):
         trains on all windows, the held-out ones included, for ``REFIT_EPOCHS`` times
         that many epochs (when no series is long enough to hold out a horizon beyond
         this lookback, as many as the previous lookback's members). Without ``refit``,
-        each member is such a held-out run and keeps its best weights.
+        each member is such a held-out run and keeps its best weights. ``chooser_run``:
+        the epoch-choosing run's records, when ``_choose_anchor`` ran it already.
         """
         inputs, targets, weights, held_in, valid = windows
         train, held_out, epochs = (inputs, targets, weights), None, self.epochs
@@ -472,8 +504,9 @@ class RNNForecaster(Forecaster):
             held_out = (inputs[valid], targets[valid], weights[valid])
             train = (inputs[held_in], targets[held_in], weights[held_in])
         if held_out is not None and self.refit:
-            chooser = self._network(inputs.shape[2], [self.seed, lookback, 0])
-            run = self._run(chooser, train, held_out, epochs, lookback, history, keep=False)
+            run = chooser_run
+            if run is None:
+                run = self._choose_epochs(windows, lookback, history)
             scored = run.val_loss.notna().any()
             best_epoch = int(run.epoch[run.val_loss.idxmin()]) if scored else len(run)
             epochs = min(self.epochs, int(np.ceil(REFIT_EPOCHS * best_epoch)))

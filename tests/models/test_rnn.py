@@ -138,7 +138,7 @@ def test_default_lookbacks_are_one_two_and_three_horizons_or_seasons():
 
 def test_refit_trains_members_on_all_windows_for_one_and_a_half_best_epochs():
     df = monthly(sine_series(60, 4, seed=8))
-    model = RNNForecaster(3, patience=3, lookback=[8, 12], **FAST).fit(df)
+    model = RNNForecaster(3, patience=3, lookback=[8, 12], anchor="mean", **FAST).fit(df)
     history = model.history_
     assert model.member_lookbacks_ == [8, 12]
     for lookback in (8, 12):
@@ -234,7 +234,7 @@ def test_members_train_on_the_windows_the_epoch_choice_held_out(monkeypatch):
         return original(self, network, train, valid, rng, epochs, tags)
 
     monkeypatch.setattr(RNNForecaster, "_train", spy)
-    RNNForecaster(3, lookback=6, **FAST).fit(df)
+    RNNForecaster(3, lookback=6, anchor="mean", **FAST).fit(df)
     # 40 values, windows of 6 + 3: 32 per series; holding out the last 3 values leaves
     # 29, and one window per series forecasts the held-out values
     assert sizes == [(-1, 3 * 29, 3), (0, 3 * 32, None)]
@@ -293,23 +293,29 @@ def test_default_hidden_size_is_smaller_where_there_are_few_windows(monkeypatch)
     assert RNNForecaster(3, hidden_size=8, **options).fit(df).hidden_size_ == 8
 
 
-def test_default_anchor_is_the_last_value_where_there_are_few_windows(monkeypatch):
+def test_with_few_windows_the_anchor_is_chosen_on_the_held_out_horizon(monkeypatch):
     import rnncast.models.rnn as rnn_module
 
-    df = monthly(sine_series(40, 3, seed=5))
-    options = {"epochs": 2, "lookback": 6, "deseasonalize": False}
-    assert RNNForecaster(3, **options).fit(df).anchor_ == "last"
+    steps = np.arange(40.0)
+    rng = np.random.default_rng(3)
+    # steep lines: the window mean lags far behind, the last value does not
+    lines = long_frame({f"line_{k}": 5.0 * (k + 1) * steps + rng.normal(0, 1, 40)
+                        for k in range(3)})
+    # noise around a level: the window mean is the better guess
+    noise = long_frame({f"noise_{k}": 100 + rng.normal(0, 5, 40) for k in range(10)})
+    # one epoch: too little to learn much, so the anchor decides the held-out loss
+    options = dict(FAST, epochs=1, lookback=6)
+    model = RNNForecaster(3, **options).fit(lines)
+    assert model.anchor_ == "last"
+    # both anchors' epoch-choosing runs are in the history, then the member's run
+    runs = model.history_.groupby("run").member.first().tolist()
+    assert runs == [-1, -1, 0]
+    assert RNNForecaster(3, **options).fit(noise).anchor_ == "mean"
     # 3 series of 40 values give 3 * (40 - 6 - 3 + 1) = 96 windows at lookback 6
     monkeypatch.setattr(rnn_module, "SMALL_DATA_ANCHOR_WINDOWS", 96)
-    assert RNNForecaster(3, **options).fit(df).anchor_ == "mean"
-    monkeypatch.setattr(rnn_module, "SMALL_DATA_ANCHOR_WINDOWS", 97)
-    assert RNNForecaster(3, **options).fit(df).anchor_ == "last"
-    assert RNNForecaster(3, anchor="mean", **options).fit(df).anchor_ == "mean"
-    # seasonally adjusted values (lookback 6 < two seasons: the default) keep the mean
-    adjusted = RNNForecaster(3, epochs=2, lookback=6).fit(df)
-    assert adjusted.deseasonalize_ is True and adjusted.anchor_ == "mean"
-    forced = RNNForecaster(3, epochs=2, lookback=6, anchor="last").fit(df)
-    assert forced.deseasonalize_ is True and forced.anchor_ == "last"
+    large = RNNForecaster(3, **options).fit(lines)
+    assert large.anchor_ == "mean" and large.history_.run.nunique() == 2
+    assert RNNForecaster(3, anchor="last", **options).fit(lines).anchor_ == "last"
 
 
 @pytest.mark.parametrize("recursive", [False, True])

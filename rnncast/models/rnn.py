@@ -262,7 +262,8 @@ class RNNForecaster(Forecaster):
     ``window_weights`` says), grad_norm (mean global gradient norm before clipping),
     saturation (share of the top recurrent layer's hidden values with |h| > 0.99 on
     the epoch's first batch), learning_rate (lowered after non-finite steps),
-    seconds), ``hidden_size_``, ``deseasonalize_``, ``lookback_`` (the longest lookback),
+    seconds), ``hidden_size_``, ``deseasonalize_``, ``anchor_``, ``lookback_`` (the longest
+    lookback),
     ``member_lookbacks_`` (each member's), ``refit_epochs_`` (epochs the members of
     each lookback trained, when chosen by a held-out run), ``skipped_ids_``.
 

@@ -74,7 +74,7 @@ HIDDEN_SIZE = 32
 # training windows (of the shortest lookback) the network learns little, and what it
 # does not learn falls back on the anchor, so both are tried on the held-out horizon:
 # the window's mean lags behind a trend, its last value (a naive forecast) does not.
-# On M3 series fitted alone or in panels of 5 or 20 (16 to 910 windows) at two
+# On M3 series fitted alone or in panels of 5 or 20, below 1,000 windows, at two
 # validation origins, the last value cut the yearly, quarterly and "other" groups'
 # MASE by 5% to 61% and moved the seasonally adjusted monthly group's from 9% lower to
 # 4% higher; with 120 series per fit (about 2,000 windows and more) the anchors
@@ -195,7 +195,7 @@ class RNNForecaster(Forecaster):
         is kept (``"last"`` on a tie, and without early stopping or ``refit``). Fitted
         to a single M3 yearly series, the mean anchor left forecasts lagging behind the
         trend and worse than naive; on seasonally adjusted monthly series the last
-        value did worse. ``anchor_`` says which after ``fit``.
+        value was sometimes the worse. ``anchor_`` says which after ``fit``.
     log : bool
         Model log(y); needs every value > 0.
     deseasonalize : bool or None

@@ -103,6 +103,21 @@ def test_fit_says_how_many_series_are_forecast_without_the_longer_members(sales_
             "window's last value") in result.stderr
 
 
+def test_warnings_are_one_line_naming_the_series(sales_csv, tmp_path):
+    frame = pd.read_csv(sales_csv)
+    short = frame[frame.store == "s0"].head(3).assign(store="tiny")  # 3 values, h = 3
+    path = tmp_path / "with_short.csv"
+    pd.concat([frame, short]).to_csv(path, index=False)
+    result = rnncast("fit", str(path), "--horizon", "3", *COLUMNS, *SMALL,
+                     "--output", str(tmp_path / "m.rnncast"), "-q")
+    assert result.returncode == 0, result.stderr
+    warning_lines = [line for line in result.stderr.splitlines() if "warning:" in line]
+    assert len(warning_lines) == 1, result.stderr
+    assert warning_lines[0].startswith("rnncast: warning: 1 series have fewer than 4 "
+                                       "observations") and "'tiny'" in warning_lines[0]
+    assert "ShortSeriesWarning" not in result.stderr and ".py:" not in result.stderr
+
+
 def test_predict_to_stdout_prints_only_the_csv(model_file):
     result = rnncast("predict", str(model_file), "--output", "-", "--horizon", "2")
     assert result.returncode == 0, result.stderr

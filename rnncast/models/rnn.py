@@ -27,6 +27,7 @@ included, for 1.5 times that count.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import time
 import warnings
@@ -97,6 +98,20 @@ class TrainingStuckWarning(UserWarning):
     """Training ran but cannot learn: most recurrent units are saturated, or the
     gradients vanished while the loss is still high. The message says the likely cause
     and the fix."""
+
+
+def _stacklevel_outside_rnncast():
+    """``stacklevel`` for a ``warnings.warn`` in the caller that names the line that
+    called into rnncast (the user's ``fit``, ``cross_validation``...), however deep
+    inside the package the warning is raised: the caller of rnncast's outermost frame
+    (decorators such as ``np.errstate`` put other frames in between)."""
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+    frame, level, outermost = sys._getframe(1), 1, 1  # the function that warns: level 1
+    while frame is not None:
+        if os.path.abspath(frame.f_code.co_filename).startswith(package):
+            outermost = level
+        frame, level = frame.f_back, level + 1
+    return outermost + 1
 
 
 def _progress_bar(enabled, epochs, tags):
@@ -565,7 +580,8 @@ class RNNForecaster(Forecaster):
         if not self.drop_short:
             raise DataError(f"{message} Pass drop_short=True to train without them.")
         warnings.warn(f"{message} They are left out of training and forecast from the "
-                      "history they have.", ShortSeriesWarning, stacklevel=4)
+                      "history they have.", ShortSeriesWarning,
+                      stacklevel=_stacklevel_outside_rnncast())
         self.skipped_ids_ = short
 
     def _transform_values(self, panel, fitting):
@@ -767,14 +783,15 @@ class RNNForecaster(Forecaster):
                           f"units' hidden values are saturated (|h| > {SATURATED}), so "
                           "almost no gradient flows back and the forecasts hardly depend "
                           f"on the inputs. Likely cause: {cause}.", TrainingStuckWarning,
-                          stacklevel=5)
+                          stacklevel=_stacklevel_outside_rnncast())
         elif last["grad_norm"] < VANISHED_GRAD_NORM and last["loss"] > STUCK_LOSS:
             warnings.warn(f"training is stuck: the gradient norm fell to "
                           f"{last['grad_norm']:.1e} while the loss is still "
                           f"{last['loss']:.3g}, so the weights no longer change. Likely "
                           "cause: vanishing gradients through a long lookback; use "
                           "cell='gru' or 'lstm', a shorter lookback, or a higher "
-                          "learning_rate.", TrainingStuckWarning, stacklevel=5)
+                          "learning_rate.", TrainingStuckWarning,
+                          stacklevel=_stacklevel_outside_rnncast())
 
     # -- forecast --------------------------------------------------------------------
     @staticmethod

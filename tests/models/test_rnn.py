@@ -347,9 +347,16 @@ def test_short_series_are_named_in_a_warning_or_an_error():
     series = sine_series(60, 3, seed=9)
     series["tiny"] = np.arange(3.0)  # horizon 3 + 1 input needs 4
     df = monthly(series)
-    with pytest.warns(ShortSeriesWarning, match="'tiny'"):
+    with pytest.warns(ShortSeriesWarning, match="'tiny'") as caught:
         forecast = RNNForecaster(3, **FAST).fit(df).predict()
     assert np.isfinite(forecast.RNNForecaster).all() and "tiny" in set(forecast.unique_id)
+    # the warning points at the caller's line, not at rnncast's insides
+    assert [w.filename for w in caught if w.category is ShortSeriesWarning] == [__file__]
+    series["tiny"] = np.arange(5.0)  # 2 values before the cutoff
+    with pytest.warns(ShortSeriesWarning, match="'tiny'") as caught:
+        cross_validation(monthly(series), [RNNForecaster(3, **dict(FAST, epochs=2))], h=3,
+                         n_windows=1)
+    assert {w.filename for w in caught if w.category is ShortSeriesWarning} == {__file__}
     with pytest.raises(DataError, match="'tiny'.*drop_short=True"):
         RNNForecaster(3, drop_short=False, **FAST).fit(df)
 
@@ -469,8 +476,9 @@ def test_the_seed_notebooks_unscaled_setup_warns_that_training_is_stuck():
     model = RNNForecaster(1, cell="rnn", hidden_size=5, lookback=3, batch_size=4,
                           optimizer="sgd", learning_rate=1e-3, loss="mse", scaler="none",
                           recursive=True, early_stopping=False, epochs=20)
-    with pytest.warns(TrainingStuckWarning, match="saturated.*scaler='window'"):
+    with pytest.warns(TrainingStuckWarning, match="saturated.*scaler='window'") as caught:
         model.fit(SEED_SALES)
+    assert [w.filename for w in caught if w.category is TrainingStuckWarning] == [__file__]
     assert model.history_.saturation.iloc[-1] > 0.9
 
 

@@ -120,7 +120,8 @@ def _progress_bar(enabled, epochs, tags):
     from tqdm.auto import tqdm
 
     what = "choosing epochs" if tags["member"] < 0 else f"member {tags['member'] + 1}"
-    label = f"lookback {tags['lookback']}, {what}"
+    label = f"lookback {tags['lookback']}, {what}" + (
+        ", from the last value" if tags["anchor_last"] else "")
     return tqdm(total=epochs, desc=label, unit="epoch", leave=False, file=sys.stderr,
                 dynamic_ncols=True)
 
@@ -273,7 +274,9 @@ class RNNForecaster(Forecaster):
 
     Attributes after ``fit``: ``history_`` (DataFrame, one row per epoch of each
     training run: run, member (-1 for a run that only chose the epoch count),
-    lookback, epoch, loss, val_loss (on the held-out horizon; both weighted as
+    lookback, anchor_last (the run's outputs were changes from each window's last
+    value: with little data the shortest lookback has a chosen run for each anchor),
+    epoch, loss, val_loss (on the held-out horizon; both weighted as
     ``window_weights`` says), grad_norm (mean global gradient norm before clipping),
     saturation (share of the top recurrent layer's hidden values with |h| > 0.99 on
     the epoch's first batch), learning_rate (lowered after non-finite steps),
@@ -547,7 +550,8 @@ class RNNForecaster(Forecaster):
         records (run, member, lookback, epoch, ...) to ``history``; returns them."""
         run = 1 + max((record["run"] for record in history), default=-1)
         member = len(self.networks_) if keep else -1
-        tags = {"run": run, "member": member, "lookback": lookback}
+        tags = {"run": run, "member": member, "lookback": lookback,
+                "anchor_last": self.anchor_ == "last"}
         try:
             records = self._train(network, train, valid, network.rng, epochs, tags)
         except TrainingInterrupted as stop:

@@ -308,8 +308,9 @@ def test_with_few_windows_the_anchor_is_chosen_on_the_held_out_horizon(monkeypat
     model = RNNForecaster(3, **options).fit(lines)
     assert model.anchor_ == "last"
     # both anchors' epoch-choosing runs are in the history, then the member's run
-    runs = model.history_.groupby("run").member.first().tolist()
-    assert runs == [-1, -1, 0]
+    runs = model.history_.groupby("run")[["member", "anchor_last"]].first()
+    assert runs.member.tolist() == [-1, -1, 0]
+    assert runs.anchor_last.tolist() == [True, False, True]
     assert RNNForecaster(3, **options).fit(noise).anchor_ == "mean"
     # 3 series of 40 values give 3 * (40 - 6 - 3 + 1) = 96 windows at lookback 6
     monkeypatch.setattr(rnn_module, "SMALL_DATA_ANCHOR_WINDOWS", 96)

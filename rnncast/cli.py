@@ -370,8 +370,7 @@ def _add_model_options(parser) -> None:
     group.add_argument("--anchor", choices=("auto", "mean", "last"), default="auto",
                        help="what the network's outputs are added to: each window's mean, "
                        "or its last value (the network forecasts the change from it); "
-                       "'auto': 'mean', and below 1,000 training windows whichever does "
-                       "better on the held-out last horizon")
+                       "'auto': 'last' below 1,000 training windows, 'mean' otherwise")
     group.add_argument("--log", action="store_true", help="model log(y); needs y > 0")
     group.add_argument("--deseasonalize", choices=("auto", "yes", "no"), default="auto",
                        help="divide seasonal series by their seasonal indices (classical "

@@ -73,12 +73,11 @@ HIDDEN_SIZE = 32
 
 # Default anchor: where the network's outputs are measured from. Below this many
 # training windows (of the shortest lookback) the network learns little, and what it
-# does not learn falls back on the anchor, so both are tried on the held-out horizon:
-# the window's mean lags behind a trend, its last value (a naive forecast) does not.
-# On M3 series fitted alone or in panels of 5 or 20, below 1,000 windows, at two
-# validation origins, the last value cut the yearly, quarterly and "other" groups'
-# MASE by 5% to 61% and moved the seasonally adjusted monthly group's from 9% lower to
-# 4% higher; with 120 series per fit (about 2,000 windows and more) the anchors
+# does not learn falls back on the anchor: the window's mean lags behind a trend, its
+# last value (a naive forecast) does not. On M3 series fitted alone or in panels of 5
+# or 20, below 1,000 windows, at three validation origins, the last value cut MASE over
+# the four groups by 5% to 43%, and did better than choosing the anchor on each fit's
+# held-out horizon; with 120 series per fit (about 2,000 windows and more) the anchors
 # differed by 4% or less but for one case (docs/benchmarks.md, "Small data").
 SMALL_DATA_ANCHOR_WINDOWS = 1_000
 ANCHORS = ("mean", "last")
@@ -205,13 +204,10 @@ class RNNForecaster(Forecaster):
         What the network's outputs are added to: the window's mean (its inputs are
         centred on it) or its last value, so that the network predicts the change from
         the last value and a network that has learnt little forecasts close to naive.
-        None: ``"mean"``, except where the shortest lookback gives fewer than 1,000
-        training windows (a few short series): there its epoch-choosing run is trained
-        once per anchor, and the anchor with the lower loss on the held-out last horizon
-        is kept (``"last"`` on a tie, and without early stopping or ``refit``). Fitted
-        to a single M3 yearly series, the mean anchor left forecasts lagging behind the
-        trend and worse than naive; on seasonally adjusted monthly series the last
-        value was sometimes the worse. ``anchor_`` says which after ``fit``.
+        None: ``"last"`` where the shortest lookback gives fewer than 1,000 training
+        windows (a few short series), ``"mean"`` otherwise. Fitted to a single M3
+        yearly series, the mean anchor left forecasts lagging behind the trend and
+        worse than naive. ``anchor_`` says which after ``fit``.
     log : bool
         Model log(y); needs every value > 0.
     deseasonalize : bool or None
@@ -275,8 +271,7 @@ class RNNForecaster(Forecaster):
     Attributes after ``fit``: ``history_`` (DataFrame, one row per epoch of each
     training run: run, member (-1 for a run that only chose the epoch count),
     lookback, anchor_last (the run's outputs were changes from each window's last
-    value: with little data the shortest lookback has a chosen run for each anchor),
-    epoch, loss, val_loss (on the held-out horizon; both weighted as
+    value), epoch, loss, val_loss (on the held-out horizon; both weighted as
     ``window_weights`` says), grad_norm (mean global gradient norm before clipping),
     saturation (share of the top recurrent layer's hidden values with |h| > 0.99 on
     the epoch's first batch), learning_rate (lowered after non-finite steps),
@@ -414,19 +409,15 @@ class RNNForecaster(Forecaster):
         # the shortest lookback has the most windows
         windows_count = self._window_layout(values, panel, lookbacks[0])[3].size
         self.hidden_size_ = self._hidden_size(windows_count)
-        self.anchor_ = self.anchor or "mean"
+        self.anchor_ = self.anchor or (
+            "last" if windows_count < SMALL_DATA_ANCHOR_WINDOWS else "mean")
         history = []
         try:
             for lookback in lookbacks:
-                chooser_run = None
-                if (lookback == lookbacks[0] and self.anchor is None
-                        and windows_count < SMALL_DATA_ANCHOR_WINDOWS):
-                    windows, chooser_run = self._choose_anchor(values, panel, lookback,
-                                                               history)
-                else:  # the same series are too short whatever the lookback: report once
-                    windows = self._training_windows(values, panel, lookback,
-                                                     report_short=lookback == lookbacks[0])
-                self._fit_lookback(lookback, windows, history, chooser_run)
+                # the same series are too short whatever the lookback: report them once
+                windows = self._training_windows(values, panel, lookback,
+                                                 report_short=lookback == lookbacks[0])
+                self._fit_lookback(lookback, windows, history)
         except TrainingInterrupted as stop:
             self.history_ = pd.DataFrame(history + stop.history)
             stop.history = self.history_
@@ -477,36 +468,7 @@ class RNNForecaster(Forecaster):
         positions, series = window_positions(starts, lengths, span)
         return padded, starts, lengths, positions, series
 
-    def _choose_anchor(self, values, panel, lookback, history):
-        """Little data: run the epoch-choosing run of ``lookback`` once per anchor and
-        keep the anchor whose held-out loss is lower (the last value on a tie, or where
-        there is no such run). Returns (the windows for the anchor kept, its run or None).
-        Both runs stay in ``history``."""
-        tried = {}
-        for anchor in ANCHORS[::-1]:  # "last" first: it wins ties
-            self.anchor_ = anchor
-            windows = self._training_windows(values, panel, lookback,
-                                             report_short=not tried)
-            run = self._choose_epochs(windows, lookback, history)
-            if run is None or not run.val_loss.notna().any():
-                return windows, run
-            tried[anchor] = (run.val_loss.min(), windows, run)
-        self.anchor_ = min(tried, key=lambda anchor: tried[anchor][0])
-        return tried[self.anchor_][1:]
-
-    def _choose_epochs(self, windows, lookback, history):
-        """The run that holds out each series' last horizon to find how many epochs
-        help (its records), or None where there is none: without early stopping or
-        ``refit``, or when no series is long enough to hold out a horizon."""
-        inputs, targets, weights, held_in, valid = windows
-        if not (self.early_stopping and self.refit and valid.any()):
-            return None
-        chooser = self._network(inputs.shape[2], [self.seed, lookback, 0])
-        return self._run(chooser, (inputs[held_in], targets[held_in], weights[held_in]),
-                         (inputs[valid], targets[valid], weights[valid]), self.epochs,
-                         lookback, history, keep=False)
-
-    def _fit_lookback(self, lookback, windows, history, chooser_run=None):
+    def _fit_lookback(self, lookback, windows, history):
         """Train the ``n_ensemble`` members that read ``lookback`` values.
 
         With early stopping and ``refit``, a first run holds out each series' last
@@ -514,8 +476,7 @@ class RNNForecaster(Forecaster):
         trains on all windows, the held-out ones included, for ``REFIT_EPOCHS`` times
         that many epochs (when no series is long enough to hold out a horizon beyond
         this lookback, as many as the previous lookback's members). Without ``refit``,
-        each member is such a held-out run and keeps its best weights. ``chooser_run``:
-        the epoch-choosing run's records, when ``_choose_anchor`` ran it already.
+        each member is such a held-out run and keeps its best weights.
         """
         inputs, targets, weights, held_in, valid = windows
         train, held_out, epochs = (inputs, targets, weights), None, self.epochs
@@ -523,9 +484,8 @@ class RNNForecaster(Forecaster):
             held_out = (inputs[valid], targets[valid], weights[valid])
             train = (inputs[held_in], targets[held_in], weights[held_in])
         if held_out is not None and self.refit:
-            run = chooser_run
-            if run is None:
-                run = self._choose_epochs(windows, lookback, history)
+            chooser = self._network(inputs.shape[2], [self.seed, lookback, 0])
+            run = self._run(chooser, train, held_out, epochs, lookback, history, keep=False)
             scored = run.val_loss.notna().any()
             best_epoch = int(run.epoch[run.val_loss.idxmin()]) if scored else len(run)
             epochs = min(self.epochs, int(np.ceil(REFIT_EPOCHS * best_epoch)))

@@ -293,30 +293,20 @@ def test_default_hidden_size_is_smaller_where_there_are_few_windows(monkeypatch)
     assert RNNForecaster(3, hidden_size=8, **options).fit(df).hidden_size_ == 8
 
 
-def test_with_few_windows_the_anchor_is_chosen_on_the_held_out_horizon(monkeypatch):
+def test_default_anchor_is_the_last_value_where_there_are_few_windows(monkeypatch):
     import rnncast.models.rnn as rnn_module
 
-    steps = np.arange(40.0)
-    rng = np.random.default_rng(3)
-    # steep lines: the window mean lags far behind, the last value does not
-    lines = long_frame({f"line_{k}": 5.0 * (k + 1) * steps + rng.normal(0, 1, 40)
-                        for k in range(3)})
-    # noise around a level: the window mean is the better guess
-    noise = long_frame({f"noise_{k}": 100 + rng.normal(0, 5, 40) for k in range(10)})
-    # one epoch: too little to learn much, so the anchor decides the held-out loss
-    options = dict(FAST, epochs=1, lookback=6)
-    model = RNNForecaster(3, **options).fit(lines)
-    assert model.anchor_ == "last"
-    # both anchors' epoch-choosing runs are in the history, then the member's run
-    runs = model.history_.groupby("run")[["member", "anchor_last"]].first()
-    assert runs.member.tolist() == [-1, -1, 0]
-    assert runs.anchor_last.tolist() == [True, False, True]
-    assert RNNForecaster(3, **options).fit(noise).anchor_ == "mean"
+    df = monthly(sine_series(40, 3, seed=5))
+    options = {"epochs": 2, "lookback": 6}
+    model = RNNForecaster(3, **options).fit(df)
+    assert model.anchor_ == "last" and model.history_.anchor_last.all()
     # 3 series of 40 values give 3 * (40 - 6 - 3 + 1) = 96 windows at lookback 6
     monkeypatch.setattr(rnn_module, "SMALL_DATA_ANCHOR_WINDOWS", 96)
-    large = RNNForecaster(3, **options).fit(lines)
-    assert large.anchor_ == "mean" and large.history_.run.nunique() == 2
-    assert RNNForecaster(3, anchor="last", **options).fit(lines).anchor_ == "last"
+    model = RNNForecaster(3, **options).fit(df)
+    assert model.anchor_ == "mean" and not model.history_.anchor_last.any()
+    monkeypatch.setattr(rnn_module, "SMALL_DATA_ANCHOR_WINDOWS", 97)
+    assert RNNForecaster(3, **options).fit(df).anchor_ == "last"
+    assert RNNForecaster(3, anchor="mean", **options).fit(df).anchor_ == "mean"
 
 
 @pytest.mark.parametrize("recursive", [False, True])

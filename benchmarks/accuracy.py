@@ -153,12 +153,11 @@ def run(limit=None, peers=True, options=None, validate=0, groups=tuple(GROUPS),
         horizon, season, freq = GROUPS[group]
         train, actual, insample = load_group(group, limit, validate)
         if panel_size or sample:
-            long_enough = np.flatnonzero([len(values) >= (3 * horizon if panel_size else 0)
-                                          for values in insample])
-            if sample and sample < len(long_enough):
-                long_enough = long_enough[np.linspace(0, len(long_enough) - 1,
-                                                      sample).round().astype(int)]
-            train, actual, insample = _subset(train, actual, insample, long_enough)
+            min_length = 3 * horizon if panel_size else 0  # a few series must fit alone
+            keep = np.flatnonzero([len(values) >= min_length for values in insample])
+            if sample and sample < len(keep):
+                keep = keep[np.linspace(0, len(keep) - 1, sample).round().astype(int)]
+            train, actual, insample = _subset(train, actual, insample, keep)
         if validate:
             shortest = shortest_test_training_part(group)
             like_test.append(np.array([len(values) >= shortest for values in insample]))

@@ -41,6 +41,9 @@ def _prepare_options(args) -> dict:
             "fill_missing": args.fill_missing, "fill_gaps": args.fill_gaps}
 
 
+_AUTO_YES_NO = {"auto": None, "yes": True, "no": False}  # choices of the tri-state options
+
+
 def _rnn_from_args(args, horizon):
     from rnncast.models import RNNForecaster
 
@@ -49,11 +52,10 @@ def _rnn_from_args(args, horizon):
         lookback=args.lookback, loss=args.loss, window_weights=args.window_weights,
         scaler=args.scaler, anchor=None if args.anchor == "auto" else args.anchor,
         log=args.log,
-        deseasonalize={"auto": None, "yes": True, "no": False}[args.deseasonalize],
+        deseasonalize=_AUTO_YES_NO[args.deseasonalize],
         epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
         n_ensemble=args.ensemble,
-        forecast_from_padding={"auto": None, "yes": True, "no": False}[
-            args.forecast_from_padding],
+        forecast_from_padding=_AUTO_YES_NO[args.forecast_from_padding],
         levels=args.train_levels, seed=args.seed,
         patience=args.patience, refit=not args.no_refit,
         conformal_windows=args.conformal_windows, progress=not args.quiet)

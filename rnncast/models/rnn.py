@@ -99,15 +99,17 @@ class TrainingStuckWarning(UserWarning):
     and the fix."""
 
 
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+
+
 def _stacklevel_outside_rnncast():
     """``stacklevel`` for a ``warnings.warn`` in the caller that names the line that
     called into rnncast (the user's ``fit``, ``cross_validation``...), however deep
     inside the package the warning is raised: the caller of rnncast's outermost frame
     (decorators such as ``np.errstate`` put other frames in between)."""
-    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
     frame, level, outermost = sys._getframe(1), 1, 1  # the function that warns: level 1
     while frame is not None:
-        if os.path.abspath(frame.f_code.co_filename).startswith(package):
+        if os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE_DIR):
             outermost = level
         frame, level = frame.f_back, level + 1
     return outermost + 1

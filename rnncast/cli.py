@@ -56,6 +56,7 @@ def _rnn_from_args(args, horizon):
         epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
         n_ensemble=args.ensemble,
         forecast_from_padding=_AUTO_YES_NO[args.forecast_from_padding],
+        partial_windows=_AUTO_YES_NO[args.partial_windows],
         levels=args.train_levels, seed=args.seed,
         patience=args.patience, refit=not args.no_refit,
         conformal_windows=args.conformal_windows, progress=not args.quiet)
@@ -390,6 +391,10 @@ def _add_model_options(parser) -> None:
                        "than a member's lookback padded with its first value; 'no': such "
                        "a series is forecast without that member; 'auto': 'no' for data "
                        "without a season (yearly, integer steps), 'yes' otherwise")
+    group.add_argument("--partial-windows", choices=("auto", "yes", "no"), default="auto",
+                       help="also train on each series' last windows whose horizon runs "
+                       "past its end, scoring only the values it has; 'auto': for data "
+                       "with a season")
     group.add_argument("--patience", type=_positive_int, default=10,
                        help="epochs without a better loss on the held-out last horizon "
                        "before the run that chooses the epoch count stops")

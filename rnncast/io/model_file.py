@@ -61,7 +61,8 @@ MODEL_CLASSES = {
 _FITTED_BASE = {"panel_", "conformal_scores_"}
 _FITTED = {
     "RNNForecaster": _FITTED_BASE
-    | {"hidden_size_", "deseasonalize_", "forecast_from_padding_", "anchor_", "lookback_",
+    | {"hidden_size_", "deseasonalize_", "forecast_from_padding_", "partial_windows_",
+       "anchor_", "lookback_",
        "member_lookbacks_", "refit_epochs_", "skipped_ids_", "quantiles_", "networks_",
        "history_", "series_stats_"},
     "SeasonalNaive": _FITTED_BASE | {"season_length_"},
@@ -191,6 +192,7 @@ def _encode_rnn(model: RNNForecaster, panel: Panel, arrays: dict) -> dict:
         "lookback_": int(model.lookback_),
         "deseasonalize_": bool(model.deseasonalize_),
         "forecast_from_padding_": bool(model.forecast_from_padding_),
+        "partial_windows_": bool(model.partial_windows_),
         "anchor_": str(model.anchor_),
         "member_lookbacks_": [int(lookback) for lookback in model.member_lookbacks_],
         "refit_epochs_": [[int(k), int(v)] for k, v in model.refit_epochs_.items()],
@@ -481,6 +483,8 @@ def _decode_rnn(model: RNNForecaster, fitted: dict, series: dict, arrays: dict) 
     # older files: every member forecast every series
     model.forecast_from_padding_ = bool(fitted.get("forecast_from_padding_", True))
     model.anchor_ = fitted.get("anchor_", "mean")  # older files: outputs from the window mean
+    # older files: trained on whole windows only
+    model.partial_windows_ = bool(fitted.get("partial_windows_", False))
     if model.anchor_ not in ANCHORS:
         raise ValueError(f"an unknown anchor {model.anchor_!r}")
     # files written before lookback ensembles: every member reads lookback_

@@ -71,8 +71,27 @@ def test_seasonal_indices_recover_a_multiplicative_pattern_and_leave_the_rest():
     indices = seasonal_indices(values, starts, season=12)
     assert indices.shape == (4, 12)
     np.testing.assert_allclose(indices[0], PATTERN / PATTERN.mean(), atol=2e-3)
-    np.testing.assert_array_equal(indices[1:], 1.0)
+    np.testing.assert_array_equal(indices[2:], 1.0)
     np.testing.assert_array_equal(seasonal_indices(values, starts, season=1), 1.0)
+    # the noise fails the seasonality test: its own factors, halfway to 1
+    assert not is_seasonal(noise, 12)
+    assert 0 < np.abs(indices[1] - 1).max() < 0.01
+
+
+def test_a_series_that_fails_the_seasonality_test_keeps_half_its_factors(monkeypatch):
+    import rnncast.data.scalers as scalers
+
+    t = np.arange(48)
+    weak = (100 + t) * (1 + 0.2 * (PATTERN[t % 12] - 1))
+    weak += np.random.default_rng(3).normal(0, 3, 48)
+    starts = np.array([0, 48])
+    assert not is_seasonal(weak, 12)
+    half = seasonal_indices(weak, starts, season=12)[0]
+    monkeypatch.setattr(scalers, "is_seasonal", lambda series, season: True)
+    full = seasonal_indices(weak, starts, season=12)[0]
+    assert np.abs(full - 1).max() > 0.01
+    np.testing.assert_allclose(half - 1, scalers.WEAK_SEASON_SHARE * (full - 1), rtol=1e-12)
+    assert scalers.WEAK_SEASON_SHARE == 0.5
 
 
 def test_seasonal_indices_are_phased_from_each_series_first_value():

@@ -353,6 +353,17 @@ def test_a_file_from_before_forecast_from_padding_forecasts_as_it_did(tmp_path):
     assert changed.to_dict() == {"a": False, "b": False, "c": True}
 
 
+def test_a_file_from_before_partial_windows_says_it_trained_on_whole_windows(tmp_path):
+    model = RNNForecaster(3, lookback=6, **SMALL).fit(monthly_frame())
+    assert model.partial_windows_ is True  # monthly: a season
+    save_model(model, tmp_path / "new.rnncast")
+    assert load_model(tmp_path / "new.rnncast").partial_windows_ is True
+    loaded = loaded_as_an_older_file(model, tmp_path / "old.rnncast",
+                                     params=["partial_windows"], fitted=["partial_windows_"])
+    assert loaded.partial_windows is None and loaded.partial_windows_ is False
+    pd.testing.assert_frame_equal(loaded.predict(), model.predict(), check_exact=True)
+
+
 def test_a_newer_format_version_asks_to_upgrade_rnncast(saved_path):
     path, _ = saved_path
     header, arrays = read_archive(path)

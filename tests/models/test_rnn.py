@@ -234,25 +234,85 @@ def test_members_train_on_the_windows_the_epoch_choice_held_out(monkeypatch):
         return original(self, network, train, valid, rng, epochs, tags)
 
     monkeypatch.setattr(RNNForecaster, "_train", spy)
-    RNNForecaster(3, lookback=6, anchor="mean", **FAST).fit(df)
+    RNNForecaster(3, lookback=6, anchor="mean", partial_windows=False, **FAST).fit(df)
     # 40 values, windows of 6 + 3: 32 per series; holding out the last 3 values leaves
     # 29, and one window per series forecasts the held-out values
     assert sizes == [(-1, 3 * 29, 3), (0, 3 * 32, None)]
     sizes.clear()
-    RNNForecaster(3, lookback=6, refit=False, n_ensemble=2, **FAST).fit(df)
+    RNNForecaster(3, lookback=6, refit=False, n_ensemble=2, partial_windows=False,
+                  **FAST).fit(df)
     assert sizes == [(0, 3 * 29, 3), (1, 3 * 29, 3)]
+    sizes.clear()
+    # with partial windows, 2 more per series: horizons that run 1 and 2 steps past the
+    # end (of the series, or of the part before the held-out horizon)
+    RNNForecaster(3, lookback=6, anchor="mean", **FAST).fit(df)
+    assert sizes == [(-1, 3 * 31, 3), (0, 3 * 34, None)]
 
 
-def _window_weights(model, df, lookback):
-    """The loss weight ``model`` gives each training window of ``df`` at ``lookback``."""
+def _windows(model, df, lookback):
+    """``model``'s training windows of ``df`` at ``lookback``: (inputs, targets, weights,
+    held_in_weights, held_in, valid)."""
     from rnncast.data import prepare
 
     panel = prepare(df)
     model.quantiles_ = None
     model.deseasonalize_ = model._deseasonalizes(panel, (lookback,))
-    model.anchor_ = "mean"
+    model.anchor_ = "last"
+    model.partial_windows_ = bool(model.partial_windows)
     values = model._transform_values(panel, fitting=True)
-    return model._training_windows(values, panel, lookback, report_short=False)[2]
+    return model._training_windows(values, panel, lookback, report_short=False)
+
+
+def test_partial_windows_by_default_where_the_data_has_a_season(monkeypatch):
+    counts = []
+    original = RNNForecaster._train
+
+    def spy(self, network, train, valid, rng, epochs, tags):
+        counts.append(len(train[0]))
+        return original(self, network, train, valid, rng, epochs, tags)
+
+    monkeypatch.setattr(RNNForecaster, "_train", spy)
+    values = sine_series(40, 1, seed=8)
+    yearly = RNNForecaster(3, lookback=6, **FAST).fit(long_frame(values, freq="YS"))
+    assert yearly.partial_windows_ is False and counts == [29, 32]
+    counts.clear()
+    monthly_model = RNNForecaster(3, lookback=6, **FAST).fit(monthly(values))
+    assert monthly_model.partial_windows_ is True and counts == [31, 34]
+    counts.clear()
+    RNNForecaster(3, lookback=6, partial_windows=True, **FAST).fit(long_frame(values,
+                                                                             freq="YS"))
+    assert counts == [31, 34]
+    with pytest.raises(ValueError, match="partial_windows must be True, False or None"):
+        RNNForecaster(3, partial_windows="yes").fit(monthly(values))
+
+
+def test_partial_windows_score_only_the_targets_their_series_has():
+    # two series of 12 and 10 values; the second is 1000 times larger, so a target read
+    # from it by the first series' windows would show
+    df = long_frame({"a": np.arange(12.0) + 1, "b": 1000 * (np.arange(10.0) + 1)})
+    inputs, targets, weights, held_in_weights, held_in, valid = _windows(
+        RNNForecaster(3, window_weights="equal", partial_windows=True), df, lookback=4)
+    # a: 12 - 7 + 1 = 6 whole windows and 2 partial ones; b: 4 and 2
+    assert len(targets) == 14
+    known = (weights > 0).sum(axis=1)
+    np.testing.assert_array_equal(known, [3] * 6 + [2, 1] + [3] * 4 + [2, 1])
+    # with the last value as anchor and a step of 1 (a) or 1000 (b) scaled by the
+    # window's mean change, every known target is 1, 2 or 3 and the rest are 0
+    expected = np.where(np.arange(3) < known[:, None], np.arange(1, 4), 0)
+    np.testing.assert_allclose(targets, expected, rtol=1e-6)
+    # holding out each series' last 3 values: windows need a target before them
+    held_known = (held_in_weights > 0).sum(axis=1)
+    np.testing.assert_array_equal(held_known[held_in], [3] * 3 + [2, 1] + [3] * 1 + [2, 1])
+    # the held-out horizon is forecast by one whole window per series
+    np.testing.assert_array_equal(known[valid], [3, 3])
+    assert (held_in_weights[~held_in] == 0).all()
+    np.testing.assert_array_equal(weights[weights > 0], 1.0)
+
+
+def _window_weights(model, df, lookback):
+    """The loss weight ``model`` gives each whole training window of ``df`` at
+    ``lookback`` (the weight of its first target)."""
+    return _windows(model.clone(partial_windows=False), df, lookback)[2][:, 0]
 
 
 def test_mase_weights_are_window_scale_over_the_series_naive_error():

@@ -90,15 +90,15 @@ SEASONALITY_CRITICAL_VALUE = 1.645
 WEAK_SEASON_SHARE = 0.5
 
 
-def seasonal_indices(values, starts, season):
+def seasonal_indices(values, starts, season, weak_share=WEAK_SEASON_SHARE):
     """Each series' multiplicative seasonal indices by classical decomposition: (S, m).
 
     Column ``k`` is the factor of the series' steps ``t`` with ``t % season == k``
     (``t`` counted from the series' first value), normalised to a mean of 1; dividing
     the series by its factors gives it seasonally adjusted. A series that fails the
-    seasonality test (``is_seasonal``) gets factors halfway to 1
-    (``WEAK_SEASON_SHARE``). A row is all ones (leave the series as it is) when
-    ``season`` is 1, the series is shorter than three seasons, or has a value <= 0.
+    seasonality test (``is_seasonal``) keeps ``weak_share`` of its factors' departure
+    from 1 (by default half; 0 leaves it as it is). A row is all ones when ``season``
+    is 1, the series is shorter than three seasons, or has a value <= 0.
 
     values: the series concatenated; starts (S + 1,): where each begins, then the end.
     """
@@ -115,7 +115,7 @@ def seasonal_indices(values, starts, season):
         factors = np.array([np.nanmean(ratios[steps == k]) for k in range(season)])
         factors /= factors.mean()
         if not is_seasonal(series, season):
-            factors = 1 + WEAK_SEASON_SHARE * (factors - 1)
+            factors = 1 + weak_share * (factors - 1)
         indices[s] = factors
     return indices
 

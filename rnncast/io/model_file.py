@@ -61,8 +61,8 @@ MODEL_CLASSES = {
 _FITTED_BASE = {"panel_", "conformal_scores_"}
 _FITTED = {
     "RNNForecaster": _FITTED_BASE
-    | {"hidden_size_", "deseasonalize_", "forecast_from_padding_", "partial_windows_",
-       "anchor_", "lookback_",
+    | {"hidden_size_", "deseasonalize_", "weak_season_share_", "forecast_from_padding_",
+       "partial_windows_", "anchor_", "lookback_",
        "member_lookbacks_", "refit_epochs_", "skipped_ids_", "quantiles_", "networks_",
        "history_", "series_stats_"},
     "SeasonalNaive": _FITTED_BASE | {"season_length_"},
@@ -191,6 +191,7 @@ def _encode_rnn(model: RNNForecaster, panel: Panel, arrays: dict) -> dict:
     return {
         "lookback_": int(model.lookback_),
         "deseasonalize_": bool(model.deseasonalize_),
+        "weak_season_share_": float(model.weak_season_share_),
         "forecast_from_padding_": bool(model.forecast_from_padding_),
         "partial_windows_": bool(model.partial_windows_),
         "anchor_": str(model.anchor_),
@@ -480,6 +481,8 @@ def _ids_from_json(values: list, dtype: str) -> np.ndarray:
 def _decode_rnn(model: RNNForecaster, fitted: dict, series: dict, arrays: dict) -> None:
     model.lookback_ = fitted["lookback_"]
     model.deseasonalize_ = bool(fitted.get("deseasonalize_", False))  # older files: never
+    # older files: a series that failed the seasonality test was left as it was
+    model.weak_season_share_ = float(fitted.get("weak_season_share_", 0.0))
     # older files: every member forecast every series
     model.forecast_from_padding_ = bool(fitted.get("forecast_from_padding_", True))
     model.anchor_ = fitted.get("anchor_", "mean")  # older files: outputs from the window mean

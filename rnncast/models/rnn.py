@@ -38,6 +38,7 @@ import pandas as pd
 from rnncast.data.panel import Panel
 from rnncast.data.scalers import (
     SCALERS,
+    WEAK_SEASON_SHARE,
     seasonal_indices,
     seasonal_naive_scale,
     series_statistics,
@@ -287,8 +288,9 @@ class RNNForecaster(Forecaster):
     ``window_weights`` says), grad_norm (mean global gradient norm before clipping),
     saturation (share of the top recurrent layer's hidden values with |h| > 0.99 on
     the epoch's first batch), learning_rate (lowered after non-finite steps),
-    seconds), ``hidden_size_``, ``deseasonalize_``, ``partial_windows_``, ``anchor_``,
-    ``lookback_`` (the longest lookback),
+    seconds), ``hidden_size_``, ``deseasonalize_``, ``weak_season_share_`` (the share of
+    their seasonal factors kept by series that fail the seasonality test),
+    ``partial_windows_``, ``anchor_``, ``lookback_`` (the longest lookback),
     ``member_lookbacks_`` (each member's), ``refit_epochs_`` (epochs the members of
     each lookback trained, when chosen by a held-out run), ``skipped_ids_``.
 
@@ -415,6 +417,7 @@ class RNNForecaster(Forecaster):
         self._check_params()
         lookbacks = self._lookbacks(panel)
         self.deseasonalize_ = self._deseasonalizes(panel, lookbacks)
+        self.weak_season_share_ = WEAK_SEASON_SHARE
         seasonal = panel.frequency.season_length > 1
         self.forecast_from_padding_ = (seasonal if self.forecast_from_padding is None
                                        else bool(self.forecast_from_padding))
@@ -589,7 +592,8 @@ class RNNForecaster(Forecaster):
         values = panel.values
         if self.deseasonalize_:
             season = panel.frequency.season_length
-            self._seasonal_index = seasonal_indices(values, panel.starts, season)  # (S, m)
+            self._seasonal_index = seasonal_indices(values, panel.starts, season,
+                                                    self.weak_season_share_)  # (S, m)
             series = np.repeat(np.arange(panel.n_series), panel.lengths)  # (N,) of each value
             step = np.arange(len(values)) - panel.starts[series]  # (N,) within its series
             values = values / self._seasonal_index[series, step % season]

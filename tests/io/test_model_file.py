@@ -364,6 +364,26 @@ def test_a_file_from_before_partial_windows_says_it_trained_on_whole_windows(tmp
     pd.testing.assert_frame_equal(loaded.predict(), model.predict(), check_exact=True)
 
 
+def test_a_file_from_before_half_seasonal_factors_leaves_weak_seasons_as_they_were(
+        tmp_path):
+    # noisy monthly series with a faint season: the seasonality test fails for them
+    rng = np.random.default_rng(5)
+    t = np.arange(48)
+    frame = pd.concat([pd.DataFrame({
+        "unique_id": name, "ds": pd.date_range("2012-01-01", periods=48, freq="MS"),
+        "y": 100 + 2 * np.sin(2 * np.pi * t / 12) + rng.normal(0, 4, 48)})
+        for name in "abc"], ignore_index=True)
+    model = RNNForecaster(3, lookback=6, **SMALL).fit(frame)
+    assert model.deseasonalize_ and model.weak_season_share_ == 0.5
+    loaded = loaded_as_an_older_file(model, tmp_path / "old.rnncast",
+                                     fitted=["weak_season_share_"])
+    assert loaded.weak_season_share_ == 0.0
+    changed = loaded.predict().RNNForecaster.to_numpy() != model.predict().RNNForecaster.to_numpy()
+    assert changed.all()
+    loaded.weak_season_share_ = 0.5  # what a file written now says
+    pd.testing.assert_frame_equal(loaded.predict(), model.predict(), check_exact=True)
+
+
 def test_a_newer_format_version_asks_to_upgrade_rnncast(saved_path):
     path, _ = saved_path
     header, arrays = read_archive(path)

@@ -469,7 +469,8 @@ class RNNForecaster(Forecaster):
         padding = lengths - panel.lengths  # (S,) values added in front of each series
         own_margin = np.where(lengths >= span + margin, margin, 0)  # (S,)
         offset = positions - starts[series]
-        known = lengths[series] - offset - lookback  # (N,) targets inside the series
+        # (N,) values after each window's inputs in its series: target k exists if k < known
+        known = lengths[series] - offset - lookback
         known_held_in = known - own_margin[series]  # (N,) of them before the held-out horizon
         held_in = known_held_in >= (1 if self.partial_windows_ else steps_out)
         valid = (own_margin[series] > 0) & (known_held_in <= 0) & (known >= steps_out)

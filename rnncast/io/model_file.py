@@ -486,10 +486,10 @@ def _decode_rnn(model: RNNForecaster, fitted: dict, series: dict, arrays: dict) 
     # older files: every member forecast every series
     model.forecast_from_padding_ = bool(fitted.get("forecast_from_padding_", True))
     model.anchor_ = fitted.get("anchor_", "mean")  # older files: outputs from the window mean
-    # older files: trained on whole windows only
-    model.partial_windows_ = bool(fitted.get("partial_windows_", False))
     if model.anchor_ not in ANCHORS:
         raise ValueError(f"an unknown anchor {model.anchor_!r}")
+    # older files: trained on whole windows only
+    model.partial_windows_ = bool(fitted.get("partial_windows_", False))
     # files written before lookback ensembles: every member reads lookback_
     model.member_lookbacks_ = [int(lookback) for lookback in fitted.get(
         "member_lookbacks_", [fitted["lookback_"]] * fitted["members"])]

@@ -457,15 +457,11 @@ class RNNForecaster(Forecaster):
         steps_out = 1 if self.recursive else self.horizon
         margin = self.horizon if self.early_stopping else 0
         span = lookback + steps_out
-        padded, starts, lengths, positions, series = self._window_layout(values, panel,
-                                                                         lookback)
-        if self.partial_windows_ and steps_out > 1:
-            # also the last steps_out - 1 windows of each series, whose horizon runs
-            # past its end: their inputs reach the most recent values
-            positions, series = window_positions(starts, lengths + steps_out - 1, span)
-            keep = lengths[series] >= span  # a series too short for one whole window
-            positions, series = positions[keep], series[keep]
-            padded = np.concatenate([padded, np.full(steps_out - 1, np.nan)])
+        # partial windows: the last steps_out - 1 of each series, whose horizon runs past
+        # its end, so that their inputs reach the most recent values
+        past_end = steps_out - 1 if self.partial_windows_ else 0
+        padded, starts, lengths, positions, series = self._window_layout(
+            values, panel, lookback, past_end)
         padding = lengths - panel.lengths  # (S,) values added in front of each series
         own_margin = np.where(lengths >= span + margin, margin, 0)  # (S,)
         offset = positions - starts[series]
@@ -494,17 +490,23 @@ class RNNForecaster(Forecaster):
         return (inputs, targets, target_weights.astype(self.dtype),
                 held_in_weights.astype(self.dtype), held_in, valid)
 
-    def _window_layout(self, values, panel, lookback):
+    def _window_layout(self, values, panel, lookback, past_end=0):
         """Where the training windows of ``lookback`` lie: (padded values, each padded
         series' start (S + 1,) and length (S,), each window's first position (N,) and
         series (N,)). Every series with more than ``steps_out`` values teaches the
         network: one too short for a window is padded on the left with its first value
-        (and one too short to also hold out a validation horizon trains without one)."""
+        (and one too short to also hold out a validation horizon trains without one).
+        ``past_end``: also this many windows per series whose horizon runs past its
+        end, by 1 to ``past_end`` steps; NaN follows the last series for them to read."""
         steps_out = 1 if self.recursive else self.horizon
         span = lookback + steps_out
         padded, starts = pad_short_series(values, panel.starts, span, steps_out + 1)
         lengths = np.diff(starts)
-        positions, series = window_positions(starts, lengths, span)
+        positions, series = window_positions(starts, lengths + past_end, span)
+        if past_end:
+            keep = lengths[series] >= span  # a series too short for one whole window
+            positions, series = positions[keep], series[keep]
+            padded = np.concatenate([padded, np.full(past_end, np.nan)])
         return padded, starts, lengths, positions, series
 
     def _fit_lookback(self, lookback, windows, history):

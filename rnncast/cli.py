@@ -378,7 +378,8 @@ def _add_model_options(parser) -> None:
     group.add_argument("--deseasonalize", choices=("auto", "yes", "no"), default="auto",
                        help="divide seasonal series by their seasonal indices (classical "
                        "decomposition) and forecast the rest; 'auto': when the shortest "
-                       "lookback holds fewer than two seasons")
+                       "lookback holds fewer than two seasons or gives fewer than 10,000 "
+                       "training windows")
     group.add_argument("--epochs", type=_positive_int, default=100)
     group.add_argument("--batch-size", type=_positive_int, default=64)
     group.add_argument("--learning-rate", type=float, default=1e-3)

@@ -256,7 +256,8 @@ def _windows(model, df, lookback):
 
     panel = prepare(df)
     model.quantiles_ = None
-    model.deseasonalize_ = model._deseasonalizes(panel, (lookback,))
+    model.deseasonalize_ = model._deseasonalizes(panel, (lookback,),
+                                                 model._whole_windows(panel, lookback))
     model.anchor_ = "last"
     model.partial_windows_ = bool(model.partial_windows)
     values = model._transform_values(panel, fitting=True)
@@ -609,7 +610,12 @@ def multiplicative_seasonal(n, count, seed):
             * rng.normal(1, 0.01, n) for k in range(count)}
 
 
-def test_deseasonalize_by_default_where_the_shortest_window_holds_under_two_seasons():
+def test_deseasonalize_by_default_where_the_shortest_window_holds_under_two_seasons(
+        monkeypatch):
+    import rnncast.models.rnn as rnn_module
+
+    # however many windows there are: as if there were too many to count as small data
+    monkeypatch.setattr(rnn_module, "SMALL_DATA_WINDOWS", 0)
     series = multiplicative_seasonal(72, 6, seed=3)
     monthly_model = RNNForecaster(6, **FAST).fit(monthly(series))  # lookback 12 < 24
     assert monthly_model.deseasonalize_
@@ -619,6 +625,20 @@ def test_deseasonalize_by_default_where_the_shortest_window_holds_under_two_seas
         is False
     yearly = long_frame(series, start="1950-01-01", freq="YS")
     assert not RNNForecaster(3, **FAST).fit(yearly).deseasonalize_  # no season
+
+
+def test_deseasonalize_by_default_where_there_are_few_windows(monkeypatch):
+    import rnncast.models.rnn as rnn_module
+
+    df = monthly(multiplicative_seasonal(72, 2, seed=3))
+    options = {"lookback": 24, "epochs": 2}  # two whole seasons in every window
+    # 2 series of 72 values give 2 * (72 - 24 - 6 + 1) = 86 windows at lookback 24
+    assert RNNForecaster(6, **options).fit(df).deseasonalize_
+    monkeypatch.setattr(rnn_module, "SMALL_DATA_WINDOWS", 86)
+    assert not RNNForecaster(6, **options).fit(df).deseasonalize_
+    monkeypatch.setattr(rnn_module, "SMALL_DATA_WINDOWS", 87)
+    assert RNNForecaster(6, **options).fit(df).deseasonalize_
+    assert not RNNForecaster(6, deseasonalize=False, **options).fit(df).deseasonalize_
 
 
 def test_deseasonalized_forecast_carries_the_seasonal_pattern():

@@ -127,6 +127,8 @@ def _training_summary(model) -> str:
                      "members that read it)")
     if model.anchor_ == "last":
         parts[0] += ", forecasting the change from each window's last value"
+    elif model.anchor_ == "drift":
+        parts[0] += ", forecasting the change from each window's last value and half its drift"
     if model.refit_epochs_:
         epochs = ", ".join(str(model.refit_epochs_[k]) for k in sorted(model.refit_epochs_))
         parts.append(f"epochs chosen on the held-out last horizon: {epochs}")
@@ -370,10 +372,12 @@ def _add_model_options(parser) -> None:
                        "MASE; 'equal': every window alike")
     group.add_argument("--scaler", choices=("window", "series", "none"), default="window",
                        help="'none' only for data already on a unit scale")
-    group.add_argument("--anchor", choices=("auto", "mean", "last"), default="auto",
+    group.add_argument("--anchor", choices=("auto", "mean", "last", "drift"), default="auto",
                        help="what the network's outputs are added to: each window's mean, "
-                       "or its last value (the network forecasts the change from it); "
-                       "'auto': 'last' below 1,000 training windows, 'mean' otherwise")
+                       "its last value (the network forecasts the change from it), or "
+                       "its last value plus half its drift per step ahead; 'auto': below "
+                       "1,000 training windows 'drift' without a season and 'last' with "
+                       "one, 'mean' otherwise")
     group.add_argument("--log", action="store_true", help="model log(y); needs y > 0")
     group.add_argument("--deseasonalize", choices=("auto", "yes", "no"), default="auto",
                        help="divide seasonal series by their seasonal indices (classical "

@@ -39,6 +39,8 @@ MODELS = {
     "rnn_quantile_levels": (lambda: RNNForecaster(3, levels=[80], **SMALL), [80]),
     "rnn_series_scaler": (lambda: RNNForecaster(3, scaler="series", **SMALL), None),
     "rnn_not_deseasonalized": (lambda: RNNForecaster(3, deseasonalize=False, **SMALL), None),
+    "rnn_drift_anchor_levels": (lambda: RNNForecaster(3, anchor="drift", levels=[80], **SMALL),
+                                [80]),
     "lstm_stacked_dropout": (
         lambda: RNNForecaster(3, cell="lstm", num_layers=2, dropout=0.3, **SMALL),
         None,

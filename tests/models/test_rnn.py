@@ -370,6 +370,20 @@ def test_default_anchor_is_the_last_value_where_there_are_few_windows(monkeypatc
     assert RNNForecaster(3, anchor="mean", **options).fit(df).anchor_ == "mean"
 
 
+def test_default_anchor_is_the_drift_where_there_are_few_windows_without_a_season(
+        monkeypatch):
+    import rnncast.models.rnn as rnn_module
+
+    options = {"epochs": 2, "lookback": 6}
+    values = sine_series(40, 3, seed=5)
+    for frame in (long_frame(values), long_frame(values, start="1950-01-01", freq="YS")):
+        model = RNNForecaster(3, **options).fit(frame)  # integer steps, then years
+        assert model.anchor_ == "drift" and model.history_.anchor_last.all()
+    monkeypatch.setattr(rnn_module, "SMALL_DATA_ANCHOR_WINDOWS", 96)  # 96 windows
+    assert RNNForecaster(3, **options).fit(long_frame(values)).anchor_ == "mean"
+    assert RNNForecaster(3, anchor="last", **options).fit(long_frame(values)).anchor_ == "last"
+
+
 @pytest.mark.parametrize("recursive", [False, True])
 def test_a_network_that_outputs_zero_forecasts_its_anchor(recursive):
     # trending series: the window's mean and its last value are far apart
@@ -377,7 +391,7 @@ def test_a_network_that_outputs_zero_forecasts_its_anchor(recursive):
               for k in range(3)}
     df = long_frame(series)
     forecasts = {}
-    for anchor in ("mean", "last"):
+    for anchor in ("mean", "last", "drift"):
         model = RNNForecaster(4, lookback=5, anchor=anchor, recursive=recursive,
                               **dict(FAST, epochs=2)).fit(df)
         for network in model.networks_:
@@ -388,9 +402,21 @@ def test_a_network_that_outputs_zero_forecasts_its_anchor(recursive):
                                rtol=1e-12)
     window_mean = np.array([y[-5:].mean() for y in series.values()])
     np.testing.assert_allclose(forecasts["mean"][:, 0], window_mean, rtol=1e-12)
+    # the drift: the last value plus half the window's mean step per step ahead; rolled
+    # forward one step at a time, each step's window holds the steps before it
+    expected = []
+    for y in series.values():
+        window, path = list(y[-5:]), []
+        for k in range(1, 5):
+            half_step = 0.5 * (window[-1] - window[0]) / 4
+            path.append(window[-1] + half_step * (1 if recursive else k))
+            if recursive:
+                window = window[1:] + [path[-1]]
+        expected.append(path)
+    np.testing.assert_allclose(forecasts["drift"], np.array(expected), rtol=1e-12)
 
 
-def test_anchor_must_be_mean_last_or_none():
+def test_anchor_must_be_mean_last_drift_or_none():
     with pytest.raises(ValueError, match="anchor='level' is not one of"):
         RNNForecaster(3, anchor="level", **FAST).fit(monthly(sine_series(40, 2, 1)))
 

@@ -90,7 +90,7 @@ HIDDEN_SIZE = 32
 # In data without a season, the default there is the last value plus half the window's
 # mean step for each step ahead ("drift"; the Theta method likewise extrapolates half
 # the trend): on M3 yearly and "other" series fitted alone, at three origins and under
-# two seeds, it beat the last value in all 12 comparisons (by 1.5% to 20%), in panels
+# two seeds, it beat the last value in all 12 comparisons (by 0.5% to 20%), in panels
 # of 5 in 9 of 12. In seasonal data it did worse (monthly single series, 3% to 8%).
 SMALL_DATA_ANCHOR_WINDOWS = 1_000
 ANCHORS = ("mean", "last", "drift")
@@ -227,7 +227,7 @@ class RNNForecaster(Forecaster):
         ``"last"`` for seasonal data; ``"mean"`` otherwise. Fitted to a single M3
         yearly series, the mean anchor left forecasts lagging behind the trend and
         worse than naive; on single yearly and "other" series the drift beat the last
-        value by 1.5% to 20% at three origins. ``anchor_`` says which after ``fit``.
+        value by 0.5% to 20% at three origins. ``anchor_`` says which after ``fit``.
     log : bool
         Model log(y); needs every value > 0.
     deseasonalize : bool or None

@@ -127,6 +127,8 @@ def _training_summary(model) -> str:
                      "members that read it)")
     if model.anchor_ == "last":
         parts[0] += ", forecasting the change from each window's last value"
+    elif model.anchor_ == "level":
+        parts[0] += ", forecasting the change from each window's smoothed level"
     elif model.anchor_ == "drift":
         parts[0] += ", forecasting the change from each window's last value and half its drift"
     if model.refit_epochs_:
@@ -372,12 +374,13 @@ def _add_model_options(parser) -> None:
                        "MASE; 'equal': every window alike")
     group.add_argument("--scaler", choices=("window", "series", "none"), default="window",
                        help="'none' only for data already on a unit scale")
-    group.add_argument("--anchor", choices=("auto", "mean", "last", "drift"), default="auto",
+    group.add_argument("--anchor", choices=("auto", "mean", "last", "level", "drift"),
+                       default="auto",
                        help="what the network's outputs are added to: each window's mean, "
-                       "its last value (the network forecasts the change from it), or "
-                       "its last value plus half its drift per step ahead; 'auto': below "
-                       "1,000 training windows 'drift' without a season and 'last' with "
-                       "one, 'mean' otherwise")
+                       "its last value (the network forecasts the change from it), its "
+                       "exponentially weighted level, or its last value plus half its "
+                       "drift per step ahead; 'auto': below 1,000 training windows "
+                       "'drift' without a season and 'level' with one, 'mean' otherwise")
     group.add_argument("--log", action="store_true", help="model log(y); needs y > 0")
     group.add_argument("--deseasonalize", choices=("auto", "yes", "no"), default="auto",
                        help="divide seasonal series by their seasonal indices (classical "

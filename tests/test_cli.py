@@ -95,6 +95,11 @@ def test_fit_reports_the_members_lookbacks_and_chosen_epochs(sales_csv, tmp_path
     assert ("forecasting the change from each window's last value and half its drift"
             in result.stderr)
     assert load_model(path).anchor_ == "drift"
+    result = rnncast("fit", str(sales_csv), "--horizon", "3", *COLUMNS, *SMALL,
+                     "--lookback", "6", "--anchor", "level", "--output", str(path), "-q")
+    assert result.returncode == 0, result.stderr
+    assert "forecasting the change from each window's smoothed level" in result.stderr
+    assert load_model(path).anchor_ == "level"
 
 
 def test_fit_says_how_many_series_are_forecast_without_the_longer_members(sales_csv,

@@ -41,6 +41,8 @@ MODELS = {
     "rnn_not_deseasonalized": (lambda: RNNForecaster(3, deseasonalize=False, **SMALL), None),
     "rnn_drift_anchor_levels": (lambda: RNNForecaster(3, anchor="drift", levels=[80], **SMALL),
                                 [80]),
+    "rnn_level_anchor_recursive": (
+        lambda: RNNForecaster(3, anchor="level", recursive=True, **SMALL), None),
     "lstm_stacked_dropout": (
         lambda: RNNForecaster(3, cell="lstm", num_layers=2, dropout=0.3, **SMALL),
         None,

@@ -9,7 +9,7 @@ import pytest
 from rnncast.errors import DataError, NotFittedError, TrainingError, TrainingInterrupted
 from rnncast.evaluate import cross_validation, evaluate
 from rnncast.models import Naive, SeasonalNaive
-from rnncast.models.rnn import RNNForecaster, ShortSeriesWarning, TrainingStuckWarning
+from rnncast.models.rnn import ANCHORS, RNNForecaster, ShortSeriesWarning, TrainingStuckWarning
 from rnncast.seed_notebook import SEED_SALES
 from tests.frames import long_frame
 
@@ -354,20 +354,21 @@ def test_default_hidden_size_is_smaller_where_there_are_few_windows(monkeypatch)
     assert RNNForecaster(3, hidden_size=8, **options).fit(df).hidden_size_ == 8
 
 
-def test_default_anchor_is_the_last_value_where_there_are_few_windows(monkeypatch):
+def test_default_anchor_is_the_level_where_there_are_few_seasonal_windows(monkeypatch):
     import rnncast.models.rnn as rnn_module
 
     df = monthly(sine_series(40, 3, seed=5))
     options = {"epochs": 2, "lookback": 6}
     model = RNNForecaster(3, **options).fit(df)
-    assert model.anchor_ == "last" and model.history_.anchor_last.all()
+    assert model.anchor_ == "level" and model.history_.anchor_last.all()
     # 3 series of 40 values give 3 * (40 - 6 - 3 + 1) = 96 windows at lookback 6
     monkeypatch.setattr(rnn_module, "SMALL_DATA_ANCHOR_WINDOWS", 96)
     model = RNNForecaster(3, **options).fit(df)
     assert model.anchor_ == "mean" and not model.history_.anchor_last.any()
     monkeypatch.setattr(rnn_module, "SMALL_DATA_ANCHOR_WINDOWS", 97)
-    assert RNNForecaster(3, **options).fit(df).anchor_ == "last"
+    assert RNNForecaster(3, **options).fit(df).anchor_ == "level"
     assert RNNForecaster(3, anchor="mean", **options).fit(df).anchor_ == "mean"
+    assert RNNForecaster(3, anchor="last", **options).fit(df).anchor_ == "last"
 
 
 def test_default_anchor_is_the_drift_where_there_are_few_windows_without_a_season(
@@ -391,7 +392,7 @@ def test_a_network_that_outputs_zero_forecasts_its_anchor(recursive):
               for k in range(3)}
     df = long_frame(series)
     forecasts = {}
-    for anchor in ("mean", "last", "drift"):
+    for anchor in ANCHORS:
         model = RNNForecaster(4, lookback=5, anchor=anchor, recursive=recursive,
                               **dict(FAST, epochs=2)).fit(df)
         for network in model.networks_:
@@ -414,11 +415,26 @@ def test_a_network_that_outputs_zero_forecasts_its_anchor(recursive):
                 window = window[1:] + [path[-1]]
         expected.append(path)
     np.testing.assert_allclose(forecasts["drift"], np.array(expected), rtol=1e-12)
+    # the level: exponential smoothing with weight 1/2 over the window, from its first
+    # value; rolled forward, each step's window ends with the step before
+    expected = []
+    for y in series.values():
+        window, path = list(y[-5:]), []
+        for _ in range(4):
+            level = window[0]
+            for value in window[1:]:
+                level = 0.5 * value + 0.5 * level
+            path.append(level)
+            if not recursive:
+                break
+            window = window[1:] + [level]
+        expected.append(path if recursive else path * 4)
+    np.testing.assert_allclose(forecasts["level"], np.array(expected), rtol=1e-12)
 
 
-def test_anchor_must_be_mean_last_drift_or_none():
-    with pytest.raises(ValueError, match="anchor='level' is not one of"):
-        RNNForecaster(3, anchor="level", **FAST).fit(monthly(sine_series(40, 2, 1)))
+def test_anchor_must_be_one_of_the_anchors_or_none():
+    with pytest.raises(ValueError, match="anchor='median' is not one of"):
+        RNNForecaster(3, anchor="median", **FAST).fit(monthly(sine_series(40, 2, 1)))
 
 
 def test_short_series_are_named_in_a_warning_or_an_error():

@@ -135,14 +135,18 @@ def _stacklevel_outside_rnncast():
     return outermost + 1
 
 
-def _progress_bar(enabled, epochs, tags):
+_ANCHOR_LABELS = {  # what the progress bar says a run forecasts from
+    "mean": "", "last": ", from the last value", "level": ", from the smoothed level",
+    "drift": ", from the last value and drift"}
+
+
+def _progress_bar(enabled, epochs, tags, anchor):
     if not enabled:
         return None
     from tqdm.auto import tqdm
 
     what = "choosing epochs" if tags["member"] < 0 else f"member {tags['member'] + 1}"
-    label = f"lookback {tags['lookback']}, {what}" + (
-        ", from the last value" if tags["anchor_last"] else "")
+    label = f"lookback {tags['lookback']}, {what}{_ANCHOR_LABELS[anchor]}"
     return tqdm(total=epochs, desc=label, unit="epoch", leave=False, file=sys.stderr,
                 dynamic_ncols=True)
 
@@ -712,7 +716,7 @@ class RNNForecaster(Forecaster):
         best_loss, best_weights, stale, history = np.inf, network.weights(), 0, []
         good = network.weights()  # the last weights whose loss and gradients were finite
         run = f"run {tags['run']} (lookback {tags['lookback']})"
-        bar = _progress_bar(self.progress, epochs, tags)
+        bar = _progress_bar(self.progress, epochs, tags, self.anchor_)
         try:
             for epoch in range(epochs):
                 started = time.perf_counter()

@@ -415,15 +415,16 @@ def test_a_network_that_outputs_zero_forecasts_its_anchor(recursive):
                 window = window[1:] + [path[-1]]
         expected.append(path)
     np.testing.assert_allclose(forecasts["drift"], np.array(expected), rtol=1e-12)
-    # the level: exponential smoothing with weight 1/2 over the window, from its first
-    # value; rolled forward, each step's window ends with the step before
+    # the level: exponential smoothing with weight 0.7 on each new value over the
+    # window, from its first value; rolled forward, each step's window ends with the
+    # step before
     expected = []
     for y in series.values():
         window, path = list(y[-5:]), []
         for _ in range(4):
             level = window[0]
             for value in window[1:]:
-                level = 0.5 * value + 0.5 * level
+                level = 0.7 * value + 0.3 * level
             path.append(level)
             if not recursive:
                 break

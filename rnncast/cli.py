@@ -116,6 +116,8 @@ def _fit(args) -> int:
 
 def _training_summary(model) -> str:
     """One line on what fit trained: members, lookbacks, epochs and losses."""
+    from rnncast.models.rnn import ANCHOR_DESCRIPTIONS
+
     history = model.history_
     lookbacks = sorted(set(model.member_lookbacks_))
     parts = [f"{len(model.networks_)} member(s) of {model.hidden_size_} units, lookback "
@@ -125,12 +127,8 @@ def _training_summary(model) -> str:
     if short:
         parts[0] += (f" ({short} series shorter than a lookback, forecast without the "
                      "members that read it)")
-    if model.anchor_ == "last":
-        parts[0] += ", forecasting the change from each window's last value"
-    elif model.anchor_ == "level":
-        parts[0] += ", forecasting the change from each window's smoothed level"
-    elif model.anchor_ == "drift":
-        parts[0] += ", forecasting the change from each window's last value and half its drift"
+    if model.anchor_ in ANCHOR_DESCRIPTIONS:
+        parts[0] += f", forecasting the change from {ANCHOR_DESCRIPTIONS[model.anchor_]}"
     if model.refit_epochs_:
         epochs = ", ".join(str(model.refit_epochs_[k]) for k in sorted(model.refit_epochs_))
         parts.append(f"epochs chosen on the held-out last horizon: {epochs}")

@@ -136,9 +136,10 @@ def _stacklevel_outside_rnncast():
     return outermost + 1
 
 
-_ANCHOR_LABELS = {  # what the progress bar says a run forecasts from
-    "mean": "", "last": ", from the last value", "level": ", from the smoothed level",
-    "drift": ", from the last value and drift"}
+# What a network's outputs are changes from, in words (the window's mean: not said).
+ANCHOR_DESCRIPTIONS = {"last": "each window's last value",
+                       "level": "each window's smoothed level",
+                       "drift": "each window's last value and half its drift"}
 
 
 def _progress_bar(enabled, epochs, tags, anchor):
@@ -147,7 +148,9 @@ def _progress_bar(enabled, epochs, tags, anchor):
     from tqdm.auto import tqdm
 
     what = "choosing epochs" if tags["member"] < 0 else f"member {tags['member'] + 1}"
-    label = f"lookback {tags['lookback']}, {what}{_ANCHOR_LABELS[anchor]}"
+    label = f"lookback {tags['lookback']}, {what}"
+    if anchor in ANCHOR_DESCRIPTIONS:
+        label += f", from {ANCHOR_DESCRIPTIONS[anchor]}"
     return tqdm(total=epochs, desc=label, unit="epoch", leave=False, file=sys.stderr,
                 dynamic_ncols=True)
 

@@ -7,8 +7,8 @@ The forecasting API (long frames ``unique_id, ds, y``; fit/predict; cross-valida
 
 __version__ = "0.1.0"
 
-from rnncast.evaluate import cross_validation, evaluate
+from rnncast.evaluate import compare, cross_validation, evaluate
 from rnncast.models import Drift, Naive, RNNForecaster, SeasonalNaive, WindowAverage
 
 __all__ = ["RNNForecaster", "Naive", "SeasonalNaive", "Drift", "WindowAverage",
-           "cross_validation", "evaluate", "__version__"]
+           "cross_validation", "evaluate", "compare", "__version__"]

@@ -84,12 +84,12 @@ def _write_frame(frame, output):
     _say(f"wrote {output}")
 
 
-def _print_table(table) -> None:
+def _print_table(table, index=True) -> None:
     import pandas as pd
 
     with pd.option_context("display.width", 120, "display.max_columns", 20,
                            "display.float_format", "{:,.4g}".format):
-        print(table.to_string())
+        print(table.to_string(index=index))
 
 
 # -- commands ---------------------------------------------------------------------------
@@ -182,13 +182,23 @@ def _history_frame(frame, args):
 
 
 def _backtest(args) -> int:
-    from rnncast.evaluate import cross_validation, evaluate
+    from rnncast.evaluate import compare, cross_validation, evaluate
 
     frame = _read_data(args)
-    models = [_model_by_name(name.strip(), args) for name in args.models.split(",")]
-    cv = cross_validation(frame, models, h=args.horizon, n_windows=args.windows,
-                          step=args.step, **_prepare_options(args))
+    names = [name.strip() for name in args.models.split(",")]
+    models = {name: _model_by_name(name, args) for name in names}
+    if args.compare is not None and args.compare not in models:
+        raise ValueError(f"--compare {args.compare!r} is not among --models {args.models!r}; "
+                         f"name one of them, e.g. --compare {names[-1]}.")
+    cv = cross_validation(frame, list(models.values()), h=args.horizon,
+                          n_windows=args.windows, step=args.step, **_prepare_options(args))
     _print_table(evaluate(cv))
+    if args.compare is not None:
+        baseline = models[args.compare].name
+        print(f"\nEach model's mean error minus {baseline}'s over the same series, with a "
+              f"95% bootstrap interval (negative: lower error; decided: the interval "
+              f"leaves out zero):")
+        _print_table(compare(cv, baseline, metrics=("smape", "mase")), index=False)
     if args.output:
         _write_frame(cv, args.output)
     if args.plot:
@@ -475,6 +485,10 @@ def build_parser() -> argparse.ArgumentParser:
     backtest.add_argument("--models", default="rnn,naive,snaive,drift",
                           help=f"comma-separated: rnn, {', '.join(BASELINES)}")
     _add_model_options(backtest)
+    backtest.add_argument("--compare", metavar="MODEL", default=None,
+                          help="also print each model minus this one (a name from "
+                               "--models, e.g. snaive) with a 95%% bootstrap interval "
+                               "over series: is a lead more than the series drawn?")
     backtest.add_argument("--output", "-o", help="write the cross-validation frame (CSV)")
     backtest.add_argument("--plot", metavar="PNG", help="write actuals and forecasts")
     backtest.add_argument("--ids", nargs="+", default=None, help="series to plot")

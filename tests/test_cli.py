@@ -172,6 +172,24 @@ def test_backtest_prints_the_metric_table_with_the_best_marked(sales_csv, tmp_pa
     assert {"cutoff", "y", "RNNForecaster"} <= set(cv.columns) and len(cv) == 4 * 2 * 6
 
 
+def test_backtest_compare_prints_each_model_against_the_baseline(sales_csv):
+    result = rnncast("backtest", str(sales_csv), "--horizon", "6", *COLUMNS,
+                     "--models", "naive,snaive,drift", "--compare", "naive")
+    assert result.returncode == 0, result.stderr
+    table = result.stdout.split("minus Naive's")[1].splitlines()[2:]
+    rows = [line.split() for line in table]
+    assert [row[:2] for row in rows] == [["SeasonalNaive", "smape"], ["SeasonalNaive", "mase"],
+                                         ["Drift", "smape"], ["Drift", "mase"]]
+    # the sine is seasonal: the seasonal naive forecast beats the naive one on each series
+    assert rows[1][-1] == "True" and float(rows[1][2]) < 0 and rows[1][-2] == "4"
+
+
+def test_backtest_compare_must_name_one_of_the_models(sales_csv, tmp_path):
+    result = rnncast("backtest", str(sales_csv), "--horizon", "6", *COLUMNS,
+                     "--models", "naive,drift", "--compare", "snaive", cwd=tmp_path)
+    assert_clean_error(result, "--compare 'snaive'", "naive,drift")
+
+
 def test_check_gradients_reports_every_parameter_and_passes():
     result = rnncast("check-gradients", "--cell", "gru", "--hidden", "4", "--layers", "2")
     assert result.returncode == 0, result.stderr

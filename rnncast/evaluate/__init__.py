@@ -1,5 +1,6 @@
-"""Accuracy metrics and rolling-origin cross-validation."""
+"""Accuracy metrics, rolling-origin cross-validation and paired comparisons."""
 
+from rnncast.evaluate.comparison import PairedDifference, compare, paired_difference
 from rnncast.evaluate.cross_validation import cross_validation, evaluate
 from rnncast.evaluate.metrics import (
     coverage,
@@ -23,4 +24,7 @@ __all__ = [
     "coverage",
     "cross_validation",
     "evaluate",
+    "compare",
+    "paired_difference",
+    "PairedDifference",
 ]

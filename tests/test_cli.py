@@ -207,6 +207,27 @@ def test_datasets_lists_and_exports(tmp_path):
     assert frame.unique_id.nunique() == 46 and list(frame.columns) == ["unique_id", "ds", "y"]
 
 
+def test_demo_backtests_compares_with_intervals_and_plots(tmp_path):
+    result = rnncast("demo", "-q", "--output-dir", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    metrics, rest = result.stdout.split("The RNN's mean error minus each baseline's")
+    assert "RNNForecaster" in metrics and "best" in metrics
+    comparison, baseline = {}, None  # (baseline, metric) -> [difference, ..., decided]
+    for line in rest.split("Forecast of the next")[0].splitlines()[3:]:
+        words = line.split()
+        if not words:
+            continue
+        if not line.startswith(" "):  # the baseline is printed once, on its first row
+            baseline, words = words[0], words[1:]
+        comparison[baseline, words[0]] = words[1:]
+    assert set(comparison) == {(name, metric) for name in ("SeasonalNaive", "Naive", "Drift")
+                               for metric in ("smape", "mase")}
+    # on the bundled sales the RNN's MASE lead over the seasonal naive is beyond chance
+    difference, low, high, better, series, decided = comparison["SeasonalNaive", "mase"]
+    assert float(high) < 0 and decided == "True" and series == "46"
+    assert (tmp_path / "rnncast-demo.png").stat().st_size > 0
+
+
 def test_seed_notebook_demo_trains_and_compares_with_naive():
     result = rnncast("demo", "--seed-notebook", "--epochs", "30")
     assert result.returncode == 0, result.stderr

@@ -93,31 +93,36 @@ def paired_difference(errors, baseline_errors, *, confidence: float = 0.95,
 
 
 def compare(cv_frame: pd.DataFrame, baseline: str, metrics=("smape", "mase"), *,
-            confidence: float = 0.95, n_resamples: int = 2000, seed: int = 0,
+            models=None, confidence: float = 0.95, n_resamples: int = 2000, seed: int = 0,
             season_length: int | None = None, train_df=None) -> pd.DataFrame:
     """Each model against ``baseline`` in a cross-validation frame, with intervals.
 
     Per-series errors are those of ``evaluate(..., per_series=True)`` (a series'
-    windows averaged). Returns one row per other model and metric: ``model, metric,
+    windows averaged). Returns one row per model and metric: ``model, metric,
     difference`` (model minus baseline; negative: the model's errors are lower),
     ``low, high`` (the bootstrap interval), ``better`` (share of series where the model
     is strictly better), ``series`` and ``decided`` (the interval leaves out zero).
+    ``models`` names the models to put against the baseline (default: all the others).
     ``season_length`` and ``train_df`` are passed on to ``evaluate`` for MASE.
     """
     metrics = _check_metrics(metrics)
-    models = forecast_columns(cv_frame)
-    if baseline not in models:
+    columns = forecast_columns(cv_frame)
+    if baseline not in columns:
         raise ValueError(f"baseline {baseline!r} is not a model column of cv_frame; its "
-                         f"models are {models}.")
-    if len(models) < 2:
+                         f"models are {columns}.")
+    models = [name for name in columns if name != baseline] if models is None else (
+        [models] if isinstance(models, str) else list(models))
+    unknown = [name for name in models if name not in columns or name == baseline]
+    if unknown:
+        raise ValueError(f"models {unknown} are not other model columns of cv_frame "
+                         f"than the baseline {baseline!r}; its models are {columns}.")
+    if not models:
         raise ValueError(f"cv_frame holds only {baseline!r}: add another model to compare.")
     long = evaluate(cv_frame, metrics=metrics, season_length=season_length,
                     train_df=train_df, per_series=True)
     wide = long.set_index(["unique_id", "model", "metric"])["value"].unstack(["model", "metric"])
     rows = []
     for model in models:
-        if model == baseline:
-            continue
         for metric in metrics:
             result = paired_difference(wide[model, metric].to_numpy(),
                                        wide[baseline, metric].to_numpy(),

@@ -115,4 +115,14 @@ def test_compare_names_the_models_when_the_baseline_is_unknown():
         compare(frame, "SeasonalNaive")
     with pytest.raises(ValueError, match="add another model"):
         compare(frame.drop(columns="Drift"), "Naive")
+    with pytest.raises(ValueError, match=r"models \['Theta'\] are not other model columns"):
+        compare(frame, "Naive", models=["Theta"])
+
+
+def test_compare_can_put_only_the_named_models_against_the_baseline():
+    cv = cross_validation(_seasonal_panel(), [SeasonalNaive(12), Naive(12)], h=12)
+    table = compare(cv, "Naive", metrics="mase", models="SeasonalNaive")
+    assert list(table["model"]) == ["SeasonalNaive"]
+    assert table["difference"].iloc[0] == pytest.approx(
+        compare(cv, "Naive", metrics="mase")["difference"].iloc[0])
 

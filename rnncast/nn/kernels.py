@@ -64,6 +64,25 @@ def _compile(function):
     return numba.njit(cache=True, nogil=True, **_OPTIONS)(function)
 
 
+def _compile_exact(function):
+    """As ``_compile``, without fastmath: every operation rounds as NumPy's would (no
+    fused multiply-adds, no reciprocals for divisions), so the result is NumPy's bit
+    for bit."""
+    if numba is None:
+        return function
+    return numba.njit(cache=True, nogil=True, error_model="numpy")(function)
+
+
+def resolve_backend(value: str) -> bool:
+    """Whether ``backend`` (``"auto"``, ``"numpy"`` or ``"numba"``) runs compiled code."""
+    if value not in ("auto", "numpy", "numba"):
+        raise ValueError(f"backend must be 'auto', 'numpy' or 'numba', got {value!r}.")
+    if value == "numba" and not AVAILABLE:
+        raise ImportError("backend='numba' needs numba, SciPy and threadpoolctl: "
+                          "pip install 'rnncast[fast]', or use backend='numpy'.")
+    return value == "numba" or (value == "auto" and AVAILABLE)
+
+
 if numba is not None:
 
     @overload(_tanh, jit_options=_OPTIONS)
@@ -370,3 +389,24 @@ def lstm_backward_loop(d_outputs, dh, dc, cells, gates, tanh_c, weight_hh, dA, b
         _lstm_gradient_gates(dh, dc, gates[t], cells[t], tanh_c[t], dA[t])
         if t > 0 or state_grad:
             _product(dA[t], weight_hh, dh, block_rows)
+
+
+@_compile_exact
+def adam_update(params, grads, m, v, decay, shrink, keep1, beta2, keep2, step_size,
+                bias_correction2_sqrt, eps):
+    """One Adam step over flat buffers (P,), in place: ``optim.Adam.step``'s NumPy
+    operations, in the same order and dtype, in one pass instead of eleven. The scalars
+    come in the buffers' dtype; ``decay`` is coupled weight decay (0: none), ``shrink``
+    the decoupled factor (1: none); keep1 = 1 - beta1, keep2 = 1 - beta2."""
+    for k in range(params.size):
+        p = params[k]
+        if shrink != ONE:
+            p = p * shrink
+        g = grads[k]
+        if decay != 0:
+            g = p * decay + g
+        m_k = m[k] + (g - m[k]) * keep1
+        v_k = v[k] * beta2 + g * keep2 * g
+        m[k] = m_k
+        v[k] = v_k
+        params[k] = p - m_k * step_size / (np.sqrt(v_k) / bias_correction2_sqrt + eps)

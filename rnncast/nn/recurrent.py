@@ -173,14 +173,8 @@ class Recurrent(Module):
 
     @backend.setter
     def backend(self, value: str) -> None:
-        if value not in ("auto", "numpy", "numba"):
-            raise ValueError(f"backend must be 'auto', 'numpy' or 'numba', got {value!r}.")
-        if value == "numba" and not kernels.AVAILABLE:
-            raise ImportError("backend='numba' needs numba, SciPy and threadpoolctl: "
-                              "pip install 'rnncast[fast]', "
-                              "or use backend='numpy'.")
+        self.compiled = kernels.resolve_backend(value)
         self._backend = value
-        self.compiled = value == "numba" or (value == "auto" and kernels.AVAILABLE)
 
     def train(self, mode: bool = True) -> Recurrent:
         self.training = mode

@@ -233,3 +233,41 @@ def test_reduce_lr_on_plateau_bad_arguments_raise(kwargs, message):
 def test_cosine_annealing_zero_t_max_raises():
     with pytest.raises(ValueError, match="T_max must be >= 1"):
         CosineAnnealingLR(SGD([FakeModule(np.zeros(1))], lr=0.1), T_max=0)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(("name", "kwargs"), [
+    ("Adam", {}),
+    ("Adam", {"lr": 0.05, "betas": (0.8, 0.99), "eps": 1e-6, "weight_decay": 0.1}),
+    ("AdamW", {"lr": 0.05, "weight_decay": 0.1}),
+])
+def test_compiled_adam_equals_the_numpy_update_bit_for_bit(name, kwargs, dtype):
+    from rnncast.nn import kernels
+
+    if not kernels.AVAILABLE:
+        pytest.skip("numba is not installed: pip install -e '.[fast]'")
+    rng = np.random.default_rng(4)
+    start = [rng.normal(size=size).astype(dtype) for size in (1000, 7)]
+    gradients = [[rng.normal(size=size).astype(dtype) for size in (1000, 7)]
+                 for _ in range(STEPS)]
+    runs = {}
+    for backend in ("numpy", "numba"):
+        modules = [FakeModule(p) for p in start]
+        for module in modules:
+            module.flat_params = module.flat_params.astype(dtype)
+            module.flat_grads = np.zeros_like(module.flat_params)
+        optimizer = getattr(optim, name)(modules, backend=backend, **kwargs)
+        assert optimizer.compiled == (backend == "numba")
+        for step in range(STEPS):
+            for module, g in zip(modules, gradients[step], strict=True):
+                module.flat_grads[...] = g
+            optimizer.step()
+        runs[backend] = [m.flat_params for m in modules] + optimizer._m + optimizer._v
+    for compiled, reference in zip(runs["numba"], runs["numpy"], strict=True):
+        assert compiled.dtype == dtype
+        np.testing.assert_array_equal(compiled, reference)
+
+
+def test_unknown_optimizer_backend_is_named():
+    with pytest.raises(ValueError, match="backend must be 'auto', 'numpy' or 'numba', got 'gpu'"):
+        Adam([FakeModule([1.0])], backend="gpu")

@@ -87,9 +87,20 @@ def _write_frame(frame, output):
 def _print_table(table, index=True) -> None:
     import pandas as pd
 
-    with pd.option_context("display.width", 120, "display.max_columns", 20,
-                           "display.float_format", "{:,.4g}".format):
-        print(table.to_string(index=index))
+    with pd.option_context("display.width", 120, "display.max_columns", 20):
+        print(table.to_string(index=index, formatters={
+            column: _column_format(table[column]) for column in table.columns
+            if pd.api.types.is_float_dtype(table[column])}))
+
+
+def _column_format(values):
+    """One number of decimals for a whole column, so that its points line up: four
+    significant digits in its largest value (1 decimal for 713.9, 3 for 1.562)."""
+    finite = np.abs(values.to_numpy(dtype=float))
+    finite = finite[np.isfinite(finite) & (finite > 0)]
+    largest = finite.max() if finite.size else 1.0
+    decimals = int(min(max(3 - np.floor(np.log10(largest)), 0), 6))
+    return f"{{:,.{decimals}f}}".format
 
 
 # -- commands ---------------------------------------------------------------------------

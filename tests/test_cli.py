@@ -388,3 +388,17 @@ def test_ctrl_c_during_fit_saves_the_best_model_so_far(tmp_path):
     model = load_model(output)
     assert 1 <= len(model.history_) < 100000
     assert np.isfinite(model.predict().RNNForecaster).all()
+
+
+def test_tables_print_one_number_of_decimals_per_column(capsys):
+    from rnncast.cli import _print_table
+
+    table = pd.DataFrame({"mae": [503.12, 713.94, 12.5], "mase": [1.08, 1.5624, 0.5],
+                          "difference": [-0.02028, 0.0041, np.nan], "series": [46, 46, 3]},
+                         index=["RNN", "SeasonalNaive", "Naive"])
+    _print_table(table)
+    rows = [line.split() for line in capsys.readouterr().out.splitlines()]
+    assert rows[0] == ["mae", "mase", "difference", "series"]
+    assert rows[1] == ["RNN", "503.1", "1.080", "-0.02028", "46"]
+    assert rows[2] == ["SeasonalNaive", "713.9", "1.562", "0.00410", "46"]
+    assert rows[3] == ["Naive", "12.5", "0.500", "NaN", "3"]

@@ -875,8 +875,19 @@ class RNNForecaster(Forecaster):
             steps = panel.lengths[:, None] + np.arange(forecast.shape[1])  # (S, h)
             forecast = forecast * np.take_along_axis(self._seasonal_index, steps % season,
                                                      axis=1)[:, :, None]
+        if forecast.shape[2] > 1:
+            forecast = self._rearranged(forecast)
         self._quantile_cache = (panel, forecast)
         return forecast[:, :, 0]
+
+    def _rearranged(self, forecast):
+        """Quantile outputs (S, h, Q) sorted into the order of their levels, so that no
+        two cross and the median (the point forecast, Q index 0) lies inside every
+        interval; each output keeps its place in ``_quantiles()``."""
+        order = np.argsort(self._quantiles(), kind="stable")  # (Q,) lowest level first
+        rearranged = np.empty_like(forecast)
+        rearranged[:, :, order] = np.sort(forecast, axis=2)
+        return rearranged
 
     def _forecasting_members(self, lengths):
         """(M, S) bool: which members forecast each series of ``lengths`` (S,) values.
@@ -956,13 +967,10 @@ class RNNForecaster(Forecaster):
     def _interval_panel(self, panel, point, level):
         trained = [] if self.levels is None else list(self.levels)
         if level in trained and self._quantile_cache[0] is panel:
-            forecast = np.sort(self._quantile_cache[1], axis=2)  # quantiles never cross
+            forecast = self._quantile_cache[1]  # (S, h, Q), rearranged: never crossing
             k = 1 + 2 * trained.index(level)
-            order = np.argsort(self._quantiles())
-            lo_rank, hi_rank = np.searchsorted(self._quantiles()[order],
-                                               self._quantiles()[[k, k + 1]])
             h = point.shape[1]
-            return forecast[:, :h, lo_rank], forecast[:, :h, hi_rank]
+            return forecast[:, :h, k], forecast[:, :h, k + 1]
         if self.conformal_scores_ is not None:
             return super()._interval_panel(panel, point, level)
         raise ValueError(f"level {level} was not trained: the model has levels {trained}. "

@@ -506,6 +506,21 @@ def test_untrained_interval_level_is_an_error_naming_the_trained_ones():
         model.predict(levels=[95])
 
 
+def test_quantile_heads_never_cross_and_hold_the_point_forecast():
+    # barely trained heads cross often: the outputs are rearranged into level order
+    df = monthly(sine_series(40, 3, seed=13))
+    model = RNNForecaster(6, levels=[20, 80, 95], hidden_size=8, epochs=2, refit=False,
+                          seed=1).fit(df)
+    forecast = model.predict(levels=[20, 80, 95])
+    bounds = [forecast[f"RNNForecaster-{side}-{level}"].to_numpy()
+              for side, level in (("lo", 95), ("lo", 80), ("lo", 20))]
+    bounds += [forecast["RNNForecaster"].to_numpy()]
+    bounds += [forecast[f"RNNForecaster-hi-{level}"].to_numpy() for level in (20, 80, 95)]
+    assert np.all(np.diff(np.stack(bounds), axis=0) >= 0)
+    raw = model._quantile_cache[1]
+    assert np.array_equal(np.sort(raw, axis=2)[:, :, 3], raw[:, :, 0])  # the median
+
+
 # -- training health ---------------------------------------------------------------------
 TINY = {"hidden_size": 8, "epochs": 6, "batch_size": 16}
 

@@ -26,19 +26,65 @@ def _say(message: str) -> None:
     print(message, file=sys.stderr)
 
 
+DEFAULT_COLUMNS = {"id_col": "unique_id", "time_col": "ds", "target_col": "y"}
+
+
+def _resolve_columns(args, fitted=None) -> None:
+    """Set args.id_col, time_col and target_col: the options given, else the names the
+    model was fitted with (``fitted``), else the defaults. ``args.named_id`` says
+    whether the id column was named on the command line."""
+    args.named_id = args.id_col is not None
+    for option, default in {**DEFAULT_COLUMNS, **(fitted or {})}.items():
+        if getattr(args, option) is None:
+            setattr(args, option, default)
+
+
 def _read_data(args):
+    """The data file as a frame. Without an id column it is one series, named after
+    the file, unless its time stamps repeat (several series, their id column not
+    named) or an id column was named and is missing (the library says which)."""
+    from rnncast.data.frames import date_and_number_columns
+    from rnncast.errors import DuplicateError
     from rnncast.io.tables import read_table
 
-    columns = [args.id_col, args.time_col, args.target_col]
-    frame = read_table(args.data, columns)
-    if args.id_col not in frame.columns and args.time_col in frame.columns:
-        frame = frame.assign(**{args.id_col: Path(args.data).stem})  # one series
-    return frame
+    frame = read_table(args.data, [args.id_col, args.time_col, args.target_col])
+    if args.id_col in frame.columns or args.named_id:
+        return frame
+    if args.time_col not in frame.columns and (args.time_col, args.target_col) == (
+            DEFAULT_COLUMNS["time_col"], DEFAULT_COLUMNS["target_col"]):
+        # a file of one date and one value column
+        pair = date_and_number_columns(frame) if frame.shape[1] == 2 else None
+        if pair is None:
+            return frame  # the library names the missing columns
+        args.time_col, args.target_col = pair
+    if args.time_col not in frame.columns:
+        return frame
+    repeated = frame[args.time_col][frame[args.time_col].duplicated()]
+    if len(repeated):
+        others = [c for c in frame.columns if c not in (args.time_col, args.target_col)
+                  and frame[c].nunique() < len(frame)]
+        named = (f"--id-col {others[0]}" if others else "--id-col <its column>")
+        raise DuplicateError(
+            f"{args.data} has no {args.id_col!r} column, so it was read as one series, "
+            f"but its {args.time_col!r} column repeats {repeated.iloc[0]!r} "
+            f"({len(repeated)} repeated value(s)). If it holds several series, name the "
+            f"column that tells them apart: {named}. If it is one series, aggregate the "
+            "rows of each time stamp first.")
+    return frame.assign(**{args.id_col: Path(args.data).stem})  # one series
 
 
 def _prepare_options(args) -> dict:
     return {"id_col": args.id_col, "time_col": args.time_col, "target_col": args.target_col,
             "fill_missing": args.fill_missing, "fill_gaps": args.fill_gaps}
+
+
+def _user_names(frame, args):
+    """A forecast or cross-validation frame with the user's column names for the id,
+    time and value columns, as in their data."""
+    names = {"unique_id": args.id_col, "ds": args.time_col, "y": args.target_col}
+    names = {ours: theirs for ours, theirs in names.items()
+             if ours in frame.columns and theirs != ours and theirs not in frame.columns}
+    return frame.rename(columns=names)
 
 
 _AUTO_YES_NO = {"auto": None, "yes": True, "no": False}  # choices of the tri-state options
@@ -107,6 +153,7 @@ def _column_format(values):
 def _fit(args) -> int:
     from rnncast.io import save_model
 
+    _resolve_columns(args)
     frame = _read_data(args)
     try:
         model = _rnn_from_args(args, args.horizon).fit(frame, **_prepare_options(args))
@@ -170,12 +217,13 @@ def _predict(args) -> int:
     from rnncast.io import load_model
 
     model = load_model(args.model)
+    _resolve_columns(args, getattr(model, "columns_", None))
     new_data = None
     if args.data:
         new_data = _read_data(args)
     options = _prepare_options(args) if new_data is not None else {}
     forecast = model.predict(h=args.horizon, df=new_data, levels=args.levels, **options)
-    _write_frame(forecast, args.output)
+    _write_frame(_user_names(forecast, args), args.output)
     if args.plot:
         from rnncast.plot import plot_forecast
 
@@ -195,6 +243,7 @@ def _history_frame(frame, args):
 def _backtest(args) -> int:
     from rnncast.evaluate import compare, cross_validation, evaluate
 
+    _resolve_columns(args)
     frame = _read_data(args)
     names = [name.strip() for name in args.models.split(",")]
     models = {name: _model_by_name(name, args) for name in names}
@@ -211,7 +260,7 @@ def _backtest(args) -> int:
               f"leaves out zero):")
         _print_table(compare(cv, baseline, metrics=("smape", "mase")), index=False)
     if args.output:
-        _write_frame(cv, args.output)
+        _write_frame(_user_names(cv, args), args.output)
     if args.plot:
         from rnncast.plot import plot_backtest
 
@@ -377,9 +426,10 @@ def _add_data_options(parser) -> None:
 
 
 def _add_column_options(parser) -> None:
-    parser.add_argument("--id-col", default="unique_id", help="series id column")
-    parser.add_argument("--time-col", default="ds", help="time column (dates or integers)")
-    parser.add_argument("--target-col", default="y", help="value column")
+    parser.add_argument("--id-col", help="series id column (default: unique_id; without "
+                        "one, the file is one series)")
+    parser.add_argument("--time-col", help="time column, dates or integers (default: ds)")
+    parser.add_argument("--target-col", help="value column (default: y)")
     parser.add_argument("--fill-missing", choices=("interpolate", "ffill", "zero"),
                         help="fill NaN/inf values instead of stopping")
     parser.add_argument("--fill-gaps", choices=("interpolate", "ffill", "zero", "nan"),

@@ -55,10 +55,10 @@ def test_fit_then_predict_writes_a_forecast_with_intervals(model_file, tmp_path)
     result = rnncast("predict", str(model_file), "--levels", "80", "--output", str(output),
                      "--plot", str(tmp_path / "forecast.png"))
     assert result.returncode == 0, result.stderr
-    forecast = pd.read_csv(output, parse_dates=["ds"])
-    assert list(forecast.columns) == ["unique_id", "ds", "RNNForecaster",
+    forecast = pd.read_csv(output, parse_dates=["month"])  # the data's column names
+    assert list(forecast.columns) == ["store", "month", "RNNForecaster",
                                       "RNNForecaster-lo-80", "RNNForecaster-hi-80"]
-    assert len(forecast) == 24 and forecast.ds.min() == pd.Timestamp("2020-01-01")
+    assert len(forecast) == 24 and forecast.month.min() == pd.Timestamp("2020-01-01")
     assert (tmp_path / "forecast.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
@@ -135,7 +135,7 @@ def test_predict_to_stdout_prints_only_the_csv(model_file):
     result = rnncast("predict", str(model_file), "--output", "-", "--horizon", "2")
     assert result.returncode == 0, result.stderr
     lines = result.stdout.strip().splitlines()
-    assert lines[0] == "unique_id,ds,RNNForecaster" and len(lines) == 1 + 4 * 2
+    assert lines[0] == "store,month,RNNForecaster" and len(lines) == 1 + 4 * 2
 
 
 def test_predict_after_new_data(model_file, sales_csv, tmp_path):
@@ -148,6 +148,20 @@ def test_predict_after_new_data(model_file, sales_csv, tmp_path):
     result = rnncast("predict", str(model_file), "--data", str(path), *COLUMNS, "-o", "-")
     assert result.returncode == 0, result.stderr
     assert "2020-04-01" in result.stdout.splitlines()[1]
+    # the model file remembers the columns it was fitted on
+    remembered = rnncast("predict", str(model_file), "--data", str(path), "-o", "-")
+    assert remembered.returncode == 0, remembered.stderr
+    assert remembered.stdout == result.stdout
+
+
+def test_predict_refuses_new_data_at_another_frequency(model_file, sales_csv, tmp_path):
+    quarterly = pd.read_csv(sales_csv).groupby("store").head(12).assign(
+        month=lambda f: np.tile(pd.date_range("2015-01-01", periods=12, freq="QS")
+                                .strftime("%Y-%m-%d"), 4))
+    path = tmp_path / "quarterly.csv"
+    quarterly.to_csv(path, index=False)
+    result = rnncast("predict", str(model_file), "--data", str(path), "-o", "-")
+    assert_clean_error(result, "frequency is 'QS-JAN'", "fitted on 'MS'")
 
 
 def test_single_series_csv_needs_no_column_names(tmp_path):
@@ -168,8 +182,9 @@ def test_backtest_prints_the_metric_table_with_the_best_marked(sales_csv, tmp_pa
     assert result.returncode == 0, result.stderr
     for name in ("RNNForecaster", "Naive", "SeasonalNaive", "mase", "best"):
         assert name in result.stdout
-    cv = pd.read_csv(tmp_path / "cv.csv")
-    assert {"cutoff", "y", "RNNForecaster"} <= set(cv.columns) and len(cv) == 4 * 2 * 6
+    cv = pd.read_csv(tmp_path / "cv.csv")  # with the data's column names
+    assert {"store", "month", "cutoff", "sales", "RNNForecaster"} <= set(cv.columns)
+    assert len(cv) == 4 * 2 * 6
 
 
 def test_backtest_compare_prints_each_model_against_the_baseline(sales_csv):
@@ -402,3 +417,32 @@ def test_tables_print_one_number_of_decimals_per_column(capsys):
     assert rows[1] == ["RNN", "503.1", "1.080", "-0.02028", "46"]
     assert rows[2] == ["SeasonalNaive", "713.9", "1.562", "0.00410", "46"]
     assert rows[3] == ["Naive", "12.5", "0.500", "NaN", "3"]
+
+
+def test_forgotten_id_column_is_named_not_summed_away(sales_csv, tmp_path):
+    result = rnncast("fit", str(sales_csv), "--horizon", "3", "--time-col", "month",
+                     "--target-col", "sales", *SMALL, "-o", str(tmp_path / "m.rnncast"))
+    assert_clean_error(result, "has no 'unique_id' column", "repeats",
+                       "name the column that tells them apart: --id-col store")
+    assert not (tmp_path / "m.rnncast").exists()
+
+
+def test_misspelled_id_column_is_an_error_with_the_close_match(sales_csv, tmp_path):
+    result = rnncast("fit", str(sales_csv), "--horizon", "3", "--id-col", "stor",
+                     "--time-col", "month", "--target-col", "sales", *SMALL,
+                     "-o", str(tmp_path / "m.rnncast"))
+    assert_clean_error(result, "column 'stor' (id_col) is not in the frame",
+                       "did you mean 'store'")
+
+
+def test_one_series_files_are_named_after_the_file_either_way(tmp_path):
+    days = pd.date_range("2023-01-01", periods=40, freq="D")
+    values = 50 + 5 * np.sin(np.arange(40) * 2 * np.pi / 7)
+    pd.DataFrame({"date": days, "value": values}).to_csv(tmp_path / "shop.csv", index=False)
+    for columns in ([], ["--time-col", "date", "--target-col", "value"]):
+        result = rnncast("backtest", str(tmp_path / "shop.csv"), "--horizon", "7",
+                         "--models", "naive", *columns, "-o", str(tmp_path / "cv.csv"))
+        assert result.returncode == 0, result.stderr
+        cv = pd.read_csv(tmp_path / "cv.csv")
+        assert list(cv.columns[:4]) == ["unique_id", "date", "cutoff", "value"]
+        assert set(cv.unique_id) == {"shop"}

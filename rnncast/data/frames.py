@@ -295,8 +295,8 @@ def _read_frame(frame, id_col, time_col, target_col) -> _Columns:
             f"aggregate first, e.g. df.groupby({time_col!r}, as_index=False)[{target_col!r}].sum()",
             hint,
         )
-    if (time_col, target_col) == ("ds", "y") and id_col not in names and len(names) == 2:
-        pair = _date_and_number(frame)
+    if (id_col, time_col, target_col) == ("unique_id", "ds", "y") and len(names) == 2:
+        pair = date_and_number_columns(frame)
         if pair is not None:
             time, target = pair
             logger.info(
@@ -349,7 +349,7 @@ def _close_matches(name, arg, names) -> list:
     return list(dict.fromkeys(found))[:3]
 
 
-def _date_and_number(frame):
+def date_and_number_columns(frame):
     """(time column, value column) when one column holds dates and the other numbers."""
     dates = [c for c in frame.columns if _looks_like_dates(frame[c])]
     numbers = [

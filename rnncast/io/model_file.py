@@ -7,7 +7,8 @@ by ``np.savez`` and read with ``allow_pickle=False``:
   ``format`` ("rnncast-model"), ``format_version``, ``rnncast_version`` (the writer),
   ``model_class`` (one of rnncast's own forecasters, by name: a file never names code
   to import), ``params`` (``get_params()``), ``fitted`` (small fitted values:
-  ``lookback_``, ``quantiles_``, ``season_length_``, ...), ``series`` (ids with their
+  ``lookback_``, ``quantiles_``, ``season_length_``, ``columns_`` (the column names
+  ``fit`` read), ...), ``series`` (ids with their
   type, the frequency, each series' first and last time stamp), ``arrays`` (the name,
   shape and dtype of every other entry) and ``checksum``.
 - numeric arrays only (bool, integer, float), named by path:
@@ -58,7 +59,7 @@ MODEL_CLASSES = {
 # Every public fitted attribute (``name_``) a class may have, all stored in the file.
 # save_model refuses a model with any other, rather than write a file whose model
 # would forecast differently once loaded.
-_FITTED_BASE = {"panel_", "conformal_scores_"}
+_FITTED_BASE = {"panel_", "conformal_scores_", "columns_"}
 _FITTED = {
     "RNNForecaster": _FITTED_BASE
     | {"hidden_size_", "deseasonalize_", "weak_season_share_", "forecast_from_padding_",
@@ -141,6 +142,9 @@ def _encode(model) -> tuple[dict[str, np.ndarray], dict]:
     fitted = {}
     if model.conformal_scores_ is not None:
         arrays["conformal_scores"] = model.conformal_scores_
+    if hasattr(model, "columns_"):
+        fitted["columns_"] = {k: _to_json(v, f"column name {k}")
+                              for k, v in model.columns_.items()}
     if isinstance(model, SeasonalNaive):
         fitted["season_length_"] = int(model.season_length_)
     if isinstance(model, RNNForecaster):
@@ -427,6 +431,8 @@ def _decode(header: dict, arrays: dict[str, np.ndarray]) -> Forecaster:
     fitted = header["fitted"]
     model.panel_ = _decode_panel(header["series"], arrays)
     model.conformal_scores_ = arrays.get("conformal_scores")
+    if "columns_" in fitted:  # files written before it was kept have none
+        model.columns_ = dict(fitted["columns_"])
     if isinstance(model, SeasonalNaive):
         model.season_length_ = fitted["season_length_"]
     if isinstance(model, RNNForecaster):

@@ -28,7 +28,7 @@ import pandas as pd
 
 import rnncast.data.frames as _frames
 from rnncast.data.panel import Panel
-from rnncast.errors import NotFittedError, TrainingInterrupted
+from rnncast.errors import FrequencyError, NotFittedError, TrainingInterrupted
 
 
 class Forecaster:
@@ -69,7 +69,10 @@ class Forecaster:
         self._check_horizon(self.horizon, "horizon")
         panel = _frames.prepare(df, id_col=id_col, time_col=time_col, target_col=target_col,
                                 fill_missing=fill_missing, fill_gaps=fill_gaps)
-        return self._fit_prepared(panel)
+        self._fit_prepared(panel)
+        # predict(df=newer data) reads the same columns unless told otherwise
+        self.columns_ = {"id_col": id_col, "time_col": time_col, "target_col": target_col}
+        return self
 
     def _fit_prepared(self, panel: Panel) -> Forecaster:
         """``fit`` after validation: cross-validation calls this on each training cut."""
@@ -97,7 +100,9 @@ class Forecaster:
         """Forecast ``h`` steps (all of the fitted horizon by default).
 
         With ``df``, forecast after the end of each series in ``df`` (new data, the
-        same model, no refit). ``levels`` (e.g. ``[80, 95]``) adds interval columns.
+        same model, no refit), read with the column names ``fit`` was given unless
+        ``prepare_kwargs`` name others; its frequency must be the fitted data's.
+        ``levels`` (e.g. ``[80, 95]``) adds interval columns.
         """
         if not hasattr(self, "panel_"):
             raise NotFittedError(f"{self.name} is not fitted yet: call fit(df) first.")
@@ -106,7 +111,7 @@ class Forecaster:
         if h > self.horizon:
             raise ValueError(f"h={h} is longer than the fitted horizon {self.horizon}; "
                              f"refit with horizon={h}.")
-        panel = self.panel_ if df is None else _frames.prepare(df, **prepare_kwargs)
+        panel = self.panel_ if df is None else self._new_panel(df, prepare_kwargs)
         point = self._forecast_panel(panel, self.horizon)[:, :h]  # (S, h)
         frame = panel.forecast_frame(h)
         frame[self.name] = point.reshape(-1)
@@ -115,6 +120,18 @@ class Forecaster:
             frame[f"{self.name}-lo-{level:g}"] = lo.reshape(-1)
             frame[f"{self.name}-hi-{level:g}"] = hi.reshape(-1)
         return frame
+
+    def _new_panel(self, df, prepare_kwargs) -> Panel:
+        """``predict``'s new data as a Panel, at the fitted frequency."""
+        panel = _frames.prepare(df, **{**getattr(self, "columns_", {}), **prepare_kwargs})
+        fitted = self.panel_.frequency
+        if panel.frequency != fitted:
+            raise FrequencyError(
+                f"the new data's frequency is {panel.frequency.describe()}, but {self.name} "
+                f"was fitted on {fitted.describe()}: its lookbacks and seasons count "
+                f"steps of that frequency. Give data at {fitted.describe()} (e.g. "
+                "resample it), or fit a model on this frequency.")
+        return panel
 
     def _fit_panel(self, panel: Panel) -> None:
         raise NotImplementedError

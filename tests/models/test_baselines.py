@@ -190,3 +190,23 @@ def test_conformal_intervals_follow_each_series_scale():
     width = model.predict(levels=[80]).groupby("unique_id")["Naive-hi-80"].first() - (
         model.predict().groupby("unique_id")["Naive"].first())
     assert 200 < width["large"] / width["small"] < 5000
+
+
+def test_predict_on_new_data_reads_the_fitted_column_names():
+    frame = long_frame({"a": [1.0, 2.0, 3.0], "b": [4.0, 5.0, 6.0]}).rename(
+        columns={"unique_id": "store", "ds": "day", "y": "sales"})
+    model = Naive(2).fit(frame, id_col="store", time_col="day", target_col="sales")
+    newer = frame.assign(sales=frame.sales * 10)
+    forecast = model.predict(df=newer)
+    assert forecast.Naive.tolist() == [30.0, 30.0, 60.0, 60.0]
+
+
+def test_predict_refuses_new_data_at_another_frequency():
+    from rnncast.errors import FrequencyError
+
+    monthly = long_frame({"a": np.arange(24.0)}, start="2020-01-01", freq="MS")
+    weekly = long_frame({"a": np.arange(24.0)}, start="2020-01-05", freq="W-SUN")
+    model = SeasonalNaive(3).fit(monthly)
+    with pytest.raises(FrequencyError, match=r"frequency is 'W-SUN', but SeasonalNaive was "
+                                             r"fitted on 'MS'"):
+        model.predict(df=weekly)

@@ -8,6 +8,8 @@ shows the traceback instead.
 from __future__ import annotations
 
 import argparse
+import os
+import re
 import sys
 import warnings
 from pathlib import Path
@@ -19,6 +21,8 @@ from rnncast.errors import RnncastError, TrainingInterrupted
 
 CELL_NAMES = ("rnn", "gru", "lstm")
 BASELINES = ("naive", "snaive", "drift", "average")
+# Below this many series, a bootstrap over them says little (backtest --compare notes it)
+FEW_SERIES = 20
 
 
 # -- shared pieces ----------------------------------------------------------------------
@@ -73,6 +77,23 @@ def _read_data(args):
     return frame.assign(**{args.id_col: Path(args.data).stem})  # one series
 
 
+def _check_outputs(args) -> None:
+    """Fail before any work on output paths that cannot be written: a missing folder, or
+    a plot suffix no image format has."""
+    from rnncast.plot.figures import plot_format
+
+    for option in ("output", "plot", "plot_training"):
+        path = getattr(args, option, None)
+        if path is None or path == "-":
+            continue
+        folder = Path(path).parent
+        if not folder.is_dir():
+            raise FileNotFoundError(f"{folder}: no such directory to write {Path(path).name} "
+                                    f"in (--{option.replace('_', '-')}); create it first.")
+        if option != "output":
+            plot_format(path)
+
+
 def _prepare_options(args) -> dict:
     return {"id_col": args.id_col, "time_col": args.time_col, "target_col": args.target_col,
             "fill_missing": args.fill_missing, "fill_gaps": args.fill_gaps}
@@ -95,6 +116,7 @@ def _rnn_from_args(args, horizon):
 
     return RNNForecaster(
         horizon, cell=args.cell, hidden_size=args.hidden_size, num_layers=args.layers,
+        max_grad_norm=args.max_grad_norm,
         lookback=args.lookback, loss=args.loss, window_weights=args.window_weights,
         scaler=args.scaler, anchor=None if args.anchor == "auto" else args.anchor,
         log=args.log,
@@ -103,7 +125,10 @@ def _rnn_from_args(args, horizon):
         n_ensemble=args.ensemble,
         forecast_from_padding=_AUTO_YES_NO[args.forecast_from_padding],
         partial_windows=_AUTO_YES_NO[args.partial_windows],
-        levels=args.train_levels, seed=args.seed,
+        # backtest --levels: quantile heads at those levels, unless intervals are conformal
+        levels=args.train_levels or (
+            None if args.conformal_windows else getattr(args, "levels", None)),
+        seed=args.seed,
         patience=args.patience, refit=not args.no_refit,
         conformal_windows=args.conformal_windows, progress=not args.quiet)
 
@@ -111,12 +136,19 @@ def _rnn_from_args(args, horizon):
 def _model_by_name(name, args):
     from rnncast.models import Drift, Naive, SeasonalNaive, WindowAverage
 
-    makers = {"rnn": lambda: _rnn_from_args(args, args.horizon), "naive": lambda: Naive(
-        args.horizon), "snaive": lambda: SeasonalNaive(args.horizon), "drift": lambda: Drift(
-        args.horizon), "average": lambda: WindowAverage(args.horizon, window=args.horizon)}
+    conformal = {"conformal_windows": args.conformal_windows}
+    makers = {"rnn": lambda: _rnn_from_args(args, args.horizon),
+              "naive": lambda: Naive(args.horizon, **conformal),
+              "snaive": lambda: SeasonalNaive(args.horizon, **conformal),
+              "drift": lambda: Drift(args.horizon, **conformal),
+              "average": lambda: WindowAverage(args.horizon, window=args.horizon, **conformal)}
     if name not in makers:
         raise ValueError(f"unknown model {name!r} in --models; choose from "
                          f"{', '.join(makers)}.")
+    if args.levels and name != "rnn" and not args.conformal_windows:
+        raise ValueError(f"--levels needs --conformal-windows K (e.g. 3) for {name}: the "
+                         "baselines' intervals are conformal, calibrated on the errors of "
+                         "K earlier windows. Or leave it out of --models.")
     return makers[name]()
 
 
@@ -124,9 +156,9 @@ def _write_frame(frame, output):
     if output == "-":
         frame.to_csv(sys.stdout, index=False)
         return
-    from rnncast.io import write_csv_atomic
+    from rnncast.io.tables import write_table
 
-    write_csv_atomic(frame, output)
+    write_table(frame, output)
     _say(f"wrote {output}")
 
 
@@ -153,6 +185,7 @@ def _column_format(values):
 def _fit(args) -> int:
     from rnncast.io import save_model
 
+    _check_outputs(args)
     _resolve_columns(args)
     frame = _read_data(args)
     try:
@@ -216,6 +249,7 @@ def _save_interrupted(stop, args) -> int:
 def _predict(args) -> int:
     from rnncast.io import load_model
 
+    _check_outputs(args)
     model = load_model(args.model)
     _resolve_columns(args, getattr(model, "columns_", None))
     new_data = None
@@ -223,14 +257,14 @@ def _predict(args) -> int:
         new_data = _read_data(args)
     options = _prepare_options(args) if new_data is not None else {}
     forecast = model.predict(h=args.horizon, df=new_data, levels=args.levels, **options)
-    _write_frame(_user_names(forecast, args), args.output)
-    if args.plot:
+    if args.plot:  # first: a bad --ids stops before any file is written
         from rnncast.plot import plot_forecast
 
         history = model.panel_.to_frame() if new_data is None else _history_frame(
             new_data, args)
         plot_forecast(history, forecast, ids=args.ids, path=args.plot)
         _say(f"wrote {args.plot}")
+    _write_frame(_user_names(forecast, args), args.output)
     return 0
 
 
@@ -243,6 +277,7 @@ def _history_frame(frame, args):
 def _backtest(args) -> int:
     from rnncast.evaluate import compare, cross_validation, evaluate
 
+    _check_outputs(args)
     _resolve_columns(args)
     frame = _read_data(args)
     names = [name.strip() for name in args.models.split(",")]
@@ -251,21 +286,27 @@ def _backtest(args) -> int:
         raise ValueError(f"--compare {args.compare!r} is not among --models {args.models!r}; "
                          f"name one of them, e.g. --compare {names[-1]}.")
     cv = cross_validation(frame, list(models.values()), h=args.horizon,
-                          n_windows=args.windows, step=args.step, **_prepare_options(args))
+                          n_windows=args.windows, step=args.step, levels=args.levels,
+                          **_prepare_options(args))
     _print_table(evaluate(cv))
     if args.compare is not None:
         baseline = models[args.compare].name
         print(f"\nEach model's mean error minus {baseline}'s over the same series, with a "
               f"95% bootstrap interval (negative: lower error; decided: the interval "
               f"leaves out zero):")
-        _print_table(compare(cv, baseline, metrics=("smape", "mase")), index=False)
-    if args.output:
-        _write_frame(_user_names(cv, args), args.output)
+        comparison = compare(cv, baseline, metrics=("smape", "mase"))
+        _print_table(comparison, index=False)
+        if comparison.series.min() < FEW_SERIES:
+            print(f"(only {comparison.series.min()} series: an interval resampled from so "
+                  f"few is rough, and 'decided' a weak word; {FEW_SERIES} or more make it "
+                  "trustworthy)")
     if args.plot:
         from rnncast.plot import plot_backtest
 
         plot_backtest(cv, ids=args.ids, path=args.plot)
         _say(f"wrote {args.plot}")
+    if args.output:
+        _write_frame(_user_names(cv, args), args.output)
     return 0
 
 
@@ -376,18 +417,73 @@ def _check_gradients(args) -> int:
 
 
 # -- arguments ---------------------------------------------------------------------------
+class _HelpFormatter(argparse.HelpFormatter):
+    """Option help ends with the default, where there is one worth showing."""
+
+    def _get_help_string(self, action):
+        text = action.help or ""
+        default = action.default
+        if (default is None or default is False or default == argparse.SUPPRESS
+                or "default" in text
+                or action.option_strings == [] or isinstance(default, list)):
+            return text
+        return f"{text} (default: %(default)s)" if text else "default: %(default)s"
+
+
 class _Parser(argparse.ArgumentParser):
-    """Usage errors in one line, pointing at --help, instead of the whole usage text."""
+    """Usage errors in one line, pointing at --help, instead of the whole usage text;
+    options only by their full names (no --epoch for --epochs); an unknown option
+    answered with the closest ones of its command."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("allow_abbrev", False)
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        super().__init__(*args, **kwargs)
+        self.command_parsers = {}
 
     def error(self, message):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+    def parse_args(self, args=None, namespace=None):
+        import difflib
+
+        parsed, extras = self.parse_known_args(args, namespace)
+        if extras:
+            command = self.command_parsers.get(getattr(parsed, "command", None), self)
+            known = [o for action in command._actions for o in action.option_strings]
+            hints = [f"did you mean {', '.join(close)}?" for extra in extras
+                     if extra.startswith("--")
+                     for close in [difflib.get_close_matches(extra.split("=")[0], known, 2)]
+                     if close]
+            command.error("; ".join([f"unrecognized arguments: {' '.join(extras)}", *hints]))
+        return parsed
 
 
 # The library's hints name Python arguments; on the command line they are options.
 _CLI_HINTS = {"id_col=": "--id-col ", "time_col=": "--time-col ",
               "target_col=": "--target-col ", "fill_missing=": "--fill-missing ",
               "fill_gaps=": "--fill-gaps ", "drop_short=True": "a lower --lookback",
-              "save_model(model, path) writes one": "rnncast fit --output writes one"}
+              "save_model(model, path) writes one": "rnncast fit --output writes one",
+              "re-save it with save_model": "write it again with rnncast fit",
+              "refit with horizon=": "fit again with --horizon ",
+              "Use log=False.": "Leave out --log.", "log=True needs": "--log needs",
+              "scaler='window' or 'series'": "--scaler window or series",
+              "dtype='float64'": "a smaller scale of values",
+              "learning_rate": "--learning-rate", "max_grad_norm": "--max-grad-norm",
+              "construct it with conformal_windows=": "fit it with --conformal-windows ",
+              "or with conformal_windows=": "or with --conformal-windows "}
+_CLI_PATTERNS = [(re.compile(r"Construct it with levels=\[\.\.\., ([^\]]+)\]"),
+                  r"Fit it with --train-levels ... \1"),
+                 (re.compile(r"^h=(\d+) is longer"), r"--horizon \1 is longer")]
+
+
+def _for_the_shell(message: str) -> str:
+    """A library message with its Python hints put as the command's options."""
+    for python_hint, cli_hint in _CLI_HINTS.items():
+        message = message.replace(python_hint, cli_hint)
+    for pattern, replacement in _CLI_PATTERNS:
+        message = pattern.sub(replacement, message)
+    return message
 
 
 def _error_line(error) -> str:
@@ -397,19 +493,26 @@ def _error_line(error) -> str:
         message = str(error.args[0])
     else:
         message = str(error)
-    for python_hint, cli_hint in _CLI_HINTS.items():
-        message = message.replace(python_hint, cli_hint)
-    return " ".join(message.split())  # one line
+    return " ".join(_for_the_shell(message).split())  # one line
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
-    return value
+def _integer_from(low: int):
+    """An argparse type: integers of at least ``low`` (1: positive, 0: whole numbers)."""
+    wanted = "a positive integer" if low == 1 else f"a whole number >= {low}"
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be {wanted}, got {text!r}") from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"must be {wanted}, got {text}")
+        return value
+
+    return parse
+
+
+_positive_int, _whole_number = _integer_from(1), _integer_from(0)
 
 
 def _level(text: str) -> float:
@@ -433,20 +536,22 @@ def _add_column_options(parser) -> None:
     parser.add_argument("--fill-missing", choices=("interpolate", "ffill", "zero"),
                         help="fill NaN/inf values instead of stopping")
     parser.add_argument("--fill-gaps", choices=("interpolate", "ffill", "zero", "nan"),
-                        help="insert missing dates instead of stopping")
+                        help="insert missing dates instead of stopping, filled so; 'nan' "
+                        "leaves them to --fill-missing, which it needs")
 
 
 def _add_model_options(parser) -> None:
     group = parser.add_argument_group("RNN model")
-    group.add_argument("--cell", choices=CELL_NAMES, default="gru")
+    group.add_argument("--cell", choices=CELL_NAMES, default="gru", help="recurrent cell")
     group.add_argument("--hidden-size", type=_positive_int, default=None,
                        help="units per layer (default: 32, or 16 with fewer than 10,000 "
                        "training windows)")
-    group.add_argument("--layers", type=_positive_int, default=1)
+    group.add_argument("--layers", type=_positive_int, default=1, help="stacked layers")
     group.add_argument("--lookback", type=_positive_int, nargs="+", default=None,
                        metavar="VALUES", help="past values per window; several: members "
                        "for each (default: 1, 2 and 3 horizons, or seasons when longer)")
-    group.add_argument("--loss", choices=("mae", "mse", "huber"), default="mae")
+    group.add_argument("--loss", choices=("mae", "mse", "huber"), default="mae",
+                       help="training loss on scaled values")
     group.add_argument("--window-weights", choices=("mase", "equal"), default="mase",
                        help="'mase': weigh each window's loss so that training minimises "
                        "MASE; 'equal': every window alike")
@@ -465,9 +570,13 @@ def _add_model_options(parser) -> None:
                        "decomposition) and forecast the rest; 'auto': when the shortest "
                        "lookback holds fewer than two seasons or gives fewer than 10,000 "
                        "training windows")
-    group.add_argument("--epochs", type=_positive_int, default=100)
-    group.add_argument("--batch-size", type=_positive_int, default=64)
-    group.add_argument("--learning-rate", type=float, default=1e-3)
+    group.add_argument("--epochs", type=_positive_int, default=100,
+                       help="most epochs of the run that chooses the epoch count")
+    group.add_argument("--batch-size", type=_positive_int, default=64,
+                       help="windows per training step")
+    group.add_argument("--learning-rate", type=float, default=1e-3, help="Adam's step size")
+    group.add_argument("--max-grad-norm", type=float, default=1.0,
+                       help="clip the gradients' global norm to this; 0: no clipping")
     group.add_argument("--ensemble", type=_positive_int, default=1,
                        help="members per lookback, with different seeds; the forecast "
                        "is the mean of all members")
@@ -489,9 +598,11 @@ def _add_model_options(parser) -> None:
                        "on all windows (faster, usually less accurate)")
     group.add_argument("--train-levels", type=_level, nargs="+", default=None,
                        metavar="LEVEL", help="interval levels learnt by quantile heads")
-    group.add_argument("--conformal-windows", type=int, default=0,
-                       help="calibrate conformal intervals on this many past windows")
-    group.add_argument("--seed", type=int, default=0)
+    group.add_argument("--conformal-windows", type=_whole_number, default=0,
+                       help="calibrate conformal intervals on this many past windows "
+                       "(their errors, windows x series of them, must number 19 or more "
+                       "for a 95%% interval); 0: none")
+    group.add_argument("--seed", type=int, default=0, help="seed of weights and batches")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -511,7 +622,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_command = commands.add_parser
 
     def command(name, **kwargs):
-        return add_command(name, parents=[common], **kwargs)
+        parser.command_parsers[name] = add_command(name, parents=[common], **kwargs)
+        return parser.command_parsers[name]
 
     commands._parser_class = _Parser
 
@@ -531,7 +643,8 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--horizon", type=_positive_int, required=True, help="steps to forecast")
     _add_model_options(fit)
     fit.add_argument("--output", "-o", required=True, help="model file to write")
-    fit.add_argument("--plot-training", metavar="PNG", help="write the training curves")
+    fit.add_argument("--plot-training", metavar="IMAGE",
+                     help="write the training curves (.png, .svg or .pdf)")
     fit.set_defaults(handler=_fit)
 
     predict = commands.add_parser("predict", help="forecast with a saved model")
@@ -540,9 +653,13 @@ def build_parser() -> argparse.ArgumentParser:
     _add_column_options(predict)
     predict.add_argument("--horizon", type=_positive_int, default=None,
                          help="steps (default: the fitted horizon)")
-    predict.add_argument("--levels", type=_level, nargs="+", default=None, metavar="LEVEL")
-    predict.add_argument("--output", "-o", required=True, help="forecast CSV, or - for stdout")
-    predict.add_argument("--plot", metavar="PNG", help="write history and forecast")
+    predict.add_argument("--levels", type=_level, nargs="+", default=None, metavar="LEVEL",
+                         help="interval levels (%%): trained ones (fit --train-levels), "
+                         "or any with fit --conformal-windows")
+    predict.add_argument("--output", "-o", required=True,
+                         help="forecast CSV (Parquet for .parquet), or - for stdout")
+    predict.add_argument("--plot", metavar="IMAGE",
+                         help="write history and forecast (.png, .svg or .pdf)")
     predict.add_argument("--ids", nargs="+", default=None, help="series to plot")
     predict.set_defaults(handler=_predict)
 
@@ -550,8 +667,10 @@ def build_parser() -> argparse.ArgumentParser:
                                    help="rolling-origin evaluation against baselines")
     _add_data_options(backtest)
     backtest.add_argument("--horizon", type=_positive_int, required=True)
-    backtest.add_argument("--windows", type=_positive_int, default=1)
-    backtest.add_argument("--step", type=_positive_int, default=None)
+    backtest.add_argument("--windows", type=_positive_int, default=1,
+                          help="forecast origins, each a refit")
+    backtest.add_argument("--step", type=_positive_int, default=None,
+                          help="steps between origins (default: the horizon)")
     backtest.add_argument("--models", default="rnn,naive,snaive,drift",
                           help=f"comma-separated: rnn, {', '.join(BASELINES)}")
     _add_model_options(backtest)
@@ -559,10 +678,16 @@ def build_parser() -> argparse.ArgumentParser:
                           help="also print each model minus this one (a name from "
                                "--models, e.g. snaive) with a 95%% bootstrap interval "
                                "over series: is a lead more than the series drawn?")
-    backtest.add_argument("--output", "-o", help="write the cross-validation frame (CSV)")
-    backtest.add_argument("--plot", metavar="PNG", help="write actuals and forecasts")
+    backtest.add_argument("--levels", type=_level, nargs="+", default=None, metavar="LEVEL",
+                          help="also forecast these intervals (%%) and report their "
+                          "coverage: the RNN's from quantile heads (or conformal with "
+                          "--conformal-windows), the baselines' conformal")
+    backtest.add_argument("--output", "-o", help="write the cross-validation frame (CSV, or "
+                          "Parquet for .parquet)")
+    backtest.add_argument("--plot", metavar="IMAGE",
+                          help="write actuals and forecasts (.png, .svg or .pdf)")
     backtest.add_argument("--ids", nargs="+", default=None, help="series to plot")
-    backtest.set_defaults(handler=_backtest, train_levels=None)
+    backtest.set_defaults(handler=_backtest)
 
     check = commands.add_parser(
         "check-gradients", help="compare a layer's gradients with finite differences")
@@ -583,10 +708,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+_warned = set()  # messages already shown: a backtest's refits repeat the same warning
+
+
 def _show_warning(message, category, filename, lineno, file=None, line=None):
-    """Warnings as one line, like errors: the shell user did not write the line of
-    Python a warning would otherwise point at."""
-    print(f"rnncast: warning: {message}", file=sys.stderr if file is None else file)
+    """Warnings as one line, like errors, each once: the shell user did not write the
+    line of Python a warning would otherwise point at."""
+    if str(message) in _warned:
+        return
+    _warned.add(str(message))
+    print(f"rnncast: warning: {_for_the_shell(str(message))}",
+          file=sys.stderr if file is None else file)
 
 
 def main(argv=None) -> int:
@@ -596,6 +728,11 @@ def main(argv=None) -> int:
             if not args.debug:
                 warnings.showwarning = _show_warning
             return args.handler(args)
+    except BrokenPipeError:
+        # the reader of stdout stopped early (`... -o - | head`): not an error of ours.
+        # Point stdout at nothing, so that flushing it at exit raises nothing either.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # as a process killed by SIGPIPE, the usual status in a pipeline
     except (RnncastError, ValueError, KeyError, ImportError, OSError) as error:
         if args.debug:
             raise

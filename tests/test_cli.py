@@ -126,7 +126,7 @@ def test_warnings_are_one_line_naming_the_series(sales_csv, tmp_path):
     assert result.returncode == 0, result.stderr
     warning_lines = [line for line in result.stderr.splitlines() if "warning:" in line]
     assert len(warning_lines) == 1, result.stderr
-    assert warning_lines[0].startswith("rnncast: warning: 1 series have fewer than 4 "
+    assert warning_lines[0].startswith("rnncast: warning: 1 series has fewer than 4 "
                                        "observations") and "'tiny'" in warning_lines[0]
     assert "ShortSeriesWarning" not in result.stderr and ".py:" not in result.stderr
 
@@ -192,7 +192,8 @@ def test_backtest_compare_prints_each_model_against_the_baseline(sales_csv):
                      "--models", "naive,snaive,drift", "--compare", "naive")
     assert result.returncode == 0, result.stderr
     table = result.stdout.split("minus Naive's")[1].splitlines()[2:]
-    rows = [line.split() for line in table]
+    assert table[-1].startswith("(only 4 series: an interval resampled from so few is rough")
+    rows = [line.split() for line in table[:-1]]
     assert [row[:2] for row in rows] == [["SeasonalNaive", "smape"], ["SeasonalNaive", "mase"],
                                          ["Drift", "smape"], ["Drift", "mase"]]
     # the sine is seasonal: the seasonal naive forecast beats the naive one on each series
@@ -446,3 +447,58 @@ def test_one_series_files_are_named_after_the_file_either_way(tmp_path):
         cv = pd.read_csv(tmp_path / "cv.csv")
         assert list(cv.columns[:4]) == ["unique_id", "date", "cutoff", "value"]
         assert set(cv.unique_id) == {"shop"}
+
+
+def test_backtest_levels_add_intervals_and_their_coverage(sales_csv, tmp_path):
+    output = tmp_path / "cv.parquet"
+    result = rnncast("backtest", str(sales_csv), "--horizon", "6", *COLUMNS, *SMALL,
+                     "--models", "rnn,snaive", "--levels", "80", "--conformal-windows", "2",
+                     "-q", "-o", str(output))
+    assert result.returncode == 0, result.stderr
+    assert "coverage-80" in result.stdout.splitlines()[0]
+    cv = pd.read_parquet(output)  # Parquet, as its name says
+    assert {"RNNForecaster-lo-80", "SeasonalNaive-hi-80", "store", "month"} <= set(cv.columns)
+
+
+def test_backtest_levels_need_conformal_windows_for_the_baselines(sales_csv):
+    result = rnncast("backtest", str(sales_csv), "--horizon", "6", *COLUMNS,
+                     "--models", "naive", "--levels", "80")
+    assert_clean_error(result, "--levels needs --conformal-windows K", "for naive")
+
+
+def test_plots_take_their_format_from_the_suffix_and_bad_ones_stop_early(model_file, tmp_path):
+    result = rnncast("predict", str(model_file), "-o", str(tmp_path / "f.csv"),
+                     "--plot", str(tmp_path / "f.svg"))
+    assert result.returncode == 0, result.stderr
+    assert b"<svg" in (tmp_path / "f.svg").read_bytes()[:400]
+    for plot, fragment in (("f.xyz", "cannot write a plot as .xyz"),
+                           ("missing/f.png", "no such directory to write f.png in (--plot)")):
+        result = rnncast("predict", str(model_file), "-o", str(tmp_path / "g.csv"),
+                         "--plot", str(tmp_path / plot))
+        assert_clean_error(result, fragment)
+    result = rnncast("predict", str(model_file), "-o", str(tmp_path / "g.csv"),
+                     "--plot", str(tmp_path / "g.png"), "--ids", "nope")
+    assert_clean_error(result, "ids ['nope'] are not in")
+    assert not (tmp_path / "g.csv").exists()  # nothing written before the error
+
+
+def test_a_closed_pipe_ends_quietly():
+    process = subprocess.Popen([sys.executable, "-m", "rnncast", "datasets",
+                                "m3-monthly-sales"], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE)
+    process.stdout.readline()
+    process.stdout.close()  # as `| head -1` does
+    stderr = process.communicate(timeout=60)[1].decode()
+    assert process.returncode == 141 and stderr == ""
+
+
+@pytest.mark.parametrize(("typed", "fragment"), [
+    (["--epoch", "5"], "unrecognized arguments: --epoch 5; did you mean --epochs"),
+    (["--idcol", "store"], "did you mean --id-col"),
+    (["--conformal-windows", "-1"], "must be a whole number >= 0"),
+])
+def test_options_by_full_name_only_with_suggestions(sales_csv, tmp_path, typed, fragment):
+    result = rnncast("fit", str(sales_csv), "--horizon", "3", "-o", str(tmp_path / "m"),
+                     *typed)
+    assert result.returncode == 2 and fragment in result.stderr, result.stderr
+    assert "see rnncast fit --help" in result.stderr

@@ -16,6 +16,7 @@ from there, or recomputes it from ``train_df`` when given.
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -73,7 +74,7 @@ def cross_validation(
     panel = prepare(df, **prepare_kwargs)
     # held out after each cutoff, earliest cutoff first
     drops = [h + step * (n_windows - 1 - w) for w in range(n_windows)]
-    _check_lengths(panel, drops[0], h, n_windows, step, models)
+    panel = _drop_short(panel, drops[0], h, n_windows, step, models)
 
     stamps = panel.time_stamps()  # (N,) aligned with panel.values
     season_length = panel.frequency.season_length
@@ -300,26 +301,35 @@ def _check_model_fits_windows(model: Forecaster, h: int, levels) -> None:
         )
 
 
-def _check_lengths(
+def _drop_short(
     panel: Panel, first_drop: int, h: int, n_windows: int, step: int, models
-) -> None:
-    """Every series needs one observation before the first cutoff, plus what each
-    model's conformal calibration holds out of that training data."""
+) -> Panel:
+    """The series long enough to backtest: one observation before the first cutoff,
+    plus what each model's conformal calibration holds out of that training data. The
+    others are left out with a ``ShortSeriesWarning`` naming them (as ``fit`` leaves
+    out series too short to train on); none left is a ``DataError``."""
+    from rnncast.models.rnn import ShortSeriesWarning
+
     need = first_drop + 1
-    for model in models:
-        need = max(need, first_drop + model.conformal_windows * model.horizon + 1)
+    calibration = max(model.conformal_windows * model.horizon for model in models)
+    need += calibration
     short = panel.lengths < need
-    if short.any():
-        named = ", ".join(
-            f"{panel.ids[s]!r} ({panel.lengths[s]})" for s in np.flatnonzero(short)[:5]
-        )
-        more = f" and {short.sum() - 5} more" if short.sum() > 5 else ""
-        raise DataError(
-            f"series {named}{more} are too short: h={h}, n_windows={n_windows} and "
-            f"step={step} need at least {need} observations per series (counting the "
-            "models' conformal calibration). Lower n_windows, step or conformal_windows, "
-            "or drop those series."
-        )
+    if not short.any():
+        return panel
+    named = ", ".join(
+        f"{panel.ids[s]!r} ({panel.lengths[s]} values)" for s in np.flatnonzero(short)[:5]
+    )
+    more = f" and {short.sum() - 5} more" if short.sum() > 5 else ""
+    why = (f"a horizon of {h} and {n_windows} window(s) {step} steps apart need at least "
+           f"{need} values per series"
+           + (f", {calibration} of them for conformal calibration" if calibration else ""))
+    if short.all():
+        raise DataError(f"every series is too short to backtest: {why} ({named}{more}). "
+                        "Use fewer windows, a smaller step or a shorter horizon.")
+    warnings.warn(f"{short.sum()} series too short to backtest ({why}) left out: "
+                  f"{named}{more}. Use fewer windows or a smaller step to keep them.",
+                  ShortSeriesWarning, stacklevel=3)
+    return panel.subset(~short)
 
 
 # -- evaluation helpers -------------------------------------------------------------

@@ -10,6 +10,8 @@ import pandas as pd
 
 from rnncast.errors import DataError
 
+PARQUET_SUFFIXES = (".parquet", ".pq")
+
 
 def read_table(path, columns=None) -> pd.DataFrame:
     """Read a CSV or Parquet file into a DataFrame.
@@ -21,7 +23,7 @@ def read_table(path, columns=None) -> pd.DataFrame:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such file. Check the path.")
-    if path.suffix.lower() in (".parquet", ".pq"):
+    if path.suffix.lower() in PARQUET_SUFFIXES:
         try:
             return pd.read_parquet(path, columns=columns)
         except ImportError as error:
@@ -48,6 +50,26 @@ def read_table(path, columns=None) -> pd.DataFrame:
     if frame.empty:
         raise DataError(f"{path}: the file has a header but no data rows.")
     return frame
+
+
+def write_table(frame: pd.DataFrame, path) -> None:
+    """Write ``frame`` atomically as Parquet when ``path`` ends in .parquet or .pq, as
+    UTF-8 CSV otherwise (the index left out)."""
+    from rnncast.io.atomic import atomic_write, write_csv_atomic
+
+    path = Path(path)
+    if path.suffix.lower() not in PARQUET_SUFFIXES:
+        write_csv_atomic(frame, path)
+        return
+    try:
+        import pyarrow  # noqa: F401  pandas' Parquet engine
+    except ImportError as error:
+        raise DataError(f"{path}: writing Parquet needs pyarrow: pip install pyarrow (or "
+                        "name a .csv file).") from error
+    frame = frame.copy(deep=False)
+    frame.attrs = {}  # rnncast's own metadata (MASE scales of a backtest) is not JSON
+    with atomic_write(path, "wb") as handle:
+        frame.to_parquet(handle, index=False)
 
 
 def _check_field_counts(path, sample: str, delimiter: str) -> None:

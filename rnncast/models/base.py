@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import copy
 import inspect
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -29,6 +30,11 @@ import pandas as pd
 import rnncast.data.frames as _frames
 from rnncast.data.panel import Panel
 from rnncast.errors import FrequencyError, NotFittedError, TrainingInterrupted
+
+
+class IntervalWarning(UserWarning):
+    """Too few conformal calibration errors for the interval level asked: the interval
+    is the largest error, and covers less than the level says."""
 
 
 class Forecaster:
@@ -77,6 +83,10 @@ class Forecaster:
     def _fit_prepared(self, panel: Panel) -> Forecaster:
         """``fit`` after validation: cross-validation calls this on each training cut."""
         self._check_horizon(self.horizon, "horizon")
+        windows = self.conformal_windows
+        if isinstance(windows, bool) or not isinstance(windows, int | np.integer) or windows < 0:
+            raise ValueError(f"conformal_windows must be a whole number >= 0 (0: no "
+                             f"conformal intervals), got {windows!r}.")
         try:
             self._fit_panel(panel)
             self.panel_ = panel
@@ -147,6 +157,17 @@ class Forecaster:
                 f"{self.name} has no intervals: construct it with conformal_windows=2 "
                 "(or more) to calibrate conformal intervals at fit time.")
         h = point.shape[1]
+        count = len(self.conformal_scores_)
+        needed = calibration_errors_needed(level)
+        if count < needed:
+            series = max(count // max(self.conformal_windows, 1), 1)
+            warnings.warn(
+                f"{self.name}: a {level:g}% conformal interval needs at least {needed} "
+                f"calibration errors per step, and there are {count} "
+                f"({self.conformal_windows} window(s) x {series} series), so it is the "
+                f"largest of them and covers less than {level:g}%. Fit with "
+                f"conformal_windows={-(-needed // series)} or more, or ask for a lower "
+                "level.", IntervalWarning, stacklevel=3)
         radius = conformal_radius(self.conformal_scores_[:, :h], level)  # (h,) scale-free
         half_width = radius * series_scale(panel)[:, None]  # (S, h) in each series' units
         return point - half_width, point + half_width
@@ -170,6 +191,15 @@ class Forecaster:
     def _check_horizon(value, name):
         if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
             raise ValueError(f"{name} must be a positive integer, got {value!r}.")
+
+
+def calibration_errors_needed(level: float) -> int:
+    """The fewest calibration errors n whose finite-sample conformal quantile at
+    ``level`` (%) is one of them: ceil((n + 1) level / 100) <= n."""
+    n = max(1, int(level / (100 - level)) - 1)
+    while np.ceil((n + 1) * level / 100) > n:
+        n += 1
+    return n
 
 
 def conformal_radius(scores: np.ndarray, level: float) -> np.ndarray:

@@ -625,7 +625,8 @@ class RNNForecaster(Forecaster):
             return
         needed = (1 if self.recursive else self.horizon) + 1
         names = ", ".join(repr(s) for s in short[:5]) + (" ..." if len(short) > 5 else "")
-        message = (f"{len(short)} series have fewer than {needed} observations (one input "
+        verb = "has" if len(short) == 1 else "have"
+        message = (f"{len(short)} series {verb} fewer than {needed} observations (one input "
                    f"value and a horizon of {needed - 1} to learn from): {names}.")
         if len(short) == panel.n_series:
             raise DataError(f"No series is long enough to train on: {message} Forecast a "
@@ -653,7 +654,7 @@ class RNNForecaster(Forecaster):
             if bad.any():
                 first = int(np.searchsorted(panel.starts, np.flatnonzero(bad)[0], "right") - 1)
                 raise DataError(f"log=True needs values > 0, but series {panel.ids[first]!r} "
-                                f"has {values[bad][0]!r}. Use log=False.")
+                                f"has {float(values[bad][0])!r}. Use log=False.")
             values = np.log(values)
         if self.scaler == "series":
             mean, scale = series_statistics(values, panel.starts)
@@ -973,6 +974,6 @@ class RNNForecaster(Forecaster):
             return forecast[:, :h, k], forecast[:, :h, k + 1]
         if self.conformal_scores_ is not None:
             return super()._interval_panel(panel, point, level)
-        raise ValueError(f"level {level} was not trained: the model has levels {trained}. "
-                         f"Construct it with levels=[..., {level}], or with "
+        raise ValueError(f"level {level:g} was not trained: the model has levels {trained}. "
+                         f"Construct it with levels=[..., {level:g}], or with "
                          "conformal_windows=2 for conformal intervals at any level.")

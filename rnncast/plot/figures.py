@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Hashable, Iterable, Sequence
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -68,7 +69,8 @@ def plot_forecast(
     max_series : int
         Panels drawn when ``ids`` is not given.
     path : str or path-like, optional
-        Also save the figure there as a PNG (110 dpi).
+        Also save the figure there, in the format its suffix names (.png, .svg,
+        .pdf, ...; PNG without one), at 110 dpi.
 
     Returns
     -------
@@ -132,7 +134,8 @@ def plot_training(history_frame: pd.DataFrame, path: str | os.PathLike | None = 
         count), ``lookback``, ``val_loss`` (drawn dashed, with its best epoch marked,
         where not all NaN) and ``seconds`` (the total goes in the title).
     path : str or path-like, optional
-        Also save the figure there as a PNG (110 dpi).
+        Also save the figure there, in the format its suffix names (.png, .svg,
+        .pdf, ...; PNG without one), at 110 dpi.
 
     Returns
     -------
@@ -234,7 +237,8 @@ def plot_backtest(
     max_series : int
         Panels drawn when ``ids`` is not given.
     path : str or path-like, optional
-        Also save the figure there as a PNG (110 dpi).
+        Also save the figure there, in the format its suffix names (.png, .svg,
+        .pdf, ...; PNG without one), at 110 dpi.
 
     Returns
     -------
@@ -448,5 +452,20 @@ def _figure_legend(fig, axes):
 
 def _finish(fig, path):
     if path is not None:
-        fig.savefig(path, dpi=DPI, format="png")
+        fig.savefig(path, dpi=DPI, format=plot_format(path))
     return fig
+
+
+def plot_format(path) -> str:
+    """The image format a plot written to ``path`` takes from its suffix (png when it
+    has none); an error naming the formats for a suffix matplotlib cannot write."""
+    from matplotlib.figure import Figure
+
+    suffix = Path(path).suffix.lower().lstrip(".")
+    if not suffix:
+        return "png"
+    supported = Figure().canvas.get_supported_filetypes()
+    if suffix not in supported:
+        raise ValueError(f"{path}: cannot write a plot as .{suffix}; name a file ending "
+                         f"in .png, .svg or .pdf (or {', '.join(sorted(supported))}).")
+    return suffix

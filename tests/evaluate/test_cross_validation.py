@@ -2,6 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from rnncast.errors import DataError
 from rnncast.evaluate import cross_validation, evaluate, mase
 from rnncast.models import Drift, Naive, SeasonalNaive, WindowAverage
 from tests.frames import long_frame
@@ -60,12 +61,6 @@ def test_models_are_cloned_and_the_originals_stay_unfitted():
     model = Naive(2)
     cross_validation(long_frame({"a": np.arange(10.0)}), [model], h=2)
     assert not hasattr(model, "panel_")
-
-
-def test_series_too_short_for_the_windows_are_named():
-    df = long_frame({"long": np.arange(20.0), "tiny": np.arange(5.0)})
-    with pytest.raises(ValueError, match=r"'tiny' \(5\).*at least 7 observations"):
-        cross_validation(df, [Naive(2)], h=2, n_windows=3)
 
 
 def test_levels_with_a_model_without_intervals_raise_before_fitting():
@@ -181,3 +176,16 @@ def test_stored_mase_scales_survive_filtering_and_concatenation():
     cv = cross_validation(df, [Naive(2), Drift(2)], h=2, n_windows=3)
     pieces = pd.concat([cv[cv["unique_id"] == "b"], cv[cv["unique_id"] == "a"]])
     pd.testing.assert_frame_equal(evaluate(pieces), evaluate(cv))
+
+
+def test_series_too_short_to_backtest_are_left_out_with_a_warning():
+    from rnncast.models import ShortSeriesWarning
+
+    frame = long_frame({"long": np.arange(20.0), "short": np.arange(5.0)})
+    with pytest.warns(ShortSeriesWarning, match=r"1 series too short to backtest \(a horizon "
+                      r"of 3 and 2 window\(s\) 3 steps apart need at least 7 values per "
+                      r"series\) left out: 'short' \(5 values\)"):
+        cv = cross_validation(frame, [Naive(3)], h=3, n_windows=2)
+    assert set(cv.unique_id) == {"long"}
+    with pytest.raises(DataError, match="every series is too short to backtest"):
+        cross_validation(frame, [Naive(3, conformal_windows=5)], h=3, n_windows=2)

@@ -52,7 +52,7 @@ MODELS = {
         None,
     ),
     "rnn_conformal": (lambda: RNNForecaster(3, conformal_windows=2, **SMALL), [80]),
-    "naive_conformal": (lambda: Naive(3, conformal_windows=2), [80, 95]),
+    "naive_conformal": (lambda: Naive(3, conformal_windows=7), [80, 95]),
     "seasonal_naive": (lambda: SeasonalNaive(3), None),
     "drift": (lambda: Drift(3, alias="drift"), None),
     "window_average": (lambda: WindowAverage(3, window=4), None),

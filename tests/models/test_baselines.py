@@ -210,3 +210,27 @@ def test_predict_refuses_new_data_at_another_frequency():
     with pytest.raises(FrequencyError, match=r"frequency is 'W-SUN', but SeasonalNaive was "
                                              r"fitted on 'MS'"):
         model.predict(df=weekly)
+
+
+def test_too_few_calibration_errors_for_a_level_warn_with_the_windows_needed():
+    import warnings
+
+    from rnncast.models import IntervalWarning
+
+    rng = np.random.default_rng(3)
+    frame = long_frame({k: rng.normal(size=60) for k in "abc"})
+    few = Naive(4, conformal_windows=2).fit(frame)  # 2 windows x 3 series = 6 errors
+    with pytest.warns(IntervalWarning, match=r"a 95% conformal interval needs at least 19 "
+                      r"calibration errors per step, and there are 6 \(2 window\(s\) x 3 "
+                      r"series\).*conformal_windows=7"):
+        few.predict(levels=[95])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        few.predict(levels=[80])  # 4 errors are enough at 80%
+        Naive(4, conformal_windows=7).fit(frame).predict(levels=[95])
+
+
+@pytest.mark.parametrize("windows", [-1, 1.5, True])
+def test_conformal_windows_must_be_a_whole_number(windows):
+    with pytest.raises(ValueError, match="conformal_windows must be a whole number >= 0"):
+        Naive(2, conformal_windows=windows).fit(long_frame({"a": [1.0, 2.0, 3.0]}))

@@ -44,9 +44,29 @@ def _resolve_columns(args, fitted=None) -> None:
 
 
 def _read_data(args):
-    """The data file as a frame. Without an id column it is one series, named after
-    the file, unless its time stamps repeat (several series, their id column not
-    named) or an id column was named and is missing (the library says which)."""
+    """The data file as a frame, its time column parsed with ``--date-format`` if given.
+    Without an id column it is one series, named after the file, unless its time
+    stamps repeat (several series, their id column not named) or an id column was
+    named and is missing (the library says which)."""
+    frame = _read_series_frame(args)
+    if args.date_format is None or args.time_col not in frame.columns:
+        return frame
+    import pandas as pd
+
+    from rnncast.errors import ColumnTypeError
+
+    stamps = frame[args.time_col]
+    parsed = pd.to_datetime(stamps.astype(str), format=args.date_format, errors="coerce")
+    bad = parsed.isna() & stamps.notna()
+    if bad.any():
+        raise ColumnTypeError(
+            f"column {args.time_col!r} holds {stamps[bad].iloc[0]!r}, which does not match "
+            f"--date-format {args.date_format!r} ({int(bad.sum())} such value(s)); give "
+            "the format its dates are in, e.g. %d/%m/%Y for 31/01/2024.")
+    return frame.assign(**{args.time_col: parsed})
+
+
+def _read_series_frame(args):
     from rnncast.data.frames import date_and_number_columns
     from rnncast.errors import DuplicateError
     from rnncast.io.tables import read_table
@@ -471,7 +491,9 @@ _CLI_HINTS = {"id_col=": "--id-col ", "time_col=": "--time-col ",
               "dtype='float64'": "a smaller scale of values",
               "learning_rate": "--learning-rate", "max_grad_norm": "--max-grad-norm",
               "construct it with conformal_windows=": "fit it with --conformal-windows ",
-              "or with conformal_windows=": "or with --conformal-windows "}
+              "or with conformal_windows=": "or with --conformal-windows ",
+              "parse the column yourself with pd.to_datetime(..., format=...) and pass "
+              "datetimes": "give the format with --date-format (e.g. %d.%m.%Y)"}
 _CLI_PATTERNS = [(re.compile(r"Construct it with levels=\[\.\.\., ([^\]]+)\]"),
                   r"Fit it with --train-levels ... \1"),
                  (re.compile(r"^h=(\d+) is longer"), r"--horizon \1 is longer")]
@@ -533,6 +555,9 @@ def _add_column_options(parser) -> None:
                         "one, the file is one series)")
     parser.add_argument("--time-col", help="time column, dates or integers (default: ds)")
     parser.add_argument("--target-col", help="value column (default: y)")
+    parser.add_argument("--date-format", metavar="FORMAT",
+                        help="how the time column writes dates, e.g. %%d.%%m.%%Y (default: "
+                        "inferred; day first when month first fails)")
     parser.add_argument("--fill-missing", choices=("interpolate", "ffill", "zero"),
                         help="fill NaN/inf values instead of stopping")
     parser.add_argument("--fill-gaps", choices=("interpolate", "ffill", "zero", "nan"),

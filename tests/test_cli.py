@@ -502,3 +502,25 @@ def test_options_by_full_name_only_with_suggestions(sales_csv, tmp_path, typed, 
                      *typed)
     assert result.returncode == 2 and fragment in result.stderr, result.stderr
     assert "see rnncast fit --help" in result.stderr
+
+
+def test_dates_in_a_given_format_and_day_first_dates(tmp_path):
+    days = pd.date_range("2023-01-01", periods=40, freq="D")
+    values = 50 + 5 * np.sin(np.arange(40) * 2 * np.pi / 7)
+    for name, written in (("dotted", "%d.%m.%Y"), ("slashed", "%d/%m/%Y")):
+        pd.DataFrame({"date": days.strftime(written), "value": values}).to_csv(
+            tmp_path / f"{name}.csv", index=False)
+    # day first is found on its own where month first fails (13/01/2023)
+    result = rnncast("backtest", str(tmp_path / "slashed.csv"), "--horizon", "7",
+                     "--models", "naive", "-o", str(tmp_path / "cv.csv"))
+    assert result.returncode == 0, result.stderr
+    assert pd.read_csv(tmp_path / "cv.csv").date.max() == "2023-02-09"
+    result = rnncast("backtest", str(tmp_path / "dotted.csv"), "--horizon", "7",
+                     "--models", "naive", "--date-format", "%d.%m.%Y",
+                     "-o", str(tmp_path / "cv.csv"))
+    assert result.returncode == 0, result.stderr
+    assert pd.read_csv(tmp_path / "cv.csv").date.max() == "2023-02-09"
+    result = rnncast("backtest", str(tmp_path / "dotted.csv"), "--horizon", "7",
+                     "--models", "naive", "--date-format", "%m.%d.%Y")
+    assert_clean_error(result, "column 'date' holds '13.01.2023', which does not match "
+                       "--date-format '%m.%d.%Y'")

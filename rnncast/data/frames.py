@@ -375,8 +375,9 @@ def _looks_like_dates(column) -> bool:
         return False
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        try:
-            return bool(pd.to_datetime(sample, errors="coerce").notna().all())
+        try:  # month first, as pandas reads 01/02/2023, or day first (13/01/2023)
+            return any(bool(pd.to_datetime(sample, errors="coerce", dayfirst=day_first)
+                            .notna().all()) for day_first in (False, True))
         except (ValueError, TypeError):
             return False
 
@@ -580,6 +581,19 @@ def _parse_dates(column, label, codes, ids):
         )
     bad = (parsed.isna() & column.notna()).to_numpy()
     if bad.any():
+        # pandas reads 01/02/2023 month first; if that leaves 13/01/2023 unread and day
+        # first reads every value, the column is day first (a European CSV)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            try:
+                day_first = pd.to_datetime(column, errors="coerce", dayfirst=True)
+            except (ValueError, TypeError):
+                day_first = None
+        if (day_first is not None and pdt.is_datetime64_any_dtype(day_first.dtype)
+                and not (day_first.isna() & column.notna()).any()):
+            logger.info("%s read day first (%r is %s)", label, column.iloc[int(np.argmax(bad))],
+                        day_first.iloc[int(np.argmax(bad))].date())
+            return day_first
         first = int(np.argmax(bad))
         if _is_date_out_of_range(column.iloc[first]):  # pandas 2 coerces these to NaT
             raise ColumnTypeError(

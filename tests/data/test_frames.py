@@ -138,6 +138,17 @@ def test_date_strings_are_parsed_to_datetime64_ns():
     assert panel.last_ds[0] == np.datetime64("2020-01-03")
 
 
+def test_day_first_dates_are_read_day_first_when_month_first_fails():
+    days = pd.date_range("2023-01-01", periods=40, freq="D")
+    frame = pd.DataFrame({"ds": days.strftime("%d/%m/%Y"), "y": np.arange(40.0)})
+
+    panel = prepare(frame)
+
+    assert panel.frequency.alias == "D"
+    assert panel.first_ds[0] == np.datetime64("2023-01-01")
+    assert panel.last_ds[0] == np.datetime64("2023-02-09")
+
+
 def test_utc_datetimes_become_naive_utc():
     stamps = pd.date_range("2020-01-01 06:00", periods=3, freq="h", tz="UTC")
 

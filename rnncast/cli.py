@@ -227,7 +227,7 @@ def _fit(args) -> int:
 
 def _training_summary(model) -> str:
     """One line on what fit trained: members, lookbacks, epochs and losses."""
-    from rnncast.models.rnn import ANCHOR_DESCRIPTIONS
+    from rnncast.models.rnn import ANCHOR_DESCRIPTIONS, REFIT_EPOCHS
 
     history = model.history_
     lookbacks = sorted(set(model.member_lookbacks_))
@@ -242,7 +242,8 @@ def _training_summary(model) -> str:
         parts[0] += f", forecasting the change from {ANCHOR_DESCRIPTIONS[model.anchor_]}"
     if model.refit_epochs_:
         epochs = ", ".join(str(model.refit_epochs_[k]) for k in sorted(model.refit_epochs_))
-        parts.append(f"epochs chosen on the held-out last horizon: {epochs}")
+        parts.append(f"trained for {epochs} epochs (lookback {', '.join(map(str, lookbacks))}"
+                     f"), {REFIT_EPOCHS:g} times the best epoch on the held-out last horizon")
     if history.val_loss.notna().any():
         best = history.loc[history.val_loss.idxmin()]
         parts.append(f"best validation loss {best.val_loss:.4f} (epoch {int(best.epoch)})")

@@ -69,8 +69,10 @@ def test_fit_reports_the_members_lookbacks_and_chosen_epochs(sales_csv, tmp_path
                      "--output", str(path), "-q")
     assert result.returncode == 0, result.stderr
     # monthly data, windows of 6 and 9 months: under two seasons, so adjusted by default
-    assert ("4 member(s) of 8 units, lookback 6, 9, on seasonally adjusted values; epochs "
-            "chosen on the held-out last horizon") in result.stderr
+    assert ("4 member(s) of 8 units, lookback 6, 9, on seasonally adjusted values; trained "
+            "for ") in result.stderr
+    assert "epochs (lookback 6, 9), 1.5 times the best epoch on the held-out last " \
+           "horizon" in result.stderr
     from rnncast.io import load_model
 
     model = load_model(path)

@@ -241,9 +241,19 @@ def _training_summary(model) -> str:
     if model.anchor_ in ANCHOR_DESCRIPTIONS:
         parts[0] += f", forecasting the change from {ANCHOR_DESCRIPTIONS[model.anchor_]}"
     if model.refit_epochs_:
-        epochs = ", ".join(str(model.refit_epochs_[k]) for k in sorted(model.refit_epochs_))
+        # what the members trained, from the history: fewer than planned after Ctrl-C,
+        # when a lookback's member may be its epoch-choosing run (at its best epoch)
+        def trained(lookback):
+            runs = history[history.lookback == lookback]
+            members = runs[runs.member >= 0]
+            if len(members):
+                return int(members.epoch.max())
+            return int(runs.epoch[runs.val_loss.idxmin()]) if len(runs) else 0
+
+        epochs = ", ".join(str(trained(k)) for k in lookbacks)
         parts.append(f"trained for {epochs} epochs (lookback {', '.join(map(str, lookbacks))}"
-                     f"), {REFIT_EPOCHS:g} times the best epoch on the held-out last horizon")
+                     f"; {REFIT_EPOCHS:g} times the best epoch on the held-out last horizon, "
+                     f"at most {model.epochs})")
     if history.val_loss.notna().any():
         best = history.loc[history.val_loss.idxmin()]
         parts.append(f"best validation loss {best.val_loss:.4f} (epoch {int(best.epoch)})")
@@ -493,6 +503,7 @@ _CLI_HINTS = {"id_col=": "--id-col ", "time_col=": "--time-col ",
               "learning_rate": "--learning-rate", "max_grad_norm": "--max-grad-norm",
               "construct it with conformal_windows=": "fit it with --conformal-windows ",
               "or with conformal_windows=": "or with --conformal-windows ",
+              "Fit with conformal_windows=": "Fit with --conformal-windows ",
               "parse the column yourself with pd.to_datetime(..., format=...) and pass "
               "datetimes": "give the format with --date-format (e.g. %d.%m.%Y)"}
 _CLI_PATTERNS = [(re.compile(r"Construct it with levels=\[\.\.\., ([^\]]+)\]"),
@@ -661,7 +672,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--output-dir", default=".", help="where to write rnncast-demo.png")
     demo.add_argument("--epochs", type=_positive_int, default=300,
                       help="epochs for --seed-notebook")
-    demo.add_argument("--seed", type=int, default=0)
+    demo.add_argument("--seed", type=int, default=0, help="seed of the RNN")
     demo.set_defaults(handler=_demo)
 
     fit = commands.add_parser("fit", help="train an RNN forecaster and save it")
@@ -717,14 +728,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser(
         "check-gradients", help="compare a layer's gradients with finite differences")
-    check.add_argument("--cell", choices=CELL_NAMES, default="lstm")
-    check.add_argument("--hidden", type=_positive_int, default=8)
-    check.add_argument("--layers", type=_positive_int, default=2)
-    check.add_argument("--input-size", type=_positive_int, default=2)
-    check.add_argument("--batch", type=_positive_int, default=3)
-    check.add_argument("--steps", type=_positive_int, default=5)
-    check.add_argument("--backend", choices=("auto", "numpy", "numba"), default="auto")
-    check.add_argument("--seed", type=int, default=0)
+    check.add_argument("--cell", choices=CELL_NAMES, default="lstm", help="layer to check")
+    check.add_argument("--hidden", type=_positive_int, default=8, help="units per layer")
+    check.add_argument("--layers", type=_positive_int, default=2, help="stacked layers")
+    check.add_argument("--input-size", type=_positive_int, default=2,
+                       help="features per time step")
+    check.add_argument("--batch", type=_positive_int, default=3, help="sequences")
+    check.add_argument("--steps", type=_positive_int, default=5, help="time steps")
+    check.add_argument("--backend", choices=("auto", "numpy", "numba"), default="auto",
+                       help="time loops: compiled (numba) or NumPy; auto: numba if installed")
+    check.add_argument("--seed", type=int, default=0, help="seed of weights and inputs")
     check.set_defaults(handler=_check_gradients)
 
     datasets = commands.add_parser("datasets", help="list the bundled data, or export one")

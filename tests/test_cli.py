@@ -71,8 +71,8 @@ def test_fit_reports_the_members_lookbacks_and_chosen_epochs(sales_csv, tmp_path
     # monthly data, windows of 6 and 9 months: under two seasons, so adjusted by default
     assert ("4 member(s) of 8 units, lookback 6, 9, on seasonally adjusted values; trained "
             "for ") in result.stderr
-    assert "epochs (lookback 6, 9), 1.5 times the best epoch on the held-out last " \
-           "horizon" in result.stderr
+    assert "epochs (lookback 6, 9; 1.5 times the best epoch on the held-out last " \
+           "horizon, at most 5)" in result.stderr
     from rnncast.io import load_model
 
     model = load_model(path)
@@ -526,3 +526,12 @@ def test_dates_in_a_given_format_and_day_first_dates(tmp_path):
                      "--models", "naive", "--date-format", "%m.%d.%Y")
     assert_clean_error(result, "column 'date' holds '13.01.2023', which does not match "
                        "--date-format '%m.%d.%Y'")
+
+
+def test_help_shows_the_defaults():
+    for command, fragments in (("fit", ["--epochs EPOCHS", "(default: 100)",
+                                        "(default: 0.001)", "(default: gru)"]),
+                               ("check-gradients", ["(default: lstm)", "(default: 8)"])):
+        result = rnncast(command, "--help")
+        text = " ".join(result.stdout.split())
+        assert result.returncode == 0 and all(f in text for f in fragments), text

@@ -569,6 +569,7 @@ class RNNForecaster(Forecaster):
         """
         inputs, targets, weights, held_in_weights, held_in, valid = windows
         train, held_out, epochs = (inputs, targets, weights), None, self.epochs
+        chooser = None
         if self.early_stopping and valid.any():
             held_out = (inputs[valid], targets[valid], weights[valid])
             train = (inputs[held_in], targets[held_in], held_in_weights[held_in])
@@ -584,9 +585,17 @@ class RNNForecaster(Forecaster):
             # no series is long enough to hold out a horizon beyond this lookback:
             # train as long as the members of the longest lookback that could
             epochs = self.refit_epochs_[max(self.refit_epochs_)]
-        for k in range(self.n_ensemble):
-            network = self._network(inputs.shape[2], [self.seed, lookback, k + 1])
-            self._run(network, train, held_out, epochs, lookback, history, keep=True)
+        kept = len(self.networks_)
+        try:
+            for k in range(self.n_ensemble):
+                network = self._network(inputs.shape[2], [self.seed, lookback, k + 1])
+                self._run(network, train, held_out, epochs, lookback, history, keep=True)
+        except TrainingInterrupted:
+            if chooser is not None and len(self.networks_) == kept:
+                # Ctrl-C before the first member's first epoch ended: the run that
+                # chose the epochs is a member trained as refit=False trains them
+                self._keep(chooser, lookback)
+            raise
 
     def _network(self, input_size, seed):
         steps_out = 1 if self.recursive else self.horizon

@@ -644,6 +644,24 @@ def test_interrupted_before_an_epoch_ends_gives_no_model(monkeypatch):
     assert caught.value.model is None
 
 
+def test_interrupted_as_the_first_member_starts_keeps_the_run_that_chose_the_epochs(
+        monkeypatch):
+    original = RNNForecaster._train
+
+    def interrupt_members(self, network, train, valid, rng, epochs, tags):
+        if tags["member"] >= 0:  # Ctrl-C before the member's first epoch ends
+            raise TrainingInterrupted([])
+        return original(self, network, train, valid, rng, epochs, tags)
+
+    monkeypatch.setattr(RNNForecaster, "_train", interrupt_members)
+    with pytest.raises(TrainingInterrupted) as caught:
+        RNNForecaster(3, lookback=6, **TINY).fit(monthly(sine_series(48, 3, seed=19)))
+    model = caught.value.model
+    assert model is not None and model.member_lookbacks_ == [6]
+    assert (model.history_.member == -1).all() and len(model.history_) >= 1
+    assert np.isfinite(model.predict().RNNForecaster).all()
+
+
 @pytest.mark.parametrize("option, inputs", [(None, 3), (True, 3), (False, 1)])
 def test_seasonal_inputs_follow_the_frequency_unless_turned_off(option, inputs):
     model = RNNForecaster(3, seasonal_inputs=option, **FAST).fit(monthly(sine_series(40, 2, 13)))

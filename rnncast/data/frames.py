@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import difflib
 import logging
+import re
 import warnings
 from dataclasses import dataclass
 
@@ -496,12 +497,20 @@ def _target_values(column, label, codes, ids) -> np.ndarray:
         numbers, bad = None, np.array([not _is_number(v) for v in values])
     if bad.any():
         first = int(np.argmax(bad))
+        shown = values.iloc[first]
+        if isinstance(shown, str) and re.match(r"^\s*-?[\d.]*\d,\d+\s*$", shown):
+            fix = ("It looks like a number written with a decimal comma (or a thousands "
+                   "comma): convert the column, e.g. df[...].str.replace(',', '.') (or "
+                   "remove the commas) and pd.to_numeric, or save the CSV with ';' "
+                   "between fields, which rnncast reads with decimal commas.")
+        else:
+            fix = ("Fix those rows, or convert the column yourself, e.g. "
+                   "pd.to_numeric(df[...], errors='coerce') to make them NaN and then pass "
+                   "fill_missing='interpolate'.")
         raise ColumnTypeError(
             f"{label} holds values that are not numbers: series "
-            f"{_fmt_id(ids[codes[first]])} has {values.iloc[first]!r} ({int(bad.sum())} such "
-            "value(s) in all). Fix those rows, or convert the column yourself, e.g. "
-            "pd.to_numeric(df[...], errors='coerce') to make them NaN and then pass "
-            "fill_missing='interpolate'."
+            f"{_fmt_id(ids[codes[first]])} has {shown!r} ({int(bad.sum())} such "
+            f"value(s) in all). {fix}"
         )
     return numbers
 
@@ -567,33 +576,23 @@ def _time_values(column, label, codes, ids) -> tuple[np.ndarray, bool]:
         ) from None
 
 
+# a date written day or month first (31/01/2024, 01/31/2024): not year first, which
+# pandas never reads day first whatever it is told
+_DAY_OR_MONTH_FIRST = re.compile(r"^\s*\d{1,2}[-/. ]\d{1,2}[-/. ]\d")
+
+
 def _parse_dates(column, label, codes, ids):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # "could not infer format": we check
-        try:
-            parsed = pd.to_datetime(column, errors="coerce")
-        except (ValueError, TypeError) as exc:
-            raise ColumnTypeError(f"{label} could not be read as dates: {exc}") from None
+    parsed = _to_datetime(column, label, day_first=False)
     if not pdt.is_datetime64_any_dtype(parsed.dtype):
         raise ColumnTypeError(
             f"{label} could not be read as dates (they parse to "
             f"{parsed.dtype}); pass datetimes or strings in one format."
         )
     bad = (parsed.isna() & column.notna()).to_numpy()
+    day_first = _day_first_reading(column, label, parsed, bad)
+    if day_first is not None:
+        return day_first
     if bad.any():
-        # pandas reads 01/02/2023 month first; if that leaves 13/01/2023 unread and day
-        # first reads every value, the column is day first (a European CSV)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)
-            try:
-                day_first = pd.to_datetime(column, errors="coerce", dayfirst=True)
-            except (ValueError, TypeError):
-                day_first = None
-        if (day_first is not None and pdt.is_datetime64_any_dtype(day_first.dtype)
-                and not (day_first.isna() & column.notna()).any()):
-            logger.info("%s read day first (%r is %s)", label, column.iloc[int(np.argmax(bad))],
-                        day_first.iloc[int(np.argmax(bad))].date())
-            return day_first
         first = int(np.argmax(bad))
         if _is_date_out_of_range(column.iloc[first]):  # pandas 2 coerces these to NaT
             raise ColumnTypeError(
@@ -608,6 +607,48 @@ def _parse_dates(column, label, codes, ids):
             "pd.to_datetime(..., format=...) and pass datetimes."
         )
     return parsed
+
+
+def _to_datetime(column, label, day_first):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # "could not infer format": we check
+        try:
+            return pd.to_datetime(column, errors="coerce", dayfirst=day_first)
+        except (ValueError, TypeError) as exc:
+            raise ColumnTypeError(f"{label} could not be read as dates: {exc}") from None
+
+
+def _day_first_reading(column, label, month_first, unread):
+    """The column read day first, where that is clearly what it means, else None.
+
+    pandas reads 01/02/2023 month first. Day first is taken when month first leaves
+    some values unread (13/01/2023) and day first reads them all, or when both read
+    every value but only day first gives evenly spaced dates (01.05.1989, 01.06.1989,
+    ...: month starts day first, 5 and 6 January month first)."""
+    first = column.dropna()
+    if first.empty or not _DAY_OR_MONTH_FIRST.match(str(first.iloc[0])):
+        return None
+    day_first = _to_datetime(column, label, day_first=True)
+    if (not pdt.is_datetime64_any_dtype(day_first.dtype)
+            or (day_first.isna() & column.notna()).any()):
+        return None
+    if unread.any():
+        logger.info("%s read day first: month first cannot read %r", label,
+                    column.iloc[int(np.argmax(unread))])
+        return day_first
+    if day_first.equals(month_first) or not _evenly_spaced(day_first):
+        return None
+    if _evenly_spaced(month_first):
+        return None  # both readings make sense: pandas' month first stands
+    logger.info("%s read day first: only that reading spaces its dates evenly", label)
+    return day_first
+
+
+def _evenly_spaced(stamps) -> bool:
+    """Whether the distinct time stamps fall on one regular frequency (pandas can name
+    it), as a panel's dates do when its series share a calendar."""
+    unique = pd.DatetimeIndex(stamps.dropna().unique()).sort_values()
+    return len(unique) >= 3 and pd.infer_freq(unique) is not None
 
 
 def _is_date_out_of_range(value) -> bool:

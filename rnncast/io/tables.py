@@ -39,6 +39,9 @@ def read_table(path, columns=None) -> pd.DataFrame:
         # absent everything is read so that validation can name the close matches.
         usecols = list(columns) if columns and set(columns) <= set(header) else None
         frame = pd.read_csv(path, sep=delimiter, usecols=usecols)
+        if delimiter == ";" and _has_decimal_commas(frame):
+            # a European CSV: fields split by ';' because ',' marks decimals (12,5)
+            frame = pd.read_csv(path, sep=delimiter, usecols=usecols, decimal=",")
     except UnicodeDecodeError as error:
         raise DataError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start}). "
                         "Save it as UTF-8 CSV.") from error
@@ -70,6 +73,20 @@ def write_table(frame: pd.DataFrame, path) -> None:
     frame.attrs = {}  # rnncast's own metadata (MASE scales of a backtest) is not JSON
     with atomic_write(path, "wb") as handle:
         frame.to_parquet(handle, index=False)
+
+
+_DECIMAL_COMMA = r"^\s*-?\d+,\d+\s*$"
+
+
+def _has_decimal_commas(frame: pd.DataFrame) -> bool:
+    """Whether a text column holds only numbers written with a decimal comma."""
+    for name in frame.columns:
+        column = frame[name]
+        if column.dtype == object:
+            values = column.dropna().astype(str)
+            if len(values) and values.str.match(_DECIMAL_COMMA).all():
+                return True
+    return False
 
 
 def _check_field_counts(path, sample: str, delimiter: str) -> None:

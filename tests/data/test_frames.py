@@ -149,6 +149,24 @@ def test_day_first_dates_are_read_day_first_when_month_first_fails():
     assert panel.last_ds[0] == np.datetime64("2023-02-09")
 
 
+def test_month_starts_written_day_first_are_read_day_first():
+    # 01.05.1989 reads month first too (5 January), but only day first is monthly
+    months = pd.date_range("1989-05-01", periods=30, freq="MS")
+    frame = pd.DataFrame({"ds": months.strftime("%d.%m.%Y"), "y": np.arange(30.0)})
+
+    panel = prepare(frame)
+
+    assert panel.frequency.alias == "MS"
+    assert panel.first_ds[0] == np.datetime64("1989-05-01")
+
+
+def test_month_first_stands_where_both_readings_are_regular():
+    days = pd.date_range("2023-01-01", periods=12, freq="D")  # 01/01 .. 01/12: both read
+    frame = pd.DataFrame({"ds": days.strftime("%m/%d/%Y"), "y": np.arange(12.0)})
+
+    assert prepare(frame).frequency.alias == "D"
+
+
 def test_utc_datetimes_become_naive_utc():
     stamps = pd.date_range("2020-01-01 06:00", periods=3, freq="h", tz="UTC")
 

@@ -48,10 +48,20 @@ def test_the_delimiter_is_sniffed(sep, tmp_path):
     assert frame.y.tolist() == [1.5, 2.5, 3.5]
 
 
-def test_decimal_commas_with_semicolons_stay_text_for_prepare_to_name(tmp_path):
-    # a European export: read as text, which prepare() reports with the value
-    path = write(tmp_path, b"unique_id;ds;y\na;2020-01-01;1,5\na;2020-01-02;2,5\n")
-    assert read_table(path, COLUMNS).y.tolist() == ["1,5", "2,5"]
+def test_decimal_commas_with_semicolons_are_read_as_numbers(tmp_path):
+    # a European export: ';' between fields because ',' marks the decimals
+    path = write(tmp_path, b"unique_id;ds;y\na;2020-01-01;1,5\na;2020-01-02;-2,25\n")
+    assert read_table(path, COLUMNS).y.tolist() == [1.5, -2.25]
+
+
+def test_decimal_commas_elsewhere_are_named_with_the_fix(tmp_path):
+    from rnncast.data import prepare
+    from rnncast.errors import ColumnTypeError
+
+    path = write(tmp_path, b'unique_id,ds,y\na,2020-01-01,"1,5"\na,2020-01-02,"2,5"\n')
+    frame = read_table(path, COLUMNS)
+    with pytest.raises(ColumnTypeError, match=r"'1,5'.*decimal comma.*save the CSV with ';'"):
+        prepare(frame)
 
 
 def test_only_the_named_columns_are_loaded(tmp_path, monkeypatch):

@@ -648,7 +648,7 @@ def _evenly_spaced(stamps) -> bool:
     """Whether the distinct time stamps fall on one regular frequency (pandas can name
     it), as a panel's dates do when its series share a calendar."""
     unique = pd.DatetimeIndex(stamps.dropna().unique()).sort_values()
-    return len(unique) >= 3 and pd.infer_freq(unique) is not None
+    return len(unique) >= 3 and _infer_freq(unique) is not None
 
 
 def _is_date_out_of_range(value) -> bool:

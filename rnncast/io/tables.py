@@ -82,7 +82,7 @@ def _has_decimal_commas(frame: pd.DataFrame) -> bool:
     """Whether a text column holds only numbers written with a decimal comma."""
     for name in frame.columns:
         column = frame[name]
-        if column.dtype == object:
+        if pd.api.types.is_object_dtype(column) or pd.api.types.is_string_dtype(column):
             values = column.dropna().astype(str)
             if len(values) and values.str.match(_DECIMAL_COMMA).all():
                 return True

@@ -757,7 +757,23 @@ def _series_frequency(ds, is_dates) -> tuple[Frequency, bool]:
         alias = _infer_freq(index)
         if alias is not None:
             return Frequency(_canonical_anchor(alias)), True
+    _check_not_mid_month(index)
     return Frequency(_canonical_anchor(_guess_alias(index))), len(ds) == 2
+
+
+def _check_not_mid_month(index) -> None:
+    """Monthly dates on one day inside the month (the 15th) have no pandas frequency, and
+    would pass for daily data with gaps: name them and the fix instead."""
+    day = index[0].day
+    months = index.year * 12 + index.month
+    if (1 < day <= 28 and (index.day == day).all() and (index == index.normalize()).all()
+            and len(index) >= 2 and (np.diff(months) >= 1).all()):
+        raise FrequencyError(
+            f"the dates fall on day {day} of each month (e.g. {index[0].date()}): monthly "
+            "data are read at month starts or month ends. Move them to month starts, e.g. "
+            "df[time_col] = df[time_col].dt.to_period('M').dt.to_timestamp(); on the "
+            f"command line --date-format %Y-%m-{day:02d} reads {index[0].date()} as "
+            f"{index[0].replace(day=1).date()}.")
 
 
 _MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")

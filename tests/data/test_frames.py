@@ -167,6 +167,15 @@ def test_month_first_stands_where_both_readings_are_regular():
     assert prepare(frame).frequency.alias == "D"
 
 
+def test_monthly_dates_mid_month_are_named_not_taken_for_daily_gaps():
+    dates = pd.date_range("2020-01-01", periods=24, freq="MS") + pd.Timedelta(days=14)
+    frame = pd.DataFrame({"ds": dates, "y": np.arange(24.0)})
+
+    with pytest.raises(FrequencyError, match=r"day 15 of each month \(e.g. 2020-01-15\).*"
+                                              r"--date-format %Y-%m-15"):
+        prepare(frame)
+
+
 def test_utc_datetimes_become_naive_utc():
     stamps = pd.date_range("2020-01-01 06:00", periods=3, freq="h", tz="UTC")
 

@@ -762,6 +762,7 @@ def _show_warning(message, category, filename, lineno, file=None, line=None):
 
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
+    _warned.clear()  # each command shows each of its warnings once
     try:
         with warnings.catch_warnings():
             if not args.debug:

@@ -138,26 +138,19 @@ def test_date_strings_are_parsed_to_datetime64_ns():
     assert panel.last_ds[0] == np.datetime64("2020-01-03")
 
 
-def test_day_first_dates_are_read_day_first_when_month_first_fails():
-    days = pd.date_range("2023-01-01", periods=40, freq="D")
-    frame = pd.DataFrame({"ds": days.strftime("%d/%m/%Y"), "y": np.arange(40.0)})
+@pytest.mark.parametrize(("first", "frequency", "written"), [
+    ("2023-01-01", "D", "%d/%m/%Y"),  # 13/01/2023: month first cannot read it
+    # 01.05.1989 reads month first too (5 January), but only day first is evenly spaced
+    ("1989-05-01", "MS", "%d.%m.%Y"),
+])
+def test_dates_written_day_first_are_read_day_first(first, frequency, written):
+    stamps = pd.date_range(first, periods=40, freq=frequency)
+    frame = pd.DataFrame({"ds": stamps.strftime(written), "y": np.arange(40.0)})
 
     panel = prepare(frame)
 
-    assert panel.frequency.alias == "D"
-    assert panel.first_ds[0] == np.datetime64("2023-01-01")
-    assert panel.last_ds[0] == np.datetime64("2023-02-09")
-
-
-def test_month_starts_written_day_first_are_read_day_first():
-    # 01.05.1989 reads month first too (5 January), but only day first is monthly
-    months = pd.date_range("1989-05-01", periods=30, freq="MS")
-    frame = pd.DataFrame({"ds": months.strftime("%d.%m.%Y"), "y": np.arange(30.0)})
-
-    panel = prepare(frame)
-
-    assert panel.frequency.alias == "MS"
-    assert panel.first_ds[0] == np.datetime64("1989-05-01")
+    assert panel.frequency.alias == frequency
+    assert panel.first_ds[0] == stamps[0] and panel.last_ds[0] == stamps[-1]
 
 
 def test_month_first_stands_where_both_readings_are_regular():

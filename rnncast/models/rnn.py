@@ -193,6 +193,11 @@ class _Network:
             layer.flat_params[...] = flat
 
 
+def _never_negative(panel) -> np.ndarray:
+    """(S,) bool: the series whose values are all >= 0."""
+    return np.minimum.reduceat(panel.values, panel.starts[:-1]) >= 0
+
+
 class RNNForecaster(Forecaster):
     """A global RNN/GRU/LSTM forecaster over many series.
 
@@ -887,6 +892,10 @@ class RNNForecaster(Forecaster):
                                                      axis=1)[:, :, None]
         if forecast.shape[2] > 1:
             forecast = self._rearranged(forecast)
+        # a series that never went below zero (sales, counts) is not forecast below it:
+        # with actuals >= 0, max(f, 0) is never further from them than f
+        forecast = np.where(_never_negative(panel)[:, None, None],
+                            np.maximum(forecast, 0.0), forecast)
         self._quantile_cache = (panel, forecast)
         return forecast[:, :, 0]
 
@@ -982,7 +991,8 @@ class RNNForecaster(Forecaster):
             h = point.shape[1]
             return forecast[:, :h, k], forecast[:, :h, k + 1]
         if self.conformal_scores_ is not None:
-            return super()._interval_panel(panel, point, level)
+            lo, hi = super()._interval_panel(panel, point, level)
+            return np.where(_never_negative(panel)[:, None], np.maximum(lo, 0.0), lo), hi
         raise ValueError(f"level {level:g} was not trained: the model has levels {trained}. "
                          f"Construct it with levels=[..., {level:g}], or with "
                          "conformal_windows=2 for conformal intervals at any level.")

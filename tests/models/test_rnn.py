@@ -521,6 +521,22 @@ def test_quantile_heads_never_cross_and_hold_the_point_forecast():
     assert np.array_equal(np.sort(raw, axis=2)[:, :, 3], raw[:, :, 0])  # the median
 
 
+def test_series_that_never_went_below_zero_are_not_forecast_below_it():
+    rng = np.random.default_rng(21)
+    counts = {f"item{k}": rng.poisson(0.3, 60).astype(float) for k in range(4)}  # most 0
+    counts["swings"] = rng.normal(0, 1, 60)  # a series with negative values is left be
+    df = monthly(counts)
+    model = RNNForecaster(6, levels=[80], **TINY).fit(df)
+    forecast = model.predict(levels=[80])
+    items = forecast[forecast.unique_id != "swings"]
+    assert (items[["RNNForecaster", "RNNForecaster-lo-80"]].to_numpy() >= 0).all()
+    raw = model._quantile_cache[1]
+    assert raw[:4].min() >= 0
+    conformal = RNNForecaster(6, conformal_windows=2, **TINY).fit(df)
+    lo = conformal.predict(levels=[80]).query("unique_id != 'swings'")["RNNForecaster-lo-80"]
+    assert (lo >= 0).all()
+
+
 # -- training health ---------------------------------------------------------------------
 TINY = {"hidden_size": 8, "epochs": 6, "batch_size": 16}
 

@@ -136,7 +136,7 @@ def _rnn_from_args(args, horizon):
 
     return RNNForecaster(
         horizon, cell=args.cell, hidden_size=args.hidden_size, num_layers=args.layers,
-        max_grad_norm=args.max_grad_norm,
+        max_grad_norm=args.max_grad_norm, windows_per_epoch=args.windows_per_epoch,
         lookback=args.lookback, loss=args.loss, window_weights=args.window_weights,
         scaler=args.scaler, anchor=None if args.anchor == "auto" else args.anchor,
         log=args.log,
@@ -231,15 +231,24 @@ def _training_summary(model) -> str:
 
     history = model.history_
     lookbacks = sorted(set(model.member_lookbacks_))
+    index = getattr(model, "_seasonal_index", None)  # (S, season): all 1 for a series left as is
+    adjusted = 0 if not model.deseasonalize_ or index is None else int(
+        (index != 1).any(axis=1).sum())
     parts = [f"{len(model.networks_)} member(s) of {model.hidden_size_} units, lookback "
              f"{', '.join(map(str, lookbacks))}"
-             + (", on seasonally adjusted values" if model.deseasonalize_ else "")]
+             + (", on seasonally adjusted values" if adjusted == model.panel_.n_series else
+                f", {adjusted} of {model.panel_.n_series} series seasonally adjusted (the "
+                "others have values at or below zero, or fewer than three seasons)"
+                if model.deseasonalize_ else "")]
     short = int((~model._forecasting_members(model.panel_.lengths)).any(axis=0).sum())
     if short:
         parts[0] += (f" ({short} series shorter than a lookback, forecast without the "
                      "members that read it)")
     if model.anchor_ in ANCHOR_DESCRIPTIONS:
         parts[0] += f", forecasting the change from {ANCHOR_DESCRIPTIONS[model.anchor_]}"
+    if model.early_stopping and not model.refit_epochs_ and model.refit:
+        parts.append(f"no series is long enough to hold out a horizon beyond a lookback, "
+                     f"so each member trained all {model.epochs} epochs (no early stopping)")
     if model.refit_epochs_:
         # what the members trained, from the history: fewer than planned after Ctrl-C,
         # when a lookback's member may be its epoch-choosing run (at its best epoch)
@@ -612,6 +621,10 @@ def _add_model_options(parser) -> None:
     group.add_argument("--batch-size", type=_positive_int, default=64,
                        help="windows per training step")
     group.add_argument("--learning-rate", type=float, default=1e-3, help="Adam's step size")
+    group.add_argument("--windows-per-epoch", type=_positive_int, default=None,
+                       help="train each epoch on this many windows drawn afresh, not all "
+                       "of them: for large data, where an epoch over every window is slow "
+                       "(default: all)")
     group.add_argument("--max-grad-norm", type=float, default=1.0,
                        help="clip the gradients' global norm to this; 0: no clipping")
     group.add_argument("--ensemble", type=_positive_int, default=1,

@@ -535,3 +535,12 @@ def test_help_shows_the_defaults():
         result = rnncast(command, "--help")
         text = " ".join(result.stdout.split())
         assert result.returncode == 0 and all(f in text for f in fragments), text
+
+
+def test_fit_says_when_no_series_can_hold_out_a_horizon(sales_csv, tmp_path):
+    # 60 months, horizon 24: a lookback of 24 plus two horizons is longer than any series
+    result = rnncast("fit", str(sales_csv), "--horizon", "24", *COLUMNS, "--epochs", "2",
+                     "--hidden-size", "4", "--windows-per-epoch", "50", "-q",
+                     "-o", str(tmp_path / "m.rnncast"))
+    assert result.returncode == 0, result.stderr
+    assert "so each member trained all 2 epochs (no early stopping)" in result.stderr

@@ -62,6 +62,7 @@ WINDOW_WEIGHTS = ("mase", "equal")
 # derivative 1 - h^2 is below 0.02: it passes almost no gradient back in time.
 SATURATED = 0.99
 STUCK_SATURATION = 0.5  # share of saturated hidden values above which training is stuck
+LARGE_INPUT = 8.0  # scaled inputs beyond this (99th percentile) saturate tanh units
 VANISHED_GRAD_NORM = 1e-6  # a gradient norm below this with the loss still high: stuck
 STUCK_LOSS = 1e-3  # scaled loss above which a vanished gradient means stuck, not done
 MAX_RECOVERIES = 5  # non-finite steps recovered from (rate halved each time) per run
@@ -797,7 +798,7 @@ class RNNForecaster(Forecaster):
             self._finish(network, valid, best_weights, good, bar)
             raise TrainingInterrupted(history) from None
         self._finish(network, valid, best_weights, good, bar)
-        self._check_health(history)
+        self._check_health(history, inputs)
         return history
 
     def _optimizer(self, network, learning_rate):
@@ -837,16 +838,26 @@ class RNNForecaster(Forecaster):
                 "dtype='float64'), or a learning rate far too high (lower learning_rate, "
                 "keep max_grad_norm set).")
 
-    def _check_health(self, history):
-        """Warn when a member's training ran but could not learn."""
+    def _check_health(self, history, inputs):
+        """Warn when a member's training ran but could not learn; inputs (N, L, F) are
+        the scaled windows it trained on."""
         if not history:
             return
         last = history[-1]
         if last["saturation"] > STUCK_SATURATION:
-            cause = ("the inputs reach the network unscaled (scaler='none'): scale them "
-                     "with scaler='window' or 'series'" if self.scaler == "none" else
-                     "the weights grew too large: lower learning_rate, or keep "
-                     "max_grad_norm set")
+            reach = float(np.percentile(np.abs(inputs[:, :, 0]), 99))
+            if self.scaler == "none":
+                cause = ("the inputs reach the network unscaled (scaler='none'): scale "
+                         "them with scaler='window' or 'series'")
+            elif reach > LARGE_INPUT:
+                cause = (f"the scaled inputs reach +-{reach:.0f}: each window is divided "
+                         "by its mean absolute change over a season, which a strongly "
+                         "seasonal series with little noise makes small. Seasonally "
+                         "adjust it (deseasonalize=True; positive values only), use "
+                         "scaler='series', or a lookback of one season")
+            else:
+                cause = ("the weights grew too large: lower learning_rate, or keep "
+                         "max_grad_norm set")
             warnings.warn(f"training is stuck: {last['saturation']:.0%} of the {self.cell} "
                           f"units' hidden values are saturated (|h| > {SATURATED}), so "
                           "almost no gradient flows back and the forecasts hardly depend "

@@ -46,6 +46,9 @@ class _Optimizer:
     """Holds the modules' flat buffers and the learning rate; subclasses define ``step``."""
 
     def __init__(self, modules: Iterable, lr: float) -> None:
+        if hasattr(modules, "flat_params"):
+            raise TypeError(f"{type(self).__name__} takes a list of modules, got one "
+                            f"{type(modules).__name__}: pass [layer] (or [layer, head]).")
         self.modules = list(modules)
         if not self.modules:
             raise ValueError(

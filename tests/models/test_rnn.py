@@ -617,6 +617,18 @@ def test_the_seed_configuration_scaled_trains_without_warning():
         model.fit(SEED_SALES)
 
 
+def test_saturation_from_a_tiny_seasonal_scale_names_that_cause():
+    # strongly seasonal, little noise, crossing zero (so not seasonally adjusted): each
+    # window's mean absolute change over a season is tiny beside its swings
+    rng = np.random.default_rng(1)
+    t = np.arange(108)
+    series = {f"s{k}": 10 * (1 + 3 * np.sin(2 * np.pi * t / 12 + k)) + rng.normal(0, 0.5, 108)
+              for k in range(10)}
+    with pytest.warns(TrainingStuckWarning, match=r"scaled inputs reach \+-\d+.*"
+                                                  r"scaler='series'"):
+        RNNForecaster(12, hidden_size=16).fit(monthly(series))
+
+
 def test_vanished_gradients_with_a_high_loss_warn(monkeypatch):
     df = monthly(sine_series(48, 3, seed=17))
     original = RNNForecaster._gradients

@@ -271,3 +271,9 @@ def test_compiled_adam_equals_the_numpy_update_bit_for_bit(name, kwargs, dtype):
 def test_unknown_optimizer_backend_is_named():
     with pytest.raises(ValueError, match="backend must be 'auto', 'numpy' or 'numba', got 'gpu'"):
         Adam([FakeModule([1.0])], backend="gpu")
+
+
+def test_a_single_module_instead_of_a_list_is_named():
+    with pytest.raises(TypeError, match=r"Adam takes a list of modules, got one FakeModule: "
+                                        r"pass \[layer\]"):
+        Adam(FakeModule([1.0]))

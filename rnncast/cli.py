@@ -100,16 +100,14 @@ def _read_series_frame(args):
 def _check_outputs(args) -> None:
     """Fail before any work on output paths that cannot be written: a missing folder, or
     a plot suffix no image format has."""
+    from rnncast.io.atomic import check_directory
     from rnncast.plot.figures import plot_format
 
     for option in ("output", "plot", "plot_training"):
         path = getattr(args, option, None)
         if path is None or path == "-":
             continue
-        folder = Path(path).parent
-        if not folder.is_dir():
-            raise FileNotFoundError(f"{folder}: no such directory to write {Path(path).name} "
-                                    f"in (--{option.replace('_', '-')}); create it first.")
+        check_directory(path, f" (--{option.replace('_', '-')})")
         if option != "output":
             plot_format(path)
 

@@ -628,6 +628,8 @@ def _day_first_reading(column, label, month_first, unread):
     first = column.dropna()
     if first.empty or not _DAY_OR_MONTH_FIRST.match(str(first.iloc[0])):
         return None
+    if not unread.any() and _evenly_spaced(month_first):
+        return None  # month first reads it all and makes sense: no second parse
     day_first = _to_datetime(column, label, day_first=True)
     if (not pdt.is_datetime64_any_dtype(day_first.dtype)
             or (day_first.isna() & column.notna()).any()):
@@ -638,8 +640,6 @@ def _day_first_reading(column, label, month_first, unread):
         return day_first
     if day_first.equals(month_first) or not _evenly_spaced(day_first):
         return None
-    if _evenly_spaced(month_first):
-        return None  # both readings make sense: pandas' month first stands
     logger.info("%s read day first: only that reading spaces its dates evenly", label)
     return day_first
 

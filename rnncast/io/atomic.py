@@ -120,6 +120,16 @@ def _link_unnamed(fd: int, path: Path) -> Path:
     return temp
 
 
+def check_directory(path, option: str = "") -> None:
+    """``FileNotFoundError`` unless the folder ``path`` would be written in exists;
+    ``option`` names where the path came from (``" (--plot)"``)."""
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise FileNotFoundError(
+            f"{path.parent}: no such directory to write {path.name} in{option}; create it "
+            "first.")
+
+
 def _create_temp(path: Path) -> tuple[int, Path]:
     """A new, empty file ``.{name}.{random}.tmp`` beside ``path``: (descriptor, path).
 
@@ -127,10 +137,7 @@ def _create_temp(path: Path) -> tuple[int, Path]:
     ``tempfile``'s 0o600, because it becomes the user's file once renamed.
     """
     directory = path.parent
-    if not directory.is_dir():
-        raise FileNotFoundError(
-            f"{directory}: no such directory to write {path.name} in; create it first."
-        )
+    check_directory(path)
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     for _ in range(100):
         temp = directory / f".{path.name}.{secrets.token_hex(6)}.tmp"

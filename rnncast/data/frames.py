@@ -815,6 +815,8 @@ def _guess_alias(index) -> str:
         f"W-{weekday}",
         "MS",
         "ME",
+        "SMS",  # twice a month: the 1st and 15th (pandas infers no frequency for these)
+        "SME",  # the 15th and month ends
         f"QS-{_MONTHS[month % 3]}",
         f"QE-{_MONTHS[month % 3 + 9]}",
         f"YS-{_MONTHS[month]}",

@@ -16,11 +16,26 @@ from pandas.tseries.frequencies import to_offset
 
 # Season length per pandas offset prefix: the periods after which a pattern repeats.
 SEASON_LENGTHS = {
-    "B": 5, "C": 5, "D": 7, "W": 52, "M": 12, "MS": 12, "ME": 12, "SM": 24, "SMS": 24,
+    "B": 5, "C": 5, "D": 7, "W": 52, "M": 12, "MS": 12, "ME": 12, "SM": 24, "SME": 24, "SMS": 24,
     "BM": 12, "BMS": 12, "BME": 12, "Q": 4, "QS": 4, "QE": 4, "BQ": 4, "BQS": 4, "BQE": 4,
     "Y": 1, "YS": 1, "YE": 1, "A": 1, "AS": 1, "BY": 1, "BYS": 1, "BYE": 1,
-    "h": 24, "H": 24, "bh": 8, "BH": 8, "min": 60, "T": 60, "s": 60, "S": 60,
+    "bh": 8, "BH": 8,
 }
+# Steps shorter than a day repeat over the longest of these cycles that holds at most
+# MAX_SUB_DAILY_SEASON steps: hourly and quarter-hourly data over a day (24, 96),
+# one-minute data over an hour (60), seconds over a minute. A lookback reads whole
+# seasons, so a season of 1,440 minutes would make every window thousands of steps.
+SUB_DAILY_CYCLES_NS = (60 * 10**9, 3600 * 10**9, 86_400 * 10**9)
+SUB_DAILY_PREFIXES = ("h", "H", "min", "T", "s", "S")
+MAX_SUB_DAILY_SEASON = 288
+
+
+def _sub_daily_season(step_ns: int) -> int:
+    """Steps per the longest minute, hour or day cycle of at most MAX_SUB_DAILY_SEASON
+    steps that the step divides (1 when none does)."""
+    fitting = [cycle // step_ns for cycle in SUB_DAILY_CYCLES_NS
+               if cycle % step_ns == 0 and 2 <= cycle // step_ns <= MAX_SUB_DAILY_SEASON]
+    return max(fitting, default=1)
 
 
 @dataclass(frozen=True)
@@ -41,11 +56,14 @@ class Frequency:
 
     @property
     def season_length(self) -> int:
-        """Periods per season: 7 for daily, 12 for monthly, 1 (none) for yearly or integers."""
+        """Periods per season: 7 for daily, 12 for monthly, 24 for hourly, 96 for
+        quarter-hourly, 1 (none) for yearly or integers."""
         if self.alias is None:
             return 1
         offset = pd.tseries.frequencies.to_offset(self.alias)
         prefix = offset.rule_code.split("-")[0]
+        if prefix in SUB_DAILY_PREFIXES:
+            return _sub_daily_season(pd.Timedelta(offset).value)
         season = SEASON_LENGTHS.get(prefix, 1)
         return max(1, season // offset.n) if offset.n > 1 and season > 1 else season
 
@@ -57,7 +75,12 @@ class Frequency:
         stamps = np.asarray(stamps)
         if self.alias is None or season == 1:
             return np.zeros(len(stamps), dtype=np.int64)
-        prefix = to_offset(self.alias).rule_code.split("-")[0]
+        offset = to_offset(self.alias)
+        prefix = offset.rule_code.split("-")[0]
+        if prefix in SUB_DAILY_PREFIXES:
+            # steps since the epoch: a period index of "15min" would count minutes
+            step_ns = pd.Timedelta(offset).value
+            return np.mod(pd.DatetimeIndex(stamps).asi8 // step_ns, season)
         period_alias = {"MS": "M", "ME": "M", "BMS": "M", "BME": "M", "QS": "Q", "QE": "Q",
                         "BQS": "Q", "BQE": "Q", "YS": "Y", "YE": "Y"}.get(prefix, self.alias)
         ordinals = pd.DatetimeIndex(stamps).to_period(period_alias).asi8

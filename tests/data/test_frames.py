@@ -394,8 +394,15 @@ def test_duplicates_without_id_column_suggest_id_col():
         ),
         ([0, 7, 14, 28], "14", "28", "integer steps of 7"),
         ([1, 2, 4], "2", "4", "integer steps of 1"),
+        (
+            days("2020-01-01", "2020-01-15", "2020-02-01", "2020-03-01", "2020-03-15"),
+            "2020-02-01",
+            "2020-03-01",
+            "'SMS'",
+        ),
     ],
-    ids=["daily", "monthly", "business days", "integer step 7", "integer step 1"],
+    ids=["daily", "monthly", "business days", "integer step 7", "integer step 1",
+         "twice a month"],
 )
 def test_gap_names_series_first_gap_and_frequency(stamps, before, after, frequency):
     frame = pd.DataFrame({"unique_id": "store_7", "ds": stamps, "y": 1.0})
@@ -652,7 +659,7 @@ def test_series_without_any_value_cannot_be_interpolated():
 
 # -- frequency -------------------------------------------------------------------------------
 
-ALIASES = ["D", "B", "W-SUN", "MS", "ME", "QS-JAN", "YS-JAN", "h"]
+ALIASES = ["D", "B", "W-SUN", "MS", "ME", "SMS", "SME", "QS-JAN", "YS-JAN", "h", "15min"]
 
 
 @pytest.mark.parametrize("alias", ALIASES)
@@ -731,12 +738,31 @@ def test_future_integer_steps():
         (Frequency("QS-JAN"), 4),
         (Frequency("YS-JAN"), 1),
         (Frequency("h"), 24),
+        (Frequency("2h"), 12),
+        (Frequency("30min"), 48),
+        (Frequency("15min"), 96),
+        (Frequency("5min"), 288),
+        (Frequency("min"), 60),
+        (Frequency("30s"), 120),
+        (Frequency("7min"), 1),
         (Frequency(None, 1), 1),
     ],
-    ids=["D", "B", "W", "MS", "QS", "YS", "h", "integer"],
+    ids=["D", "B", "W", "MS", "QS", "YS", "h", "2h", "30min", "15min", "5min", "min", "30s",
+         "7min", "integer"],
 )
 def test_season_length(frequency, season):
     assert frequency.season_length == season
+
+
+@pytest.mark.parametrize("alias, first, expected", [
+    ("15min", "2024-01-01 23:30", [94, 95, 0, 1]),
+    ("h", "2024-01-01 22:00", [22, 23, 0, 1]),
+    ("min", "2024-01-01 22:58", [58, 59, 0, 1]),
+])
+def test_sub_daily_season_phase_is_the_step_of_the_day_or_hour(alias, first, expected):
+    stamps = pd.date_range(first, periods=4, freq=alias).to_numpy()
+
+    np.testing.assert_array_equal(Frequency(alias).season_phase(stamps), expected)
 
 
 def test_panel_round_trips_to_a_long_frame():

@@ -137,7 +137,7 @@ def _rnn_from_args(args, horizon):
         max_grad_norm=args.max_grad_norm, windows_per_epoch=args.windows_per_epoch,
         lookback=args.lookback, loss=args.loss, window_weights=args.window_weights,
         scaler=args.scaler, anchor=None if args.anchor == "auto" else args.anchor,
-        log=args.log,
+        log=args.log, season_length=args.season_length,
         deseasonalize=_AUTO_YES_NO[args.deseasonalize],
         epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
         n_ensemble=args.ensemble,
@@ -157,7 +157,8 @@ def _model_by_name(name, args):
     conformal = {"conformal_windows": args.conformal_windows}
     makers = {"rnn": lambda: _rnn_from_args(args, args.horizon),
               "naive": lambda: Naive(args.horizon, **conformal),
-              "snaive": lambda: SeasonalNaive(args.horizon, **conformal),
+              "snaive": lambda: SeasonalNaive(args.horizon, season_length=args.season_length,
+                                              **conformal),
               "drift": lambda: Drift(args.horizon, **conformal),
               "average": lambda: WindowAverage(args.horizon, window=args.horizon, **conformal)}
     if name not in makers:
@@ -609,6 +610,11 @@ def _add_model_options(parser) -> None:
                        "drift per step ahead; 'auto': below 1,000 training windows "
                        "'drift' without a season and 'level' with one, 'mean' otherwise")
     group.add_argument("--log", action="store_true", help="model log(y); needs y > 0")
+    group.add_argument("--season-length", type=_positive_int, default=None, metavar="STEPS",
+                       help="steps per season, for the RNN and backtest's snaive, when "
+                       "another cycle than the frequency's rules the data (336: a week of "
+                       "half-hours); MASE keeps the frequency's (default: the frequency's: "
+                       "7 daily, 12 monthly, 24 hourly, 48 half-hourly)")
     group.add_argument("--deseasonalize", choices=("auto", "yes", "no"), default="auto",
                        help="divide seasonal series by their seasonal indices (classical "
                        "decomposition) and forecast the rest; 'auto': when the shortest "

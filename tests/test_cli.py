@@ -544,3 +544,25 @@ def test_fit_says_when_no_series_can_hold_out_a_horizon(sales_csv, tmp_path):
                      "-o", str(tmp_path / "m.rnncast"))
     assert result.returncode == 0, result.stderr
     assert "so each member trained all 2 epochs (no early stopping)" in result.stderr
+
+
+def test_season_length_reaches_the_rnn_and_seasonal_naive(sales_csv, tmp_path):
+    result = rnncast("backtest", str(sales_csv), "--horizon", "6", *COLUMNS,
+                     "--models", "snaive", "--season-length", "6", "-q",
+                     "--output", str(tmp_path / "cv.csv"))
+    assert result.returncode == 0, result.stderr
+    cv = pd.read_csv(tmp_path / "cv.csv")
+    data = pd.read_csv(sales_csv)
+    for store, rows in cv.groupby("store"):
+        history = data[data.store == store].sales.to_numpy()[:-6]
+        # a season of 6 months: the last 6 months repeated, not those of a year before
+        np.testing.assert_allclose(rows.SeasonalNaive, history[-6:])
+
+    path = tmp_path / "m.rnncast"
+    result = rnncast("fit", str(sales_csv), "--horizon", "3", *COLUMNS, *SMALL,
+                     "--season-length", "6", "-q", "-o", str(path))
+    assert result.returncode == 0, result.stderr
+    from rnncast.io import load_model
+
+    model = load_model(path)
+    assert model.season_length_ == 6 and model.member_lookbacks_ == [6, 12, 18]

@@ -67,14 +67,16 @@ class Frequency:
         season = SEASON_LENGTHS.get(prefix, 1)
         return max(1, season // offset.n) if offset.n > 1 and season > 1 else season
 
-    def season_phase(self, stamps) -> np.ndarray:
-        """Position of each time stamp within its season, 0 .. season_length - 1
-        (month of year for monthly data, day of week for daily, ...); all 0 when the
-        frequency has no season."""
-        season = self.season_length
+    def season_phase(self, stamps, season: int | None = None) -> np.ndarray:
+        """Position of each time stamp within its season, 0 .. season - 1 (month of
+        year for monthly data, day of week for daily, ...); all 0 without a season.
+        ``season``: steps per season when not the frequency's own (a week of hours)."""
+        season = self.season_length if season is None else int(season)
         stamps = np.asarray(stamps)
-        if self.alias is None or season == 1:
+        if season == 1:
             return np.zeros(len(stamps), dtype=np.int64)
+        if self.alias is None:  # integer steps: count them from 0
+            return np.mod(stamps.astype(np.int64) // self.step, season)
         offset = to_offset(self.alias)
         prefix = offset.rule_code.split("-")[0]
         if prefix in SUB_DAILY_PREFIXES:

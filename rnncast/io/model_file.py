@@ -62,7 +62,8 @@ MODEL_CLASSES = {
 _FITTED_BASE = {"panel_", "conformal_scores_", "columns_"}
 _FITTED = {
     "RNNForecaster": _FITTED_BASE
-    | {"hidden_size_", "deseasonalize_", "weak_season_share_", "forecast_from_padding_",
+    | {"hidden_size_", "season_length_", "deseasonalize_", "weak_season_share_",
+       "forecast_from_padding_",
        "partial_windows_", "anchor_", "lookback_",
        "member_lookbacks_", "refit_epochs_", "skipped_ids_", "quantiles_", "networks_",
        "history_", "series_stats_"},
@@ -194,6 +195,7 @@ def _encode_rnn(model: RNNForecaster, panel: Panel, arrays: dict) -> dict:
     quantiles = model.quantiles_
     return {
         "lookback_": int(model.lookback_),
+        "season_length_": int(model.season_length_),
         "deseasonalize_": bool(model.deseasonalize_),
         "weak_season_share_": float(model.weak_season_share_),
         "forecast_from_padding_": bool(model.forecast_from_padding_),
@@ -440,6 +442,20 @@ def _decode(header: dict, arrays: dict[str, np.ndarray]) -> Forecaster:
     return model
 
 
+def _season_when_not_stored(frequency: Frequency) -> int:
+    """The season length a model file written before it was stored was fitted with:
+    the frequency's, except that steps shorter than a day then repeated over 24 hours
+    or 60 minutes or seconds, divided by the step's multiple (15 minutes: 4)."""
+    if frequency.alias is None:
+        return 1
+    offset = pd.tseries.frequencies.to_offset(frequency.alias)
+    cycle = {"h": 24, "H": 24, "min": 60, "T": 60, "s": 60, "S": 60}.get(
+        offset.rule_code.split("-")[0])
+    if cycle is None:
+        return frequency.season_length
+    return max(1, cycle // offset.n) if offset.n > 1 else cycle
+
+
 def _decode_panel(series: dict, arrays: dict) -> Panel:
     ids = _ids_from_json(series["ids"], series["ids_dtype"])
     values, starts = arrays["panel/values"], arrays["panel/starts"]
@@ -486,6 +502,10 @@ def _ids_from_json(values: list, dtype: str) -> np.ndarray:
 
 def _decode_rnn(model: RNNForecaster, fitted: dict, series: dict, arrays: dict) -> None:
     model.lookback_ = fitted["lookback_"]
+    model.season_length_ = int(fitted.get("season_length_", 0)) or _season_when_not_stored(
+        model.panel_.frequency)
+    if model.season_length_ < 1:
+        raise ValueError(f"a season of {model.season_length_} steps")
     model.deseasonalize_ = bool(fitted.get("deseasonalize_", False))  # older files: never
     # older files: a series that failed the seasonality test was left as it was
     model.weak_season_share_ = float(fitted.get("weak_season_share_", 0.0))

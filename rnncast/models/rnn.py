@@ -313,6 +313,13 @@ class RNNForecaster(Forecaster):
         Feed each step's position in the season (as sine and cosine of the month of
         year, day of week, ...) beside its value; None: when the data's frequency has
         a season. Off by default: on M3 it did not help (benchmarks/accuracy.py).
+    season_length : int or None
+        Steps per season, for the lookbacks (whole seasons when longer than the
+        horizon), seasonal adjustment, the window scale and seasonal inputs. None: the
+        frequency's (7 daily, 12 monthly, 24 hourly, 48 half-hourly; see
+        ``Frequency.season_length``); give it when another cycle rules the data, such
+        as the week in half-hourly electricity demand (336). ``season_length_`` says
+        which after ``fit``; 1 means none.
     drop_short : bool
         Series shorter than a window are padded on the left with their first value,
         and series too short to hold out a validation horizon train without one; a
@@ -353,8 +360,8 @@ class RNNForecaster(Forecaster):
                  windows_per_epoch=None, partial_windows=None, early_stopping=True, patience=10,
                  refit=True, n_ensemble=1,
                  forecast_from_padding=None, recursive=False, levels=None,
-                 seasonal_inputs=False, drop_short=True, seed=0, dtype="float32",
-                 progress=False, alias=None, conformal_windows=0):
+                 seasonal_inputs=False, season_length=None, drop_short=True, seed=0,
+                 dtype="float32", progress=False, alias=None, conformal_windows=0):
         super().__init__(horizon, alias=alias, conformal_windows=conformal_windows)
         self.cell, self.hidden_size, self.num_layers = cell, hidden_size, num_layers
         self.dropout, self.lookback, self.loss, self.scaler = dropout, lookback, loss, scaler
@@ -367,7 +374,7 @@ class RNNForecaster(Forecaster):
         self.early_stopping, self.patience, self.n_ensemble = early_stopping, patience, n_ensemble
         self.refit, self.forecast_from_padding = refit, forecast_from_padding
         self.recursive, self.levels, self.drop_short = recursive, levels, drop_short
-        self.seasonal_inputs = seasonal_inputs
+        self.seasonal_inputs, self.season_length = seasonal_inputs, season_length
         self.seed, self.dtype, self.progress = seed, dtype, progress
 
     @property
@@ -409,6 +416,8 @@ class RNNForecaster(Forecaster):
             self._check_horizon(self.lookback, "lookback")
         if self.windows_per_epoch is not None:
             self._check_horizon(self.windows_per_epoch, "windows_per_epoch")
+        if self.season_length is not None:
+            self._check_horizon(self.season_length, "season_length")
         if not self.learning_rate > 0:
             raise ValueError(f"learning_rate must be > 0, got {self.learning_rate!r}.")
         if self.levels is not None and self.recursive:
@@ -439,23 +448,22 @@ class RNNForecaster(Forecaster):
         and their mean beat each of them on M3's validation windows
         (benchmarks/accuracy.py --validate). Shorter series are padded, so the
         lookbacks are not capped by the data."""
-        season = panel.frequency.season_length
+        season = self.season_length_
         unit = max(self.horizon, season if season > 1 else 0, 2)
         return tuple(k * unit for k in DEFAULT_LOOKBACK_MULTIPLES)
 
     def _deseasonalizes(self, panel, lookbacks, training_windows):
         if self.deseasonalize is not None:
             return bool(self.deseasonalize)
-        season = panel.frequency.season_length
+        season = self.season_length_
         too_short_to_see = min(lookbacks) < 2 * season
         too_few_to_learn = training_windows < SMALL_DATA_WINDOWS
         return season > 1 and (too_short_to_see or too_few_to_learn)
 
-    @staticmethod
-    def _default_anchor(panel, training_windows):
+    def _default_anchor(self, training_windows):
         if training_windows >= SMALL_DATA_ANCHOR_WINDOWS:
             return "mean"
-        return "level" if panel.frequency.season_length > 1 else "drift"
+        return "level" if self.season_length_ > 1 else "drift"
 
     def _hidden_size(self, training_windows):
         if self.hidden_size is not None:
@@ -466,11 +474,13 @@ class RNNForecaster(Forecaster):
 
     def _fit_panel(self, panel: Panel) -> None:
         self._check_params()
+        self.season_length_ = (int(self.season_length) if self.season_length is not None
+                               else panel.frequency.season_length)
         lookbacks = self._lookbacks(panel)
         windows_count = self._whole_windows(panel, lookbacks[0])
         self.deseasonalize_ = self._deseasonalizes(panel, lookbacks, windows_count)
         self.weak_season_share_ = WEAK_SEASON_SHARE
-        seasonal = panel.frequency.season_length > 1
+        seasonal = self.season_length_ > 1
         self.forecast_from_padding_ = (seasonal if self.forecast_from_padding is None
                                        else bool(self.forecast_from_padding))
         self.partial_windows_ = (seasonal if self.partial_windows is None
@@ -481,7 +491,7 @@ class RNNForecaster(Forecaster):
         self.lookback_ = max(lookbacks)
         self.networks_, self.member_lookbacks_, self.refit_epochs_ = [], [], {}
         self.hidden_size_ = self._hidden_size(windows_count)
-        self.anchor_ = self.anchor or self._default_anchor(panel, windows_count)
+        self.anchor_ = self.anchor or self._default_anchor(windows_count)
         history = []
         try:
             for lookback in lookbacks:
@@ -502,7 +512,7 @@ class RNNForecaster(Forecaster):
         a target past the series' end, or inside the held-out horizon); held_in (N,)
         bool: windows with a target before the held-out horizon, valid (N,) bool: the
         windows that forecast it."""
-        season = panel.frequency.season_length
+        season = self.season_length_
         steps_out = 1 if self.recursive else self.horizon
         margin = self.horizon if self.early_stopping else 0
         span = lookback + steps_out
@@ -658,7 +668,7 @@ class RNNForecaster(Forecaster):
         each if asked."""
         values = panel.values
         if self.deseasonalize_:
-            season = panel.frequency.season_length
+            season = self.season_length_
             self._seasonal_index = seasonal_indices(values, panel.starts, season,
                                                     self.weak_season_share_)  # (S, m)
             series = np.repeat(np.arange(panel.n_series), panel.lengths)  # (N,) of each value
@@ -695,7 +705,7 @@ class RNNForecaster(Forecaster):
 
     def _season(self, panel) -> int:
         """Season length fed to the network as inputs, or 1 for none."""
-        return 1 if self.seasonal_inputs is False else panel.frequency.season_length
+        return 1 if self.seasonal_inputs is False else self.season_length_
 
     def _with_season(self, scaled, panel, series, first_step):
         """Network inputs (N, L, F): the scaled values, plus sin and cos of each step's
@@ -704,7 +714,7 @@ class RNNForecaster(Forecaster):
         season = self._season(panel)
         if season == 1:
             return scaled[:, :, None]
-        start_phase = panel.frequency.season_phase(panel.first_ds)[series]  # (N,)
+        start_phase = panel.frequency.season_phase(panel.first_ds, season)[series]  # (N,)
         phase = (start_phase + first_step)[:, None] + np.arange(scaled.shape[1])  # (N, L)
         angle = 2 * np.pi * np.mod(phase, season) / season
         return np.stack([scaled, np.sin(angle), np.cos(angle)], axis=2).astype(self.dtype)
@@ -940,7 +950,7 @@ class RNNForecaster(Forecaster):
         """(S, h, Q) in model space, from windows (S, L); ``season`` holds what
         ``_with_season`` needs: (panel, series, first_step)."""
         panel, series, first_step = season
-        season_length = panel.frequency.season_length
+        season_length = self.season_length_
         if self.recursive:
             window, steps = history.copy(), []
             for k in range(self.horizon):

@@ -388,6 +388,28 @@ def test_a_file_from_before_half_seasonal_factors_leaves_weak_seasons_as_they_we
     pd.testing.assert_frame_equal(loaded.predict(), model.predict(), check_exact=True)
 
 
+def test_a_given_season_length_is_restored(tmp_path):
+    model = RNNForecaster(3, lookback=6, season_length=6, deseasonalize=True,
+                          **SMALL).fit(monthly_frame())
+    loaded = saved_and_loaded(model, tmp_path)
+    assert loaded.season_length == 6 and loaded.season_length_ == 6
+    pd.testing.assert_frame_equal(loaded.predict(), model.predict(), check_exact=True)
+
+
+@pytest.mark.parametrize("freq, season", [("15min", 4), ("30min", 2), ("h", 24), ("MS", 12)])
+def test_a_file_from_before_the_season_length_was_stored_keeps_its_season(
+        freq, season, tmp_path):
+    # steps shorter than a day then repeated over an hour or a day of 24 hours
+    frame = monthly_frame()
+    frame["ds"] = np.concatenate([pd.date_range("2020-01-01", periods=36, freq=freq)] * 3)
+    model = RNNForecaster(3, lookback=6, season_length=season, deseasonalize=True,
+                          **SMALL).fit(frame)
+    loaded = loaded_as_an_older_file(model, tmp_path / "old.rnncast",
+                                     params=["season_length"], fitted=["season_length_"])
+    assert loaded.season_length is None and loaded.season_length_ == season
+    pd.testing.assert_frame_equal(loaded.predict(), model.predict(), check_exact=True)
+
+
 def test_a_newer_format_version_asks_to_upgrade_rnncast(saved_path):
     path, _ = saved_path
     header, arrays = read_archive(path)

@@ -136,6 +136,31 @@ def test_default_lookbacks_are_one_two_and_three_horizons_or_seasons():
     assert model.member_lookbacks_ == [5, 5, 10, 10, 15, 15] and model.lookback_ == 15
 
 
+def test_season_length_given_rules_lookbacks_adjustment_and_seasonal_inputs():
+    # hourly data whose pattern repeats weekly (168 hours), not daily (24)
+    hours = 24 * 7 * 5
+    t = np.arange(hours)
+    weekly = 100 + 30 * (t % 168 >= 120) + 5 * np.sin(2 * np.pi * t / 24)
+    df = long_frame({"a": weekly, "b": 2 * weekly}, start="2024-01-01", freq="h")
+    options = dict(FAST, epochs=2, seasonal_inputs=None)
+    by_frequency = RNNForecaster(12, **options).fit(df)
+    assert by_frequency.season_length_ == 24
+    assert by_frequency.member_lookbacks_ == [24, 48, 72]
+
+    weekly_model = RNNForecaster(12, season_length=168, lookback=[24, 48], **options).fit(df)
+    assert weekly_model.season_length_ == 168
+    assert weekly_model.deseasonalize_  # a 24-step window holds less than two weeks
+    assert weekly_model._seasonal_index.shape == (2, 168)
+    assert weekly_model.predict().RNNForecaster.notna().all()
+    assert RNNForecaster(12, season_length=168, **options).fit(
+        df).member_lookbacks_ == [168, 336, 504]
+    # seasonal inputs give the step's place in the week: the same a week later
+    assert weekly_model.networks_[0].recurrent.input_size == 3  # value, sin, cos
+    stamps = pd.to_datetime(["2024-01-01 00:00", "2024-01-01 01:00", "2024-01-08 00:00"])
+    phase = weekly_model.panel_.frequency.season_phase(stamps.to_numpy(), 168)
+    assert phase[1] == phase[0] + 1 and phase[2] == phase[0]
+
+
 def test_refit_trains_members_on_all_windows_for_one_and_a_half_best_epochs():
     df = monthly(sine_series(60, 4, seed=8))
     model = RNNForecaster(3, patience=3, lookback=[8, 12], anchor="mean", **FAST).fit(df)
@@ -256,6 +281,7 @@ def _windows(model, df, lookback):
 
     panel = prepare(df)
     model.quantiles_ = None
+    model.season_length_ = panel.frequency.season_length
     model.deseasonalize_ = model._deseasonalizes(panel, (lookback,),
                                                  model._whole_windows(panel, lookback))
     model.anchor_ = "last"
@@ -491,7 +517,8 @@ def test_predict_before_fit_is_an_error():
 
 @pytest.mark.parametrize("option, value", [("cell", "transformer"), ("hidden_size", 0),
                                            ("loss", "hinge"), ("lookback", -1),
-                                           ("window_weights", "mape")])
+                                           ("window_weights", "mape"),
+                                           ("season_length", 0), ("season_length", 2.5)])
 def test_bad_options_are_named_at_fit(option, value):
     df = monthly(sine_series(40, 2, seed=11))
     with pytest.raises(ValueError, match=option):

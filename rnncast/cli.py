@@ -233,16 +233,17 @@ def _training_summary(model) -> str:
     index = getattr(model, "_seasonal_index", None)  # (S, season): all 1 for a series left as is
     adjusted = 0 if not model.deseasonalize_ or index is None else int(
         (index != 1).any(axis=1).sum())
+    short = int((~model._forecasting_members(model.panel_.lengths)).any(axis=0).sum())
     parts = [f"{len(model.networks_)} member(s) of {model.hidden_size_} units, lookback "
              f"{', '.join(map(str, lookbacks))}"
+             + (f" ({short} series shorter than a lookback, forecast without the members "
+                "that read it)" if short else "")
+             + (f", a season of {model.season_length_} steps" if model.season_length_ > 1
+                else ", no season")
              + (", on seasonally adjusted values" if adjusted == model.panel_.n_series else
                 f", {adjusted} of {model.panel_.n_series} series seasonally adjusted (the "
                 "others have values at or below zero, or fewer than three seasons)"
                 if model.deseasonalize_ else "")]
-    short = int((~model._forecasting_members(model.panel_.lengths)).any(axis=0).sum())
-    if short:
-        parts[0] += (f" ({short} series shorter than a lookback, forecast without the "
-                     "members that read it)")
     if model.anchor_ in ANCHOR_DESCRIPTIONS:
         parts[0] += f", forecasting the change from {ANCHOR_DESCRIPTIONS[model.anchor_]}"
     if model.early_stopping and not model.refit_epochs_ and model.refit:
@@ -321,6 +322,9 @@ def _backtest(args) -> int:
     frame = _read_data(args)
     names = [name.strip() for name in args.models.split(",")]
     models = {name: _model_by_name(name, args) for name in names}
+    if args.season_length is not None and not {"rnn", "snaive"} & set(models):
+        raise ValueError(f"--season-length is read by the rnn and snaive models, and "
+                         f"--models {args.models!r} has neither; add one or leave it out.")
     if args.compare is not None and args.compare not in models:
         raise ValueError(f"--compare {args.compare!r} is not among --models {args.models!r}; "
                          f"name one of them, e.g. --compare {names[-1]}.")
@@ -509,6 +513,7 @@ _CLI_HINTS = {"id_col=": "--id-col ", "time_col=": "--time-col ",
               "scaler='window' or 'series'": "--scaler window or series",
               "dtype='float64'": "a smaller scale of values",
               "learning_rate": "--learning-rate", "max_grad_norm": "--max-grad-norm",
+              "season_length=": "--season-length ",
               "construct it with conformal_windows=": "fit it with --conformal-windows ",
               "or with conformal_windows=": "or with --conformal-windows ",
               "Fit with conformal_windows=": "Fit with --conformal-windows ",

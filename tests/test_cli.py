@@ -69,8 +69,8 @@ def test_fit_reports_the_members_lookbacks_and_chosen_epochs(sales_csv, tmp_path
                      "--output", str(path), "-q")
     assert result.returncode == 0, result.stderr
     # monthly data, windows of 6 and 9 months: under two seasons, so adjusted by default
-    assert ("4 member(s) of 8 units, lookback 6, 9, on seasonally adjusted values; trained "
-            "for ") in result.stderr
+    assert ("4 member(s) of 8 units, lookback 6, 9, a season of 12 steps, on seasonally "
+            "adjusted values; trained for ") in result.stderr
     assert "epochs (lookback 6, 9; 1.5 times the best epoch on the held-out last " \
            "horizon, at most 5)" in result.stderr
     from rnncast.io import load_model
@@ -83,8 +83,8 @@ def test_fit_reports_the_members_lookbacks_and_chosen_epochs(sales_csv, tmp_path
                      "--partial-windows", "no", "--anchor", "last", "--output", str(path),
                      "-q")
     assert result.returncode == 0, result.stderr
-    assert ("1 member(s) of 8 units, lookback 6, forecasting the change from each window's "
-            "last value; best validation loss") in result.stderr
+    assert ("1 member(s) of 8 units, lookback 6, a season of 12 steps, forecasting the "
+            "change from each window's last value; best validation loss") in result.stderr
     assert "epochs chosen" not in result.stderr
     model = load_model(path)
     assert model.window_weights == "equal" and model.deseasonalize_ is False
@@ -114,8 +114,8 @@ def test_fit_says_how_many_series_are_forecast_without_the_longer_members(sales_
     assert result.returncode == 0, result.stderr
     # the 4 series have 60 values: none fills a lookback of 72
     assert ("2 member(s) of 8 units, lookback 6, 72 (4 series shorter than a lookback, "
-            "forecast without the members that read it), forecasting the change from each "
-            "window's last value") in result.stderr
+            "forecast without the members that read it), a season of 12 steps, forecasting "
+            "the change from each window's last value") in result.stderr
 
 
 def test_warnings_are_one_line_naming_the_series(sales_csv, tmp_path):
@@ -566,3 +566,7 @@ def test_season_length_reaches_the_rnn_and_seasonal_naive(sales_csv, tmp_path):
 
     model = load_model(path)
     assert model.season_length_ == 6 and model.member_lookbacks_ == [6, 12, 18]
+    assert "a season of 6 steps" in result.stderr
+    result = rnncast("backtest", str(sales_csv), "--horizon", "6", *COLUMNS,
+                     "--models", "naive,drift", "--season-length", "6")
+    assert_clean_error(result, "--season-length is read by the rnn and snaive models")

@@ -73,6 +73,9 @@ _CHECKED = 10  # misfit series whose own frequency is inferred to explain an err
 _WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
 _MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
 _DAY_NS = 86_400_000_000_000
+# A grid that joins at least this share of consecutive stamps, where the grids holding
+# every stamp join under half, is the frequency with a few stamps off it (an error).
+NEAR_GRID_SHARE = 0.8
 _SYNONYMS = {
     "id_col": ("id", "series", "series_id", "uid", "key", "store", "item", "sku", "product"),
     "time_col": ("date", "time", "timestamp", "datetime", "period", "day", "week", "month"),
@@ -224,7 +227,7 @@ def infer_frequency(ds_values, series_id=None) -> Frequency:
             f"series {_fmt_id(name)} has {len(ds)} time stamp(s); the "
             "frequency cannot be inferred from fewer than two."
         )
-    return _series_frequency(ds, is_dates)[0]
+    return _series_frequency(ds, is_dates, name)[0]
 
 
 # -- reading the input -----------------------------------------------------------------
@@ -582,8 +585,13 @@ _DAY_OR_MONTH_FIRST = re.compile(r"^\s*\d{1,2}[-/. ]\d{1,2}[-/. ]\d")
 
 
 def _parse_dates(column, label, codes, ids):
-    parsed = _to_datetime(column, label, day_first=False)
+    try:
+        parsed = _to_datetime(column, label, day_first=False)
+    except ColumnTypeError:
+        _check_one_offset(column, label)  # pandas 3 refuses mixed offsets
+        raise
     if not pdt.is_datetime64_any_dtype(parsed.dtype):
+        _check_one_offset(column, label)  # pandas 2 leaves mixed offsets as objects
         raise ColumnTypeError(
             f"{label} could not be read as dates (they parse to "
             f"{parsed.dtype}); pass datetimes or strings in one format."
@@ -609,9 +617,32 @@ def _parse_dates(column, label, codes, ids):
     return parsed
 
 
+def _check_one_offset(column, label):
+    """Strings whose UTC offsets change (+01:00, then +02:00 after a daylight-saving
+    change) have no one time zone to remove: the error says how to make them naive."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            as_utc = pd.to_datetime(column, errors="coerce", utc=True)
+        except (ValueError, TypeError):
+            return
+    offsets = column.astype(str).str.extract(r"([+-]\d\d:?\d\d|Z)\s*$")[0].dropna().unique()
+    if as_utc.isna().sum() > column.isna().sum() or len(offsets) < 2:
+        return
+    raise ColumnTypeError(
+        f"{label} has UTC offsets that change ({offsets[0]} and {offsets[1]}, as at a "
+        "daylight-saving change); rnncast works on naive times. Convert them first: "
+        "pd.to_datetime(column, utc=True).dt.tz_localize(None) for naive UTC (right for "
+        "hourly data), or the local wall-clock times without their offsets (right for daily "
+        "data)."
+    )
+
+
 def _to_datetime(column, label, day_first):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # "could not infer format": we check
+        # pandas 2's warning about mixed offsets: _check_one_offset names them instead
+        warnings.simplefilter("ignore", FutureWarning)
         try:
             return pd.to_datetime(column, errors="coerce", dayfirst=day_first)
         except (ValueError, TypeError) as exc:
@@ -742,12 +773,14 @@ def _panel_frequency(ds, starts, ids, is_dates) -> tuple[Frequency, int]:
             f"{_fmt_id(ids[0])}); the frequency cannot be inferred. Pass at least two time "
             "stamps in one series."
         )
-    frequency, _ = _series_frequency(ds[starts[reference] : starts[reference + 1]], is_dates)
+    frequency, _ = _series_frequency(ds[starts[reference] : starts[reference + 1]], is_dates,
+                                     ids[reference])
     return frequency, reference
 
 
-def _series_frequency(ds, is_dates) -> tuple[Frequency, bool]:
-    """One series' frequency (sorted, distinct, 2+ stamps) and whether it has no gaps."""
+def _series_frequency(ds, is_dates, series_id) -> tuple[Frequency, bool]:
+    """One series' frequency (sorted, distinct, 2+ stamps) and whether it has no gaps;
+    ``series_id`` is named in errors."""
     diffs = np.diff(ds)
     if not is_dates:
         step = int(np.gcd.reduce(diffs))
@@ -757,23 +790,36 @@ def _series_frequency(ds, is_dates) -> tuple[Frequency, bool]:
         alias = _infer_freq(index)
         if alias is not None:
             return Frequency(_canonical_anchor(alias)), True
-    _check_not_mid_month(index)
-    return Frequency(_canonical_anchor(_guess_alias(index))), len(ds) == 2
+    _check_not_mid_month(index, series_id)
+    return Frequency(_canonical_anchor(_guess_alias(index, series_id))), len(ds) == 2
 
 
-def _check_not_mid_month(index) -> None:
-    """Monthly dates on one day inside the month (the 15th) have no pandas frequency, and
-    would pass for daily data with gaps: name them and the fix instead."""
+def _check_not_mid_month(index, series_id) -> None:
+    """Monthly dates on one day inside the month (the 15th), or twice-monthly dates on
+    two days other than the 1st and 15th or the 15th and month end, have no pandas
+    frequency and would pass for daily data with gaps: name them and the fix instead."""
+    if len(index) < 2 or not (index == index.normalize()).all():
+        return
     day = index[0].day
     months = index.year * 12 + index.month
-    if (1 < day <= 28 and (index.day == day).all() and (index == index.normalize()).all()
-            and len(index) >= 2 and (np.diff(months) >= 1).all()):
+    if 1 < day <= 28 and (index.day == day).all() and (np.diff(months) >= 1).all():
         raise FrequencyError(
-            f"the dates fall on day {day} of each month (e.g. {index[0].date()}): monthly "
-            "data are read at month starts or month ends. Move them to month starts, e.g. "
-            "df[time_col] = df[time_col].dt.to_period('M').dt.to_timestamp(); on the "
-            f"command line --date-format %Y-%m-{day:02d} reads {index[0].date()} as "
+            f"series {_fmt_id(series_id)}: the dates fall on day {day} of each month (e.g. "
+            f"{index[0].date()}): monthly data are read at month starts or month ends. Move "
+            "them to month starts, e.g. df[time_col] = "
+            "df[time_col].dt.to_period('M').dt.to_timestamp(); on the command line "
+            f"--date-format %Y-%m-{day:02d} reads {index[0].date()} as "
             f"{index[0].replace(day=1).date()}.")
+    days = np.unique(index.day)
+    per_month = np.unique(months, return_counts=True)[1]
+    read_by_pandas = days.tolist() == [1, 15] or ((index.day == 15) | index.is_month_end).all()
+    if len(days) == 2 and len(index) >= 4 and per_month.max() == 2 and not read_by_pandas:
+        raise FrequencyError(
+            f"series {_fmt_id(series_id)}: the dates fall on days {days[0]} and {days[-1]} "
+            f"of each month (e.g. {index[0].date()}, {index[1].date()}): twice-monthly "
+            "data are read on the 1st and 15th, or on the 15th and the month's last day. "
+            f"Move day {days[0]} to one of those and day {days[-1]} to the other, so that "
+            "the frequency is read rather than daily data with gaps.")
 
 
 _MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
@@ -802,9 +848,11 @@ def _infer_freq(index) -> str | None:
     return None if offset is None else offset.freqstr
 
 
-def _guess_alias(index) -> str:
+def _guess_alias(index, series_id) -> str:
     """The alias whose single steps join the most consecutive pairs of ``index`` while
-    every stamp lies on its grid: the frequency of a series with gaps."""
+    every stamp lies on its grid: the frequency of a series with gaps. When the grids
+    that hold every stamp join few pairs but another joins most of them, a few stamps
+    are off that grid: an error naming them, not a finer frequency with gaps."""
     diffs = np.diff(index.asi8)
     first = index[0]
     weekday, month = _WEEKDAYS[first.weekday()], first.month - 1
@@ -823,12 +871,36 @@ def _guess_alias(index) -> str:
         f"YE-{_MONTHS[month]}",
         _fixed_alias(int(values[np.argmax(counts)]), weekday),
     ]
-    best, best_steps = None, 0
+    best, best_steps, nearest, nearest_steps = None, 0, None, 0
     for alias in candidates:
         on_grid, steps = _fit(index, to_offset(alias))
         if on_grid and steps > best_steps:
             best, best_steps = alias, steps
+        if steps > nearest_steps:
+            nearest, nearest_steps = alias, steps
+    pairs = len(index) - 1
+    if 2 * best_steps < pairs and nearest_steps >= NEAR_GRID_SHARE * pairs:
+        off = _off_grid(index, to_offset(nearest))
+        if 0 < off.sum() <= max(1, int((1 - NEAR_GRID_SHARE) * len(index))):
+            raise FrequencyError(
+                f"series {_fmt_id(series_id)} is on the {nearest!r} grid but for "
+                f"{int(off.sum())} time stamp(s): {_fmt_times(index.asi8[off], True)} "
+                f"{'is' if off.sum() == 1 else 'are'} off it, which would make the data "
+                "read as a finer frequency with gaps. Correct or drop those rows.")
     return best or _fixed_alias(int(np.gcd.reduce(diffs)), weekday)
+
+
+def _off_grid(index, offset) -> np.ndarray:
+    """(T,) bool: the stamps not on the offset's grid (fixed steps: the grid most
+    stamps share)."""
+    delta = _fixed_ns(offset)
+    if delta is not None:
+        residues = index.asi8 % delta
+        values, counts = np.unique(residues, return_counts=True)
+        return residues != values[np.argmax(counts)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", pd.errors.PerformanceWarning)
+        return np.asarray((index - offset) + offset != index)
 
 
 def _fixed_alias(delta_ns: int, weekday: str) -> str:
@@ -903,7 +975,7 @@ def _check_grid(ds, starts, ids, frequency, reference, steps, off_grid, is_dates
     for s in suspects[:_CHECKED]:
         if s == reference or lengths[s] < 2:
             continue
-        own, regular = _series_frequency(ds[starts[s] : starts[s + 1]], is_dates)
+        own, regular = _series_frequency(ds[starts[s] : starts[s + 1]], is_dates, ids[s])
         if (s in misfits or (regular and lengths[s] >= 3)) and not _same_grid(
             own, frequency, ds[starts[s]], is_dates
         ):
@@ -950,10 +1022,12 @@ def _check_gaps(ds, starts, ids, frequency, steps, is_dates):
     s = series_of[row]
     missing = int((jump[starts[s] + 1 : starts[s + 1]] - 1).sum())
     others = len(np.unique(series_of[gap])) - 1
+    with_time = _with_time(ds[row - 1 : row + 1], is_dates)
     raise GapError(
         f"series {_fmt_id(ids[s])} misses {missing} time stamp(s) (frequency "
-        f"{frequency.describe()}): the first gap is after {_fmt_time(ds[row - 1], is_dates)} "
-        f"(next present: {_fmt_time(ds[row], is_dates)}){_and_others(others)}. Pass "
+        f"{frequency.describe()}): the first gap is after "
+        f"{_fmt_time(ds[row - 1], is_dates, with_time)} (next present: "
+        f"{_fmt_time(ds[row], is_dates, with_time)}){_and_others(others)}. Pass "
         "fill_gaps='interpolate', 'ffill', 'zero' or 'nan' to insert the missing time "
         "stamps and fill them, or fix the data."
     )
@@ -1040,15 +1114,25 @@ def _fmt_id(value) -> str:
     return repr(value.item() if isinstance(value, np.generic) else value)
 
 
-def _fmt_time(value, is_dates) -> str:
+def _fmt_time(value, is_dates, with_time=None) -> str:
+    """A time stamp as a message shows it: a date alone at midnight, unless
+    ``with_time`` (stamps shown beside it have a time of day)."""
     if not is_dates:
         return str(int(value))
     stamp = pd.Timestamp(int(value))
-    return stamp.strftime("%Y-%m-%d") if stamp == stamp.normalize() else str(stamp)
+    if with_time is None:
+        with_time = stamp != stamp.normalize()
+    return str(stamp) if with_time else stamp.strftime("%Y-%m-%d")
+
+
+def _with_time(values, is_dates) -> bool:
+    """Whether any of these time stamps has a time of day (so all show one)."""
+    return is_dates and bool(np.any(np.asarray(values, dtype=np.int64) % _DAY_NS))
 
 
 def _fmt_times(values, is_dates) -> str:
-    shown = ", ".join(_fmt_time(v, is_dates) for v in values[:_SHOWN])
+    with_time = _with_time(values[:_SHOWN], is_dates)
+    shown = ", ".join(_fmt_time(v, is_dates, with_time) for v in values[:_SHOWN])
     return shown + (f" and {len(values) - _SHOWN} more" if len(values) > _SHOWN else "")
 
 

@@ -83,6 +83,11 @@ class Frequency:
             # steps since the epoch: a period index of "15min" would count minutes
             step_ns = pd.Timedelta(offset).value
             return np.mod(pd.DatetimeIndex(stamps).asi8 // step_ns, season)
+        if prefix in ("SMS", "SME", "SM"):  # pandas has no twice-monthly periods
+            index = pd.DatetimeIndex(stamps)
+            second_half = index.day > 15 if prefix != "SMS" else index.day >= 15
+            months = index.year.to_numpy() * 12 + index.month.to_numpy() - 1
+            return np.mod(2 * months + second_half, season)
         period_alias = {"MS": "M", "ME": "M", "BMS": "M", "BME": "M", "QS": "Q", "QE": "Q",
                         "BQS": "Q", "BQE": "Q", "YS": "Y", "YE": "Y"}.get(prefix, self.alias)
         ordinals = pd.DatetimeIndex(stamps).to_period(period_alias).asi8

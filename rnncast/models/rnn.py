@@ -476,6 +476,16 @@ class RNNForecaster(Forecaster):
         self._check_params()
         self.season_length_ = (int(self.season_length) if self.season_length is not None
                                else panel.frequency.season_length)
+        longest = int(np.argmax(panel.lengths))
+        if self.season_length is not None and self.season_length_ > panel.lengths[longest]:
+            # lookbacks of whole seasons would be all padding, and as large as asked (the
+            # frequency's season may exceed short series: their lookbacks are padded)
+            raise ValueError(
+                f"season_length={self.season_length_} is longer than the longest series "
+                f"({panel.lengths[longest]} values, {panel.ids[longest]!r}): no series holds "
+                f"a whole season. Give the steps after which the pattern repeats (e.g. "
+                f"{panel.frequency.season_length} for {panel.frequency.describe()}), or leave "
+                f"it out.")
         lookbacks = self._lookbacks(panel)
         windows_count = self._whole_windows(panel, lookbacks[0])
         self.deseasonalize_ = self._deseasonalizes(panel, lookbacks, windows_count)

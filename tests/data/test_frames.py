@@ -1,4 +1,5 @@
 import logging
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -167,6 +168,60 @@ def test_monthly_dates_mid_month_are_named_not_taken_for_daily_gaps():
     with pytest.raises(FrequencyError, match=r"day 15 of each month \(e.g. 2020-01-15\).*"
                                               r"--date-format %Y-%m-15"):
         prepare(frame)
+
+
+def test_twice_monthly_dates_on_other_days_are_named_not_taken_for_daily_gaps():
+    months = pd.date_range("2020-01-01", periods=12, freq="MS")
+    dates = np.sort(np.concatenate([months + pd.Timedelta(days=4),
+                                    months + pd.Timedelta(days=19)]))
+    frame = pd.DataFrame({"unique_id": "shop", "ds": dates, "y": np.arange(24.0)})
+
+    with pytest.raises(FrequencyError, match=r"series 'shop': the dates fall on days 5 and "
+                                              r"20 of each month.*1st and 15th"):
+        prepare(frame)
+
+
+@pytest.mark.parametrize("freq, position, moved, shown", [
+    ("h", 50, pd.Timedelta("7min"), "2024-01-03 02:07:00"),
+    ("MS", 10, pd.Timedelta(days=14), "2024-11-15"),
+    ("W-MON", 45, pd.Timedelta(days=1), "2024-11-12"),
+], ids=["hourly", "monthly", "weekly"])
+def test_a_stamp_off_the_grid_is_named_not_read_as_a_finer_frequency(freq, position, moved,
+                                                                     shown):
+    stamps = pd.date_range("2024-01-01", periods=60, freq=freq).to_numpy()
+    stamps[position] = stamps[position] + moved
+    frame = pd.DataFrame({"unique_id": "shop", "ds": stamps, "y": np.arange(60.0)})
+
+    with pytest.raises(FrequencyError, match=rf"series 'shop' is on the '{freq}' grid but "
+                                              rf"for 1 time stamp\(s\): {shown} is off it"):
+        prepare(frame)
+
+
+def test_offsets_that_change_at_daylight_saving_are_named_with_the_fix():
+    stamps = pd.date_range("2024-03-30 20:00", periods=12, freq="h", tz="Europe/London")
+    text = [t.strftime("%Y-%m-%d %H:%M:%S%z") for t in stamps]  # +0000, then +0100
+    frame = pd.DataFrame({"ds": text, "y": np.arange(12.0)})
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no pandas warning leaks out
+        with pytest.raises(ColumnTypeError, match=r"UTC offsets that change \(\+0000 and "
+                                                  r"\+0100.*tz_localize\(None\) for naive UTC"):
+            prepare(frame)
+
+
+def test_a_gap_in_hourly_data_shows_both_stamps_with_their_time():
+    stamps = pd.date_range("2024-03-01", periods=60, freq="h").delete([25])
+
+    with pytest.raises(GapError, match=r"after 2024-03-02 00:00:00 \(next present: "
+                                       r"2024-03-02 02:00:00\)"):
+        prepare(pd.DataFrame({"ds": stamps, "y": 1.0}))
+
+
+def test_month_ends_of_30_and_31_days_stay_monthly():
+    frame = pd.DataFrame({"ds": pd.to_datetime(["2020-03-31", "2020-04-30", "2020-05-31",
+                                                "2020-06-30"]), "y": 1.0})
+
+    assert prepare(frame).frequency == Frequency("ME")
 
 
 def test_utc_datetimes_become_naive_utc():
@@ -758,8 +813,10 @@ def test_season_length(frequency, season):
     ("15min", "2024-01-01 23:30", [94, 95, 0, 1]),
     ("h", "2024-01-01 22:00", [22, 23, 0, 1]),
     ("min", "2024-01-01 22:58", [58, 59, 0, 1]),
+    ("SMS", "2023-12-01", [22, 23, 0, 1]),
+    ("SME", "2023-12-15", [22, 23, 0, 1]),
 ])
-def test_sub_daily_season_phase_is_the_step_of_the_day_or_hour(alias, first, expected):
+def test_season_phase_counts_steps_within_the_season(alias, first, expected):
     stamps = pd.date_range(first, periods=4, freq=alias).to_numpy()
 
     np.testing.assert_array_equal(Frequency(alias).season_phase(stamps), expected)

@@ -159,6 +159,9 @@ def test_season_length_given_rules_lookbacks_adjustment_and_seasonal_inputs():
     stamps = pd.to_datetime(["2024-01-01 00:00", "2024-01-01 01:00", "2024-01-08 00:00"])
     phase = weekly_model.panel_.frequency.season_phase(stamps.to_numpy(), 168)
     assert phase[1] == phase[0] + 1 and phase[2] == phase[0]
+    with pytest.raises(ValueError, match=r"season_length=841 is longer than the longest "
+                                         r"series \(840 values, 'a'\)"):
+        RNNForecaster(12, season_length=841, **options).fit(df)
 
 
 def test_refit_trains_members_on_all_windows_for_one_and_a_half_best_epochs():

@@ -49,21 +49,56 @@ def _read_data(args):
     stamps repeat (several series, their id column not named) or an id column was
     named and is missing (the library says which)."""
     frame = _read_series_frame(args)
-    if args.date_format is None or args.time_col not in frame.columns:
+    if args.time_col not in frame.columns:
         return frame
     import pandas as pd
 
     from rnncast.errors import ColumnTypeError
 
     stamps = frame[args.time_col]
-    parsed = pd.to_datetime(stamps.astype(str), format=args.date_format, errors="coerce")
+    if args.date_format is not None:
+        parsed = pd.to_datetime(stamps.astype(str), format=args.date_format,
+                                errors="coerce")
+        bad = parsed.isna() & stamps.notna()
+        if bad.any():
+            raise ColumnTypeError(
+                f"column {args.time_col!r} holds {stamps[bad].iloc[0]!r}, which does not "
+                f"match --date-format {args.date_format!r} ({int(bad.sum())} such "
+                "value(s)); give the format its dates are in, e.g. %d/%m/%Y for "
+                "31/01/2024.")
+        frame = frame.assign(**{args.time_col: parsed})
+    if args.time_zone is not None:
+        frame = frame.assign(**{args.time_col: _without_zone(
+            frame[args.time_col], args.time_zone, args.time_col)})
+    return frame
+
+
+# a UTC offset or Z at the end of a time stamp written as text
+_OFFSET = re.compile(r"\s*(?:Z|[+-]\d\d:?\d\d)$")
+
+
+def _without_zone(stamps, how, column):
+    """``--time-zone``: naive UTC ("utc") or the local wall-clock times ("local")."""
+    import pandas as pd
+    from pandas.api import types
+
+    from rnncast.errors import ColumnTypeError
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # "could not infer format"
+        if how == "utc":
+            parsed = pd.to_datetime(stamps, utc=True, errors="coerce").dt.tz_localize(None)
+        elif types.is_datetime64_any_dtype(stamps.dtype):
+            parsed = stamps.dt.tz_localize(None) if stamps.dt.tz is not None else stamps
+        else:
+            parsed = pd.to_datetime(stamps.astype(str).str.replace(_OFFSET, "", regex=True),
+                                    errors="coerce")
     bad = parsed.isna() & stamps.notna()
     if bad.any():
         raise ColumnTypeError(
-            f"column {args.time_col!r} holds {stamps[bad].iloc[0]!r}, which does not match "
-            f"--date-format {args.date_format!r} ({int(bad.sum())} such value(s)); give "
-            "the format its dates are in, e.g. %d/%m/%Y for 31/01/2024.")
-    return frame.assign(**{args.time_col: parsed})
+            f"column {column!r} holds {stamps[bad].iloc[0]!r}, which --time-zone {how} "
+            f"cannot read as a time ({int(bad.sum())} such value(s)); fix those values.")
+    return parsed
 
 
 def _read_series_frame(args):
@@ -514,6 +549,11 @@ _CLI_HINTS = {"id_col=": "--id-col ", "time_col=": "--time-col ",
               "dtype='float64'": "a smaller scale of values",
               "learning_rate": "--learning-rate", "max_grad_norm": "--max-grad-norm",
               "season_length=": "--season-length ",
+              ".dt.tz_convert('UTC').dt.tz_localize(None) for": "--time-zone utc for",
+              ".dt.tz_localize(None) to keep": "--time-zone local to keep",
+              "pd.to_datetime(column, utc=True).dt.tz_localize(None) for":
+                  "--time-zone utc for",
+              "drop the offsets from the strings to keep": "--time-zone local to keep",
               "construct it with conformal_windows=": "fit it with --conformal-windows ",
               "or with conformal_windows=": "or with --conformal-windows ",
               "Fit with conformal_windows=": "Fit with --conformal-windows ",
@@ -583,6 +623,12 @@ def _add_column_options(parser) -> None:
     parser.add_argument("--date-format", metavar="FORMAT",
                         help="how the time column writes dates, e.g. %%d.%%m.%%Y (default: "
                         "inferred; day first when month first fails)")
+    parser.add_argument("--time-zone", choices=("utc", "local"), default=None,
+                        help="for time stamps with a time zone or UTC offsets: 'utc' "
+                        "converts them to UTC (right for hourly data), 'local' keeps their "
+                        "wall-clock times (right for daily data); rnncast works on times "
+                        "without a zone (default: UTC stamps are taken as they are, any "
+                        "other zone is an error)")
     parser.add_argument("--fill-missing", choices=("interpolate", "ffill", "zero"),
                         help="fill NaN/inf values instead of stopping")
     parser.add_argument("--fill-gaps", choices=("interpolate", "ffill", "zero", "nan"),

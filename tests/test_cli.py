@@ -570,3 +570,24 @@ def test_season_length_reaches_the_rnn_and_seasonal_naive(sales_csv, tmp_path):
     result = rnncast("backtest", str(sales_csv), "--horizon", "6", *COLUMNS,
                      "--models", "naive,drift", "--season-length", "6")
     assert_clean_error(result, "--season-length is read by the rnn and snaive models")
+
+
+def test_time_zone_option_makes_zoned_stamps_naive(tmp_path):
+    # Paris hourly data written with offsets that change at daylight saving
+    stamps = pd.date_range("2024-03-30 12:00", periods=48, freq="h", tz="Europe/Paris")
+    path = tmp_path / "paris.csv"
+    pd.DataFrame({"ds": [s.isoformat() for s in stamps], "y": np.arange(48.0)}).to_csv(
+        path, index=False)
+    result = rnncast("backtest", str(path), "--horizon", "6", "--models", "naive")
+    assert_clean_error(result, "UTC offsets that change (+01:00 and +02:00",
+                       "--time-zone utc for naive UTC", "--time-zone local to keep")
+    result = rnncast("backtest", str(path), "--horizon", "6", "--models", "naive",
+                     "--time-zone", "utc", "-o", str(tmp_path / "cv.csv"))
+    assert result.returncode == 0, result.stderr
+    expected = stamps[-6:].tz_convert("UTC").tz_localize(None).strftime("%Y-%m-%d %H:%M:%S")
+    assert pd.read_csv(tmp_path / "cv.csv").ds.tolist() == expected.tolist()
+    # local wall-clock hours: 02:00 on 31 March does not exist in Paris, a gap
+    result = rnncast("backtest", str(path), "--horizon", "6", "--models", "naive",
+                     "--time-zone", "local")
+    assert_clean_error(result, "misses 1 time stamp(s) (frequency 'h')",
+                       "after 2024-03-31 01:00:00 (next present: 2024-03-31 03:00:00)")

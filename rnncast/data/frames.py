@@ -633,8 +633,8 @@ def _check_one_offset(column, label):
         f"{label} has UTC offsets that change ({offsets[0]} and {offsets[1]}, as at a "
         "daylight-saving change); rnncast works on naive times. Convert them first: "
         "pd.to_datetime(column, utc=True).dt.tz_localize(None) for naive UTC (right for "
-        "hourly data), or the local wall-clock times without their offsets (right for daily "
-        "data)."
+        "hourly data), or drop the offsets from the strings to keep local wall-clock times "
+        "(right for daily data)."
     )
 
 

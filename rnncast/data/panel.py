@@ -82,7 +82,8 @@ class Frequency:
         if prefix in SUB_DAILY_PREFIXES:
             # steps since the epoch: a period index of "15min" would count minutes
             step_ns = pd.Timedelta(offset).value
-            return np.mod(pd.DatetimeIndex(stamps).asi8 // step_ns, season)
+            nanoseconds = pd.DatetimeIndex(stamps).as_unit("ns").asi8  # pandas 3: any unit
+            return np.mod(nanoseconds // step_ns, season)
         if prefix in ("SMS", "SME", "SM"):  # pandas has no twice-monthly periods
             index = pd.DatetimeIndex(stamps)
             second_half = index.day > 15 if prefix != "SMS" else index.day >= 15

@@ -188,7 +188,7 @@ def test_twice_monthly_dates_on_other_days_are_named_not_taken_for_daily_gaps():
 ], ids=["hourly", "monthly", "weekly"])
 def test_a_stamp_off_the_grid_is_named_not_read_as_a_finer_frequency(freq, position, moved,
                                                                      shown):
-    stamps = pd.date_range("2024-01-01", periods=60, freq=freq).to_numpy()
+    stamps = pd.date_range("2024-01-01", periods=60, freq=freq).to_numpy().copy()
     stamps[position] = stamps[position] + moved
     frame = pd.DataFrame({"unique_id": "shop", "ds": stamps, "y": np.arange(60.0)})
 

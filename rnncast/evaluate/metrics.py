@@ -70,8 +70,9 @@ def mase(y, f, insample, season_length: int, *, per_series: bool = False):
     season_length : int
         Lag of the in-sample naive forecast (see ``mase_scale``).
 
-    A series whose scale is zero (a constant history) or undefined (one observation)
-    gets NaN: its errors cannot be scaled.
+    A series whose scale is zero (a constant history, or one that repeats exactly each
+    season, up to rounding) or undefined (one observation) gets NaN: its errors cannot
+    be scaled.
     """
     y, f = _pair(y, f, "f")
     scale = mase_scale(insample, season_length)
@@ -111,11 +112,17 @@ def mase_scale(insample, season_length: int = 1) -> np.ndarray:
     return np.array([_scale_one(x, season_length) for x in histories])
 
 
+# Seasonal differences this small against the values are rounding: the history repeats
+# exactly (a constant or perfectly periodic series), and its scale is zero, not 1e-16.
+ROUNDING_SCALE = 1e-12
+
+
 def _scale_one(x: np.ndarray, m: int) -> float:
     lag = m if len(x) > m else 1
     if len(x) <= lag:
         return np.nan
-    return float(np.mean(np.abs(x[lag:] - x[:-lag])))
+    scale = float(np.mean(np.abs(x[lag:] - x[:-lag])))
+    return 0.0 if scale <= ROUNDING_SCALE * float(np.mean(np.abs(x))) else scale
 
 
 def pinball_loss(y, quantile_forecast, q: float, *, per_series: bool = False):

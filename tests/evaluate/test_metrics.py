@@ -51,6 +51,16 @@ def test_mase_scale_falls_back_to_lag_one_when_shorter_than_a_season():
     np.testing.assert_allclose(mase_scale([[1, 3], [0, 0.5, 2.5]], 12), [2.0, 1.25])
 
 
+def test_mase_is_nan_for_a_history_that_repeats_each_season_up_to_rounding():
+    t = np.arange(72)
+    periodic = 10 + np.sin(2 * np.pi * t / 24)  # differences at lag 24 are about 1e-15
+    nearly = periodic + 1e-6 * (t % 5)  # small but real differences
+
+    per = mase(np.ones((2, 3)), np.zeros((2, 3)), [periodic, nearly], 24, per_series=True)
+
+    assert np.isnan(per[0]) and np.isfinite(per[1])
+
+
 def test_mase_is_nan_for_a_constant_or_single_value_history():
     y = np.ones((3, 2))
     f = np.zeros((3, 2))

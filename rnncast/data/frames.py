@@ -719,10 +719,13 @@ def _check_duplicates(codes, ds, ids, is_dates, columns):
     series = codes[1:][repeat]
     mine = np.unique(ds[1:][repeat & (codes[1:] == series[0])])
     others = len(np.unique(series)) - 1
+    repeated_hour = is_dates and len(mine) == 1 and mine[0] % _HOUR_NS == 0
     raise DuplicateError(
         f"series {_fmt_id(ids[series[0]])} has more than one row at "
         f"{_fmt_times(mine, is_dates)}{_and_others(others)}; {columns.aggregate_hint}."
         f"{columns.id_hint}"
+        + (_daylight_saving_hint(mine[0], "repeated") if repeated_hour and mine[0] % _DAY_NS
+           else "")
     )
 
 
@@ -1023,6 +1026,7 @@ def _check_gaps(ds, starts, ids, frequency, steps, is_dates):
     missing = int((jump[starts[s] + 1 : starts[s + 1]] - 1).sum())
     others = len(np.unique(series_of[gap])) - 1
     with_time = _with_time(ds[row - 1 : row + 1], is_dates)
+    lost_hour = is_dates and frequency.alias == "h" and jump[row] == 2
     raise GapError(
         f"series {_fmt_id(ids[s])} misses {missing} time stamp(s) (frequency "
         f"{frequency.describe()}): the first gap is after "
@@ -1030,7 +1034,21 @@ def _check_gaps(ds, starts, ids, frequency, steps, is_dates):
         f"{_fmt_time(ds[row], is_dates, with_time)}){_and_others(others)}. Pass "
         "fill_gaps='interpolate', 'ffill', 'zero' or 'nan' to insert the missing time "
         "stamps and fill them, or fix the data."
+        + (_daylight_saving_hint(ds[row - 1] + _HOUR_NS, "missing") if lost_hour else "")
     )
+
+
+_HOUR_NS = 3_600_000_000_000
+
+
+def _daylight_saving_hint(stamp_ns, what) -> str:
+    """For one hour missing or repeated early on a Sunday: the likely cause."""
+    stamp = pd.Timestamp(int(stamp_ns))
+    if stamp.dayofweek != 6 or stamp.hour > 3:
+        return ""
+    return (f" An hour {what} early on a Sunday is what a daylight-saving change does to "
+            "local clock times: give the times in UTC (with their offsets, --time-zone utc "
+            "on the command line) so that every hour is there once.")
 
 
 # -- filling ---------------------------------------------------------------------------

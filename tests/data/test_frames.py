@@ -217,6 +217,17 @@ def test_a_gap_in_hourly_data_shows_both_stamps_with_their_time():
         prepare(pd.DataFrame({"ds": stamps, "y": 1.0}))
 
 
+@pytest.mark.parametrize("start, error, what", [
+    ("2024-03-30 20:00", GapError, "missing"), ("2024-10-26 20:00", DuplicateError, "repeated"),
+], ids=["spring", "autumn"])
+def test_an_hour_lost_or_repeated_at_daylight_saving_is_named_as_such(start, error, what):
+    local = pd.date_range(start, periods=12, freq="h", tz="Europe/London").tz_localize(None)
+
+    with pytest.raises(error, match=rf"An hour {what} early on a Sunday is what a "
+                                    r"daylight-saving change does"):
+        prepare(pd.DataFrame({"ds": local, "y": 1.0}))
+
+
 def test_month_ends_of_30_and_31_days_stay_monthly():
     frame = pd.DataFrame({"ds": pd.to_datetime(["2020-03-31", "2020-04-30", "2020-05-31",
                                                 "2020-06-30"]), "y": 1.0})

@@ -1044,7 +1044,7 @@ _HOUR_NS = 3_600_000_000_000
 def _daylight_saving_hint(stamp_ns, what) -> str:
     """For one hour missing or repeated early on a Sunday: the likely cause."""
     stamp = pd.Timestamp(int(stamp_ns))
-    if stamp.dayofweek != 6 or stamp.hour > 3:
+    if stamp.day_of_week != 6 or stamp.hour > 3:
         return ""
     return (f" An hour {what} early on a Sunday is what a daylight-saving change does to "
             "local clock times: give the times in UTC (with their offsets, --time-zone utc "

@@ -73,6 +73,7 @@ _CHECKED = 10  # misfit series whose own frequency is inferred to explain an err
 _WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
 _MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
 _DAY_NS = 86_400_000_000_000
+_HOUR_NS = 3_600_000_000_000
 # A grid that joins at least this share of consecutive stamps, where the grids holding
 # every stamp join under half, is the frequency with a few stamps off it (an error).
 NEAR_GRID_SHARE = 0.8
@@ -719,13 +720,14 @@ def _check_duplicates(codes, ds, ids, is_dates, columns):
     series = codes[1:][repeat]
     mine = np.unique(ds[1:][repeat & (codes[1:] == series[0])])
     others = len(np.unique(series)) - 1
-    repeated_hour = is_dates and len(mine) == 1 and mine[0] % _HOUR_NS == 0
+    # one whole hour other than midnight repeated: perhaps the autumn clock change
+    repeated_hour = (is_dates and len(mine) == 1 and mine[0] % _HOUR_NS == 0
+                     and mine[0] % _DAY_NS != 0)
     raise DuplicateError(
         f"series {_fmt_id(ids[series[0]])} has more than one row at "
         f"{_fmt_times(mine, is_dates)}{_and_others(others)}; {columns.aggregate_hint}."
         f"{columns.id_hint}"
-        + (_daylight_saving_hint(mine[0], "repeated") if repeated_hour and mine[0] % _DAY_NS
-           else "")
+        + (_daylight_saving_hint(mine[0], "repeated") if repeated_hour else "")
     )
 
 
@@ -1036,9 +1038,6 @@ def _check_gaps(ds, starts, ids, frequency, steps, is_dates):
         "stamps and fill them, or fix the data."
         + (_daylight_saving_hint(ds[row - 1] + _HOUR_NS, "missing") if lost_hour else "")
     )
-
-
-_HOUR_NS = 3_600_000_000_000
 
 
 def _daylight_saving_hint(stamp_ns, what) -> str:

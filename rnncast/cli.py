@@ -73,15 +73,12 @@ def _read_data(args):
     return frame
 
 
-# a UTC offset or Z at the end of a time stamp written as text
-_OFFSET = re.compile(r"\s*(?:Z|[+-]\d\d:?\d\d)$")
-
-
 def _without_zone(stamps, how, column):
     """``--time-zone``: naive UTC ("utc") or the local wall-clock times ("local")."""
     import pandas as pd
     from pandas.api import types
 
+    from rnncast.data.frames import UTC_OFFSET_AT_END
     from rnncast.errors import ColumnTypeError
 
     with warnings.catch_warnings():
@@ -91,8 +88,8 @@ def _without_zone(stamps, how, column):
         elif types.is_datetime64_any_dtype(stamps.dtype):
             parsed = stamps.dt.tz_localize(None) if stamps.dt.tz is not None else stamps
         else:
-            parsed = pd.to_datetime(stamps.astype(str).str.replace(_OFFSET, "", regex=True),
-                                    errors="coerce")
+            wall_clock = stamps.astype(str).str.replace(UTC_OFFSET_AT_END, "", regex=True)
+            parsed = pd.to_datetime(wall_clock, errors="coerce")
     bad = parsed.isna() & stamps.notna()
     if bad.any():
         raise ColumnTypeError(

@@ -583,6 +583,8 @@ def _time_values(column, label, codes, ids) -> tuple[np.ndarray, bool]:
 # a date written day or month first (31/01/2024, 01/31/2024): not year first, which
 # pandas never reads day first whatever it is told
 _DAY_OR_MONTH_FIRST = re.compile(r"^\s*\d{1,2}[-/. ]\d{1,2}[-/. ]\d")
+# a UTC offset (+01:00, +0100) or Z ending a time stamp written as text
+UTC_OFFSET_AT_END = re.compile(r"\s*([+-]\d\d:?\d\d|Z)\s*$")
 
 
 def _parse_dates(column, label, codes, ids):
@@ -627,7 +629,7 @@ def _check_one_offset(column, label):
             as_utc = pd.to_datetime(column, errors="coerce", utc=True)
         except (ValueError, TypeError):
             return
-    offsets = column.astype(str).str.extract(r"([+-]\d\d:?\d\d|Z)\s*$")[0].dropna().unique()
+    offsets = column.astype(str).str.extract(UTC_OFFSET_AT_END)[0].dropna().unique()
     if as_utc.isna().sum() > column.isna().sum() or len(offsets) < 2:
         return
     raise ColumnTypeError(
@@ -920,15 +922,12 @@ def _fixed_alias(delta_ns: int, weekday: str) -> str:
 def _fit(index, offset) -> tuple[bool, int]:
     """(every stamp on the offset's grid, number of consecutive pairs one step apart)."""
     delta = _fixed_ns(offset)
-    stamps = index.asi8
     if delta is not None:
-        return bool(((stamps - stamps[0]) % delta == 0).all()), int(
-            (np.diff(stamps) == delta).sum()
-        )
+        return not _off_grid(index, offset).any(), int((np.diff(index.asi8) == delta).sum())
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", pd.errors.PerformanceWarning)
         try:
-            on_grid = bool(((index - offset) + offset == index).all())
+            on_grid = not _off_grid(index, offset).any()
             steps = int((index[:-1] + offset == index[1:]).sum())
         except (ValueError, OverflowError):
             return False, 0

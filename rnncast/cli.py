@@ -262,9 +262,7 @@ def _training_summary(model) -> str:
 
     history = model.history_
     lookbacks = sorted(set(model.member_lookbacks_))
-    index = getattr(model, "_seasonal_index", None)  # (S, season): all 1 for a series left as is
-    adjusted = 0 if not model.deseasonalize_ or index is None else int(
-        (index != 1).any(axis=1).sum())
+    adjusted = int(model._seasonally_adjusted().sum())
     short = int((~model._forecasting_members(model.panel_.lengths)).any(axis=0).sum())
     parts = [f"{len(model.networks_)} member(s) of {model.hidden_size_} units, lookback "
              f"{', '.join(map(str, lookbacks))}"

@@ -496,6 +496,8 @@ class RNNForecaster(Forecaster):
         self.partial_windows_ = (seasonal if self.partial_windows is None
                                  else bool(self.partial_windows))
         values = self._transform_values(panel, fitting=True)
+        if self.deseasonalize:
+            self._warn_if_none_adjusted(panel)
         self.skipped_ids_ = panel.ids[:0]
         self.quantiles_ = self._quantiles() if self.levels else None
         self.lookback_ = max(lookbacks)
@@ -514,6 +516,30 @@ class RNNForecaster(Forecaster):
             stop.history = self.history_
             raise
         self.history_ = pd.DataFrame(history)
+
+    def _seasonally_adjusted(self) -> np.ndarray:
+        """(S,) bool: the fitted series whose values were divided by seasonal factors
+        (all False without ``deseasonalize_``)."""
+        index = getattr(self, "_seasonal_index", None)  # (S, season): all 1 if left as is
+        if not self.deseasonalize_ or index is None:
+            return np.zeros(self.panel_.n_series, dtype=bool)
+        return (index != 1).any(axis=1)
+
+    def _warn_if_none_adjusted(self, panel):
+        """``deseasonalize=True`` that adjusts no series is a request not carried out:
+        say why, rather than leave it to the fit summary."""
+        if (self._seasonal_index != 1).any():
+            return
+        season = self.season_length_
+        if season < 2:
+            why = (f"their frequency, {panel.frequency.describe()}, has no season; give "
+                   f"season_length= the steps after which the pattern repeats")
+        else:
+            why = (f"every series has a value at or below zero or fewer than three seasons "
+                   f"({3 * season} values) to estimate seasonal factors from")
+        warnings.warn(f"deseasonalize=True adjusted none of the {panel.n_series} series: "
+                      f"{why}. The network is trained on the values as they are.",
+                      UserWarning, stacklevel=_stacklevel_outside_rnncast())
 
     def _training_windows(self, values, panel, lookback, report_short):
         """Scaled windows of every series for one lookback: inputs (N, L, F), targets

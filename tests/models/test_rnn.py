@@ -788,6 +788,26 @@ def test_deseasonalized_forecast_carries_the_seasonal_pattern():
     assert np.corrcoef(forecast.to_numpy().ravel(), actual.ravel())[0, 1] > 0.9
 
 
+def test_deseasonalize_true_that_adjusts_no_series_warns_why():
+    options = {"lookback": 6, "epochs": 1}
+    yearly = long_frame(multiplicative_seasonal(30, 2, seed=5), start="1950-01-01", freq="YS")
+    with pytest.warns(UserWarning, match="adjusted none of the 2 series: their frequency, "
+                                         "'YS-JAN', has no season; give season_length="):
+        RNNForecaster(3, deseasonalize=True, **options).fit(yearly)
+    # 30 monthly values: under three seasons (36) in every series
+    with pytest.warns(UserWarning, match="adjusted none of the 2 series: every series has a "
+                                         "value at or below zero or fewer than three seasons "
+                                         r"\(36 values\)"):
+        RNNForecaster(3, deseasonalize=True, **options).fit(
+            monthly(multiplicative_seasonal(30, 2, seed=5)))
+    with warnings.catch_warnings():  # one series adjusted: the request was carried out
+        warnings.simplefilter("error")
+        series = multiplicative_seasonal(48, 2, seed=5)
+        series["s1"] = series["s1"][:30]
+        model = RNNForecaster(3, deseasonalize=True, **options).fit(monthly(series))
+    assert model._seasonally_adjusted().tolist() == [True, False]
+
+
 def test_deseasonalize_must_be_a_bool_or_none():
     with pytest.raises(ValueError, match="deseasonalize"):
         RNNForecaster(3, deseasonalize="yes").fit(monthly(multiplicative_seasonal(48, 2, 0)))

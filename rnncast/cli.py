@@ -270,10 +270,10 @@ def _training_summary(model) -> str:
                 "that read it)" if short else "")
              + (f", a season of {model.season_length_} steps" if model.season_length_ > 1
                 else ", no season")
-             + (", on seasonally adjusted values" if adjusted == model.panel_.n_series else
+             + ("" if not model.deseasonalize_ or model.season_length_ < 2 else
+                ", on seasonally adjusted values" if adjusted == model.panel_.n_series else
                 f", {adjusted} of {model.panel_.n_series} series seasonally adjusted (the "
-                "others have values at or below zero, or fewer than three seasons)"
-                if model.deseasonalize_ else "")]
+                "others have values at or below zero, or fewer than three seasons)")]
     if model.anchor_ in ANCHOR_DESCRIPTIONS:
         parts[0] += f", forecasting the change from {ANCHOR_DESCRIPTIONS[model.anchor_]}"
     if model.early_stopping and not model.refit_epochs_ and model.refit:

@@ -104,6 +104,21 @@ def test_fit_reports_the_members_lookbacks_and_chosen_epochs(sales_csv, tmp_path
     assert load_model(path).anchor_ == "level"
 
 
+def test_fit_deseasonalize_yes_on_data_without_a_season_warns_with_the_option(tmp_path):
+    years = pd.date_range("1990-01-01", periods=20, freq="YS")
+    frame = pd.DataFrame({"unique_id": "s0", "ds": years, "y": 100.0 + np.arange(20)})
+    frame.to_csv(tmp_path / "yearly.csv", index=False)
+    result = rnncast("fit", str(tmp_path / "yearly.csv"), "--horizon", "3", *SMALL,
+                     "--lookback", "6", "--deseasonalize", "yes", "-q",
+                     "--output", str(tmp_path / "m.rnncast"))
+    assert result.returncode == 0, result.stderr
+    assert ("warning: deseasonalize=True adjusted none of the 1 series: their frequency, "
+            "'YS-JAN', has no season; give --season-length N, the N steps after which the "
+            "pattern repeats") in result.stderr
+    assert "no season, forecasting" in result.stderr  # the summary claims no adjustment
+    assert "seasonally adjusted (" not in result.stderr
+
+
 def test_fit_says_how_many_series_are_forecast_without_the_longer_members(sales_csv,
                                                                           tmp_path):
     path = tmp_path / "m.rnncast"

@@ -533,7 +533,7 @@ class RNNForecaster(Forecaster):
         season = self.season_length_
         if season < 2:
             why = (f"their frequency, {panel.frequency.describe()}, has no season; give "
-                   f"season_length= the steps after which the pattern repeats")
+                   f"season_length=N, the N steps after which the pattern repeats")
         else:
             why = (f"every series has a value at or below zero or fewer than three seasons "
                    f"({3 * season} values) to estimate seasonal factors from")

@@ -103,7 +103,8 @@ def _read_series_frame(args):
     from rnncast.errors import DuplicateError
     from rnncast.io.tables import read_table
 
-    frame = read_table(args.data, [args.id_col, args.time_col, args.target_col])
+    frame = read_table(args.data, [args.id_col, args.time_col, args.target_col],
+                       thousands=args.thousands, decimal=args.decimal)
     if args.id_col in frame.columns or args.named_id:
         return frame
     if args.time_col not in frame.columns and (args.time_col, args.target_col) == (
@@ -544,6 +545,9 @@ _CLI_HINTS = {"id_col=": "--id-col ", "time_col=": "--time-col ",
               "dtype='float64'": "a smaller scale of values",
               "learning_rate": "--learning-rate", "max_grad_norm": "--max-grad-norm",
               "season_length=": "--season-length ",
+              "thousands=',' or decimal=','": "--thousands , or --decimal ,",
+              "pd.read_csv(..., thousands=',')": "--thousands ,",
+              "pd.read_csv(..., decimal=',')": "--decimal ,",
               ".dt.tz_convert('UTC').dt.tz_localize(None) for": "--time-zone utc for",
               ".dt.tz_localize(None) to keep": "--time-zone local to keep",
               "pd.to_datetime(column, utc=True).dt.tz_localize(None) for":
@@ -618,6 +622,12 @@ def _add_column_options(parser) -> None:
     parser.add_argument("--date-format", metavar="FORMAT",
                         help="how the time column writes dates, e.g. %%d.%%m.%%Y (default: "
                         "inferred; day first when month first fails)")
+    parser.add_argument("--thousands", choices=(",", ".", " "), default=None,
+                        help="the mark between groups of thousands in the file's numbers "
+                        "(1,040), dropped when reading (default: none)")
+    parser.add_argument("--decimal", choices=(".", ","), default=None,
+                        help="the decimal mark in the file's numbers (default: '.', or ',' "
+                        "in a file whose fields are split by ';')")
     parser.add_argument("--time-zone", choices=("utc", "local"), default=None,
                         help="for time stamps with a time zone or UTC offsets: 'utc' "
                         "converts them to UTC (right for hourly data), 'local' keeps their "

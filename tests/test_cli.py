@@ -217,6 +217,28 @@ def test_backtest_compare_prints_each_model_against_the_baseline(sales_csv):
     assert rows[1][-1] == "True" and float(rows[1][2]) < 0 and rows[1][-2] == "4"
 
 
+def test_numbers_with_thousands_commas_need_saying_so(tmp_path):
+    weeks = pd.date_range("2022-01-02", periods=40, freq="W-SUN")
+    sales = [f"{v:,}" for v in [920, 1040] * 20]  # 1,040
+    pd.DataFrame({"unique_id": "a", "ds": weeks, "y": sales}).to_csv(
+        tmp_path / "semicolons.csv", sep=";", index=False)
+    pd.DataFrame({"unique_id": "a", "ds": weeks, "y": sales}).to_csv(
+        tmp_path / "commas.csv", index=False)
+    backtest = ["backtest", "--horizon", "4", "--models", "naive", "-o"]
+    result = rnncast(*backtest, str(tmp_path / "cv.csv"), str(tmp_path / "semicolons.csv"))
+    assert_clean_error(result, "'1,040', which read as 1.040 with a decimal comma and as "
+                       "1040 with a comma between thousands. Say which: --thousands , or "
+                       "--decimal ,")
+    result = rnncast(*backtest, str(tmp_path / "cv.csv"), str(tmp_path / "commas.csv"))
+    assert_clean_error(result, "commas between thousands: read the file with --thousands , "
+                       "or, if the comma marks decimals, --decimal ,")
+    for name in ("semicolons.csv", "commas.csv"):
+        result = rnncast(*backtest, str(tmp_path / "cv.csv"), str(tmp_path / name),
+                         "--thousands", ",")
+        assert result.returncode == 0, result.stderr
+        assert set(pd.read_csv(tmp_path / "cv.csv").y) == {920, 1040}
+
+
 def test_backtest_compare_must_name_one_of_the_models(sales_csv, tmp_path):
     result = rnncast("backtest", str(sales_csv), "--horizon", "6", *COLUMNS,
                      "--models", "naive,drift", "--compare", "snaive", cwd=tmp_path)

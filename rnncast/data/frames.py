@@ -502,11 +502,15 @@ def _target_values(column, label, codes, ids) -> np.ndarray:
     if bad.any():
         first = int(np.argmax(bad))
         shown = values.iloc[first]
-        if isinstance(shown, str) and re.match(r"^\s*-?[\d.]*\d,\d+\s*$", shown):
-            fix = ("It looks like a number written with a decimal comma (or a thousands "
-                   "comma): convert the column, e.g. df[...].str.replace(',', '.') (or "
-                   "remove the commas) and pd.to_numeric, or save the CSV with ';' "
-                   "between fields, which rnncast reads with decimal commas.")
+        if isinstance(shown, str) and re.match(r"^\s*-?[1-9]\d{0,2}(,\d{3})+(\.\d+)?\s*$",
+                                               shown):
+            fix = ("It looks like a number with commas between thousands: read the file "
+                   "with pd.read_csv(..., thousands=',') or, if the comma marks decimals, "
+                   "pd.read_csv(..., decimal=',').")
+        elif isinstance(shown, str) and re.match(r"^\s*-?[\d.]*\d,\d+\s*$", shown):
+            fix = ("It looks like a number written with a decimal comma: read the file "
+                   "with pd.read_csv(..., decimal=','), or convert the column, e.g. "
+                   "pd.to_numeric(df[...].str.replace(',', '.')).")
         else:
             fix = ("Fix those rows, or convert the column yourself, e.g. "
                    "pd.to_numeric(df[...], errors='coerce') to make them NaN and then pass "

@@ -13,13 +13,21 @@ from rnncast.errors import DataError
 PARQUET_SUFFIXES = (".parquet", ".pq")
 
 
-def read_table(path, columns=None) -> pd.DataFrame:
+def read_table(path, columns=None, *, thousands=None, decimal=None) -> pd.DataFrame:
     """Read a CSV or Parquet file into a DataFrame.
 
     ``columns``: the columns to read when known (a large file's other columns are
-    never loaded); None reads all. Raises ``FileNotFoundError`` for a missing file and
-    ``DataError`` for one that cannot be read as a table.
+    never loaded); None reads all. ``thousands``: the character between groups of
+    thousands in the file's numbers (",", ".", " "), dropped; ``decimal``: the
+    decimal mark ("." or ","). Without either, "." marks decimals, except in a file
+    whose fields are split by ";", where a comma does (12,5); there a column whose
+    every comma could as well group thousands (1,040) is refused as ambiguous. Raises
+    ``FileNotFoundError`` for a missing file and ``DataError`` for one that cannot be
+    read as a table.
     """
+    if thousands is not None and thousands == decimal:
+        raise ValueError(f"thousands and decimal are both {thousands!r}: numbers need "
+                         f"two different marks.")
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such file. Check the path.")
@@ -38,10 +46,15 @@ def read_table(path, columns=None) -> pd.DataFrame:
         # Only the needed columns of a large file are parsed; when a named column is
         # absent everything is read so that validation can name the close matches.
         usecols = list(columns) if columns and set(columns) <= set(header) else None
-        frame = pd.read_csv(path, sep=delimiter, usecols=usecols)
-        if delimiter == ";":
-            # a European CSV: fields split by ';' because ',' marks decimals (12,5)
-            frame = _with_decimal_commas_read(frame)
+        if thousands is None and decimal is None:
+            frame = pd.read_csv(path, sep=delimiter, usecols=usecols)
+            if delimiter == ";":
+                # a European CSV: fields split by ';' because ',' marks decimals (12,5)
+                frame = _with_decimal_commas_read(frame, path)
+        else:
+            decimal = decimal or ("," if thousands == "." else ".")
+            frame = pd.read_csv(path, sep=delimiter, usecols=usecols, thousands=thousands,
+                                decimal=decimal)
     except UnicodeDecodeError as error:
         raise DataError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start}). "
                         "Save it as UTF-8 CSV.") from error
@@ -76,18 +89,29 @@ def write_table(frame: pd.DataFrame, path) -> None:
 
 
 _DECIMAL_COMMA = r"^\s*-?\d+(,\d+)?\s*$"
+# 1,040 reads as 1.04 with a decimal comma and as 1040 with a thousands comma (0,125
+# only as a decimal: groups of thousands never follow a leading 0)
+_THOUSANDS_OR_DECIMAL = r"^\s*-?[1-9]\d{0,2},\d{3}\s*$"
 
 
-def _with_decimal_commas_read(frame: pd.DataFrame) -> pd.DataFrame:
+def _with_decimal_commas_read(frame: pd.DataFrame, path) -> pd.DataFrame:
     """``frame`` with each text column whose values are all numbers, some written with
-    a decimal comma (12,5), converted to floats; the file is not read again."""
+    a decimal comma (12,5), converted to floats; the file is not read again. A column
+    whose commas could each as well group thousands is refused."""
     converted = {}
     for name in frame.columns:
         column = frame[name]
         if pd.api.types.is_object_dtype(column) or pd.api.types.is_string_dtype(column):
             values = column.dropna().astype(str)
-            if (len(values) and values.str.match(_DECIMAL_COMMA).all()
-                    and values.str.contains(",", regex=False).any()):
+            with_comma = values[values.str.contains(",", regex=False)]
+            if len(values) and values.str.match(_DECIMAL_COMMA).all() and len(with_comma):
+                if with_comma.str.match(_THOUSANDS_OR_DECIMAL).all():
+                    example = with_comma.iloc[0].strip()
+                    raise DataError(
+                        f"{path}: column {name!r} holds numbers such as {example!r}, which "
+                        f"read as {example.replace(',', '.')} with a decimal comma and as "
+                        f"{example.replace(',', '')} with a comma between thousands. Say "
+                        f"which: thousands=',' or decimal=','.")
                 text = column.astype(str).str.replace(",", ".", regex=False)
                 converted[name] = pd.to_numeric(text.where(column.notna()))
     return frame.assign(**converted) if converted else frame

@@ -60,8 +60,46 @@ def test_decimal_commas_elsewhere_are_named_with_the_fix(tmp_path):
 
     path = write(tmp_path, b'unique_id,ds,y\na,2020-01-01,"1,5"\na,2020-01-02,"2,5"\n')
     frame = read_table(path, COLUMNS)
-    with pytest.raises(ColumnTypeError, match=r"'1,5'.*decimal comma.*save the CSV with ';'"):
+    with pytest.raises(ColumnTypeError, match=r"'1,5'.*decimal comma: read the file with "
+                                              r"pd.read_csv\(\.\.\., decimal=','\)"):
         prepare(frame)
+    assert read_table(path, COLUMNS, decimal=",").y.tolist() == [1.5, 2.5]
+
+
+def test_thousands_commas_are_named_with_the_fix_and_read_when_said(tmp_path):
+    from rnncast.data import prepare
+    from rnncast.errors import ColumnTypeError
+
+    path = write(tmp_path, b'unique_id,ds,y\na,2020-01-01,920\na,2020-01-02,"1,040"\n'
+                           b'a,2020-01-03,"1,234,567.5"\n')
+    with pytest.raises(ColumnTypeError, match=r"'1,040'.*commas between thousands: read the "
+                                              r"file with pd.read_csv\(\.\.\., thousands=','\)"):
+        prepare(read_table(path, COLUMNS))
+    assert read_table(path, COLUMNS, thousands=",").y.tolist() == [920, 1040, 1234567.5]
+
+
+def test_semicolon_files_whose_commas_could_group_thousands_are_refused(tmp_path):
+    # 1,040 is 1.04 in a European export and 1040 with US thousands: never guess
+    path = write(tmp_path, b"unique_id;ds;y\na;2020-01-01;920\na;2020-01-02;1,040\n")
+    with pytest.raises(DataError, match=r"column 'y' holds numbers such as '1,040', which read "
+                                        r"as 1.040 with a decimal comma and as 1040 with a "
+                                        r"comma between thousands. Say which: thousands=',' "
+                                        r"or decimal=','"):
+        read_table(path, COLUMNS)
+    assert read_table(path, COLUMNS, thousands=",").y.tolist() == [920, 1040]
+    assert read_table(path, COLUMNS, decimal=",").y.tolist() == [920, 1.04]
+    # a leading 0 or other than three digits after the comma: only a decimal comma
+    for value, number in [(b"0,125", 0.125), (b"1,25", 1.25), (b"1,0400", 1.04)]:
+        path = write(tmp_path, b"unique_id;ds;y\na;2020-01-01;920\na;2020-01-02;1,040\n"
+                               b"a;2020-01-03;" + value + b"\n")
+        assert read_table(path, COLUMNS).y.tolist() == [920, 1.04, number]
+
+
+def test_thousands_dots_with_decimal_commas(tmp_path):
+    path = write(tmp_path, b"unique_id;ds;y\na;2020-01-01;1.040,5\na;2020-01-02;920\n")
+    assert read_table(path, COLUMNS, thousands=".").y.tolist() == [1040.5, 920]
+    with pytest.raises(ValueError, match="both ','"):
+        read_table(path, COLUMNS, thousands=",", decimal=",")
 
 
 def test_only_the_named_columns_are_loaded(tmp_path, monkeypatch):

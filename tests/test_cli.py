@@ -217,6 +217,14 @@ def test_backtest_compare_prints_each_model_against_the_baseline(sales_csv):
     assert rows[1][-1] == "True" and float(rows[1][2]) < 0 and rows[1][-2] == "4"
 
 
+def test_fit_refuses_a_mean_loss_with_quantile_heads(sales_csv, tmp_path):
+    result = rnncast("fit", str(sales_csv), "--horizon", "3", *COLUMNS, *SMALL,
+                     "--train-levels", "80", "--loss", "mse", "-o", str(tmp_path / "m.rnncast"))
+    assert_clean_error(result, "--loss mse with --train-levels: quantile heads train on the "
+                       "pinball loss", "leave --loss mae; for a mean with intervals, give "
+                       "--conformal-windows K instead of --train-levels")
+
+
 def test_numbers_with_thousands_commas_need_saying_so(tmp_path):
     weeks = pd.date_range("2022-01-02", periods=40, freq="W-SUN")
     sales = [f"{v:,}" for v in [920, 1040] * 20]  # 1,040

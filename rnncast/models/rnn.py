@@ -426,6 +426,14 @@ class RNNForecaster(Forecaster):
         for level in self.levels or ():
             if not 0 < level < 100:
                 raise ValueError(f"levels are percentages in (0, 100), got {level!r}.")
+        if self.levels and self.loss != "mae":
+            # the pinball loss at 0.5 is half the MAE: the point forecast is a median
+            raise ValueError(
+                f"loss={self.loss!r} with levels: quantile heads train on the pinball loss, "
+                f"and their point forecast is the median (what loss='mae' gives), so "
+                f"loss={self.loss!r} would be ignored. For the median with intervals, leave "
+                f"loss='mae'; for a mean with intervals, give conformal_windows=K instead "
+                f"of levels.")
 
     def _quantiles(self):
         """[0.5, lo_1, hi_1, lo_2, hi_2, ...] for the trained levels."""

@@ -528,6 +528,14 @@ def test_bad_options_are_named_at_fit(option, value):
         RNNForecaster(3, **{**FAST, option: value}).fit(df)
 
 
+@pytest.mark.parametrize("loss", ["mse", "huber"])
+def test_a_loss_other_than_mae_with_levels_is_refused_not_ignored(loss):
+    df = monthly(sine_series(40, 2, seed=12))
+    with pytest.raises(ValueError, match=f"loss='{loss}' with levels: .*point forecast is the "
+                                         f"median .*give conformal_windows=K instead"):
+        RNNForecaster(3, levels=[80], loss=loss, **FAST).fit(df)
+
+
 def test_untrained_interval_level_is_an_error_naming_the_trained_ones():
     df = monthly(sine_series(40, 2, seed=12))
     model = RNNForecaster(3, levels=[80], **FAST).fit(df)

@@ -144,7 +144,8 @@ def evaluate(
     ----------
     cv_frame : DataFrame
         ``unique_id, ds, y``, optionally ``cutoff``, one column per model and optional
-        ``{model}-lo-{level}`` / ``{model}-hi-{level}`` intervals.
+        ``{model}-lo-{level}`` / ``{model}-hi-{level}`` intervals. Any other column is
+        taken for a model's forecasts; one that does not hold numbers is an error.
     metrics : sequence of {"mae", "rmse", "mape", "smape", "mase"}
         ``coverage-{level}`` (fraction of actuals inside the interval) is added for
         each interval level in the frame.

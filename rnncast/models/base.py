@@ -232,6 +232,17 @@ def _check_levels(levels):
 
 
 def forecast_columns(frame: pd.DataFrame) -> list[str]:
-    """The model columns of a forecast or cross-validation frame."""
+    """The model columns of a forecast or cross-validation frame: every column but
+    ``unique_id, ds, cutoff, y`` and the interval bounds. One that does not hold
+    numbers (a store name carried along) is a ``ValueError`` naming it."""
     fixed = {"unique_id", "ds", "cutoff", "y"}
-    return [c for c in frame.columns if c not in fixed and "-lo-" not in c and "-hi-" not in c]
+    columns = [c for c in frame.columns
+               if c not in fixed and "-lo-" not in str(c) and "-hi-" not in str(c)]
+    for column in columns:
+        dtype = frame[column].dtype
+        if not (pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)):
+            raise ValueError(
+                f"column {column!r} holds {dtype} values, not forecasts: every column "
+                f"but unique_id, ds, cutoff, y and the interval bounds is taken for a "
+                f"model's forecasts. Drop it first, e.g. frame.drop(columns=[{column!r}]).")
+    return columns

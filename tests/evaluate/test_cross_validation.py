@@ -102,6 +102,19 @@ def test_evaluate_marks_the_better_model_as_best():
     assert (report.loc["Drift", ["mae", "mase"]] < report.loc["Naive", ["mae", "mase"]]).all()
 
 
+def test_a_text_column_carried_along_is_named_not_taken_for_a_model():
+    from rnncast.evaluate import compare
+
+    trend = {f"s{i}": 5.0 * np.arange(30) + i for i in range(4)}
+    cv = cross_validation(long_frame(trend), [Naive(3), Drift(3)], h=3, n_windows=2)
+    cv["store"] = "north"
+    for function in (evaluate, lambda frame: compare(frame, "Naive")):
+        with pytest.raises(ValueError, match=r"column 'store' holds \w+ values, not "
+                                             r"forecasts: .* frame.drop\(columns=\['store'\]\)"):
+            function(cv)
+    assert list(evaluate(cv.drop(columns=["store"])).index) == ["Naive", "Drift"]
+
+
 def test_evaluate_averages_hand_computable_errors_over_windows_then_series():
     df = long_frame({"a": [0.0, 1, 3, 6, 10], "b": [2.0, 2, 2, 4, 4]})
     cv = cross_validation(df, [Naive(1)], h=1, n_windows=2)

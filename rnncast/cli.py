@@ -120,7 +120,16 @@ def _read_series_frame(args):
     if len(repeated):
         others = [c for c in frame.columns if c not in (args.time_col, args.target_col)
                   and frame[c].nunique() < len(frame)]
-        named = (f"--id-col {others[0]}" if others else "--id-col <its column>")
+        # an id column leaves one row per series and time stamp
+        telling_apart = [c for c in others if not frame.duplicated([c, args.time_col]).any()]
+        if telling_apart:
+            named = f"--id-col {telling_apart[0]}"
+        elif others:
+            named = (f"--id-col <its column>; no one column does with {args.time_col!r} "
+                     f"(with {others[0]!r} it still repeats), so join those that do into "
+                     f"one column first (e.g. store and product)")
+        else:
+            named = "--id-col <its column>"
         raise DuplicateError(
             f"{args.data} has no {args.id_col!r} column, so it was read as one series, "
             f"but its {args.time_col!r} column repeats {repeated.iloc[0]!r} "

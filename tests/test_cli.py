@@ -475,6 +475,24 @@ def test_forgotten_id_column_is_named_not_summed_away(sales_csv, tmp_path):
     assert not (tmp_path / "m.rnncast").exists()
 
 
+def test_the_id_column_suggested_tells_the_series_apart(tmp_path):
+    weeks = pd.date_range("2024-01-07", periods=6, freq="W-SUN")
+    rows = [{"store_name": store, "store_sku": f"{store}-{sku}", "week": week, "units": 5}
+            for store in ("north", "south") for sku in ("a", "b") for week in weeks]
+    pd.DataFrame(rows).to_csv(tmp_path / "skus.csv", index=False)
+    base = ["fit", "--horizon", "2", "--time-col", "week", "--target-col", "units", *SMALL]
+    result = rnncast(*base, str(tmp_path / "skus.csv"), "-o", str(tmp_path / "m.rnncast"))
+    # store_name comes first but repeats each week: store_sku is the id
+    assert_clean_error(result, "name the column that tells them apart: --id-col store_sku.")
+    pd.DataFrame(rows).drop(columns="store_sku").assign(sku=[r["store_sku"][-1] for r in rows]
+                                                         ).to_csv(tmp_path / "two.csv",
+                                                                  index=False)
+    result = rnncast(*base, str(tmp_path / "two.csv"), "-o", str(tmp_path / "m.rnncast"))
+    assert_clean_error(result, "--id-col <its column>; no one column does with 'week' (with "
+                       "'store_name' it still repeats), so join those that do into one "
+                       "column first")
+
+
 def test_misspelled_id_column_is_an_error_with_the_close_match(sales_csv, tmp_path):
     result = rnncast("fit", str(sales_csv), "--horizon", "3", "--id-col", "stor",
                      "--time-col", "month", "--target-col", "sales", *SMALL,

@@ -136,11 +136,14 @@ class Forecaster:
         panel = _frames.prepare(df, **{**getattr(self, "columns_", {}), **prepare_kwargs})
         fitted = self.panel_.frequency
         if panel.frequency != fitted:
+            shift = _weekday_shift(panel.frequency.alias, fitted.alias)
+            fix = (f"These are weeks dated on another weekday: shift the dates by {shift:+d} "
+                   f"day(s), e.g. df[time_col] + pd.Timedelta(days={shift})" if shift else
+                   f"Give data at {fitted.describe()} (e.g. resample it)")
             raise FrequencyError(
                 f"the new data's frequency is {panel.frequency.describe()}, but {self.name} "
                 f"was fitted on {fitted.describe()}: its lookbacks and seasons count "
-                f"steps of that frequency. Give data at {fitted.describe()} (e.g. "
-                "resample it), or fit a model on this frequency.")
+                f"steps of that frequency. {fix}, or fit a model on this frequency.")
         return panel
 
     def _fit_panel(self, panel: Panel) -> None:
@@ -229,6 +232,21 @@ def _check_levels(levels):
         if not 0 < level < 100:
             raise ValueError(f"interval levels are percentages in (0, 100), got {level!r}.")
     return levels
+
+
+_WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
+
+
+def _weekday_shift(alias, fitted_alias) -> int:
+    """Days that move weeks anchored as ``alias`` (W-SUN) onto ``fitted_alias`` (W-MON),
+    the nearer way; 0 unless both are weekly."""
+    days = []
+    for name in (alias, fitted_alias):
+        if not (isinstance(name, str) and name.startswith("W-") and name[2:] in _WEEKDAYS):
+            return 0
+        days.append(_WEEKDAYS.index(name[2:]))
+    shift = (days[1] - days[0]) % 7
+    return shift - 7 if shift > 3 else shift
 
 
 def forecast_columns(frame: pd.DataFrame) -> list[str]:

@@ -1,3 +1,5 @@
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -208,8 +210,24 @@ def test_predict_refuses_new_data_at_another_frequency():
     weekly = long_frame({"a": np.arange(24.0)}, start="2020-01-05", freq="W-SUN")
     model = SeasonalNaive(3).fit(monthly)
     with pytest.raises(FrequencyError, match=r"frequency is 'W-SUN', but SeasonalNaive was "
-                                             r"fitted on 'MS'"):
+                                             r"fitted on 'MS'.*Give data at 'MS'"):
         model.predict(df=weekly)
+
+
+@pytest.mark.parametrize("new_start, shift", [("2020-01-05", 1), ("2020-01-10", 3),
+                                              ("2020-01-09", -3)])  # Sun, Fri, Thu
+def test_weeks_dated_on_another_weekday_are_refused_with_the_shift(new_start, shift):
+    from rnncast.errors import FrequencyError
+
+    mondays = long_frame({"a": np.arange(24.0)}, start="2020-01-06", freq="W-MON")
+    model = Naive(3).fit(mondays)
+    other = long_frame({"a": np.arange(24.0)}, start=new_start, freq="7D")
+    days = re.escape(f"{shift:+d}")
+    with pytest.raises(FrequencyError, match=rf"shift the dates by {days} day\(s\), e\.g\. "
+                                             rf"df\[time_col\] \+ pd\.Timedelta\(days={shift}\)"):
+        model.predict(df=other)
+    other["ds"] += pd.Timedelta(days=shift)
+    assert model.predict(df=other).ds.dt.day_name().eq("Monday").all()
 
 
 def test_too_few_calibration_errors_for_a_level_warn_with_the_windows_needed():

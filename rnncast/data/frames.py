@@ -591,7 +591,14 @@ _DAY_OR_MONTH_FIRST = re.compile(r"^\s*\d{1,2}[-/. ]\d{1,2}[-/. ]\d")
 UTC_OFFSET_AT_END = re.compile(r"\s*([+-]\d\d:?\d\d|Z)\s*$")
 
 
+# an ISO 8601 week (2024-W05, 2024W05), optionally with its weekday (2024-W05-3)
+_ISO_WEEK = re.compile(r"^\s*(\d{4})-?W(\d{2})(?:-?([1-7]))?\s*$")
+
+
 def _parse_dates(column, label, codes, ids):
+    text = column.dropna().astype(str)
+    if len(text) and text.str.match(_ISO_WEEK).all():
+        return _iso_weeks(column, label, codes, ids)
     try:
         parsed = _to_datetime(column, label, day_first=False)
     except ColumnTypeError:
@@ -621,6 +628,27 @@ def _parse_dates(column, label, codes, ids):
             "value(s)). Fix those values, or parse the column yourself with "
             "pd.to_datetime(..., format=...) and pass datetimes."
         )
+    return parsed
+
+
+def _iso_weeks(column, label, codes, ids):
+    """ISO week strings as the date of their weekday, Monday when none is written (the
+    week's first day in ISO 8601), so that 2024-W05 is 2024-01-29."""
+    parts = column.astype(str).str.extract(_ISO_WEEK)  # year, week, weekday (NaN: none)
+    written = parts[0] + "-W" + parts[1] + "-" + parts[2].fillna("1")
+    parsed = pd.to_datetime(written.where(column.notna()), format="%G-W%V-%u",
+                            errors="coerce")
+    calendar = parsed.dt.isocalendar()  # strptime moves week 53 of a 52-week year on
+    moved = (calendar.year != pd.to_numeric(parts[0])) | (calendar.week != pd.to_numeric(
+        parts[1]))
+    bad = ((parsed.isna() | moved.fillna(True).astype(bool)) & column.notna()).to_numpy()
+    if bad.any():
+        first = int(np.argmax(bad))
+        raise ColumnTypeError(
+            f"{label} holds {column.iloc[first]!r} (series {_fmt_id(ids[codes[first]])}), "
+            f"which is not a week of that year in ISO 8601 ({int(bad.sum())} such "
+            "value(s)); fix those values.")
+    logger.info("%s read as ISO weeks, each dated on its Monday", label)
     return parsed
 
 

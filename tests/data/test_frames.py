@@ -842,3 +842,22 @@ def test_panel_round_trips_to_a_long_frame():
     expected = long_frame().sort_values(["unique_id", "ds"])[["unique_id", "ds", "y"]]
     np.testing.assert_array_equal(frame["y"], expected["y"])
     np.testing.assert_array_equal(frame["ds"].to_numpy(), expected["ds"].to_numpy())
+
+
+def test_iso_week_strings_are_dated_on_their_monday_or_written_weekday():
+    weeks = [f"2024-W{w:02d}" for w in range(1, 11)]
+    panel = prepare(pd.DataFrame({"unique_id": "a", "ds": weeks, "y": np.arange(10.0)}))
+    assert panel.frequency.alias == "W-MON"
+    assert pd.Timestamp(panel.first_ds[0]) == pd.Timestamp("2024-01-01")  # week 1's Monday
+    assert pd.Timestamp(panel.ds(0)[4]) == pd.Timestamp("2024-01-29")
+    sundays = [f"2020W{w:02d}-7" for w in range(50, 54)] + ["2021W01-7"]  # 2020 has 53
+    panel = prepare(pd.DataFrame({"unique_id": "a", "ds": sundays, "y": np.arange(5.0)}))
+    assert panel.frequency.alias == "W-SUN"
+    assert pd.Timestamp(panel.last_ds[0]) == pd.Timestamp("2021-01-10")
+
+
+def test_an_iso_week_the_year_does_not_have_is_named():
+    weeks = ["2023-W51", "2023-W52", "2023-W53", "2024-W01"]  # 2023 has 52 ISO weeks
+    with pytest.raises(ColumnTypeError, match=r"'2023-W53' \(series 'a'\), which is not a "
+                                              r"week of that year in ISO 8601"):
+        prepare(pd.DataFrame({"unique_id": "a", "ds": weeks, "y": np.arange(4.0)}))

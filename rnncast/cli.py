@@ -159,6 +159,12 @@ def _prepare_options(args) -> dict:
             "fill_missing": args.fill_missing, "fill_gaps": args.fill_gaps}
 
 
+def _axis_labels(args) -> dict:
+    """Plots label their axes with the data's own column names."""
+    named_time = args.time_col != DEFAULT_COLUMNS["time_col"]
+    return {"value_label": args.target_col, "time_label": args.time_col if named_time else None}
+
+
 def _user_names(frame, args):
     """A forecast or cross-validation frame with the user's column names for the id,
     time and value columns, as in their data."""
@@ -342,7 +348,8 @@ def _predict(args) -> int:
 
         history = model.panel_.to_frame() if new_data is None else _history_frame(
             new_data, args)
-        plot_forecast(history, forecast, ids=args.ids, path=args.plot)
+        plot_forecast(history, forecast, ids=args.ids, path=args.plot,
+                      **_axis_labels(args))
         _say(f"wrote {args.plot}")
     _write_frame(_user_names(forecast, args), args.output)
     return 0
@@ -386,7 +393,7 @@ def _backtest(args) -> int:
     if args.plot:
         from rnncast.plot import plot_backtest
 
-        plot_backtest(cv, ids=args.ids, path=args.plot)
+        plot_backtest(cv, ids=args.ids, path=args.plot, **_axis_labels(args))
         _say(f"wrote {args.plot}")
     if args.output:
         _write_frame(_user_names(cv, args), args.output)

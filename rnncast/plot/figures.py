@@ -51,6 +51,8 @@ def plot_forecast(
     ids: Hashable | Sequence[Hashable] | None = None,
     max_series: int = 4,
     path: str | os.PathLike | None = None,
+    value_label: str = "value",
+    time_label: str | None = None,
 ) -> Figure:
     """The end of each series' history and every model's forecast after it.
 
@@ -71,6 +73,9 @@ def plot_forecast(
     path : str or path-like, optional
         Also save the figure there, in the format its suffix names (.png, .svg,
         .pdf, ...; PNG without one), at 110 dpi.
+    value_label, time_label : str, optional
+        Axis labels, e.g. the data's own column names. ``time_label`` None: "date",
+        or "time step" for integer steps.
 
     Returns
     -------
@@ -118,7 +123,8 @@ def plot_forecast(
                 markersize=2.5,
                 label=model,
             )
-        _label_panel(ax, uid, _is_datetime(forecast["ds"]), last=ax is axes[-1])
+        _label_panel(ax, uid, _is_datetime(forecast["ds"]), ax is axes[-1], value_label,
+                     time_label)
     _figure_legend(fig, axes)
     return _finish(fig, path)
 
@@ -223,6 +229,8 @@ def plot_backtest(
     ids: Hashable | Sequence[Hashable] | None = None,
     max_series: int = 4,
     path: str | os.PathLike | None = None,
+    value_label: str = "value",
+    time_label: str | None = None,
 ) -> Figure:
     """The actuals over the cross-validation windows and each model's forecast from
     every cutoff, with the cutoffs as vertical dotted lines.
@@ -239,6 +247,9 @@ def plot_backtest(
     path : str or path-like, optional
         Also save the figure there, in the format its suffix names (.png, .svg,
         .pdf, ...; PNG without one), at 110 dpi.
+    value_label, time_label : str, optional
+        Axis labels, e.g. the data's own column names. ``time_label`` None: "date",
+        or "time step" for integer steps.
 
     Returns
     -------
@@ -282,7 +293,8 @@ def plot_backtest(
             ax.axvline(
                 cutoff, color=CUTOFF_COLOUR, linestyle=":", linewidth=1.2, zorder=0, label="cutoff"
             )
-        _label_panel(ax, uid, _is_datetime(cv_frame["ds"]), last=ax is axes[-1])
+        _label_panel(ax, uid, _is_datetime(cv_frame["ds"]), ax is axes[-1], value_label,
+                     time_label)
     _figure_legend(fig, axes)
     return _finish(fig, path)
 
@@ -411,9 +423,9 @@ def _times(ds: pd.Series) -> np.ndarray:
     return ds.to_numpy()
 
 
-def _label_panel(ax, uid, dates, last):
+def _label_panel(ax, uid, dates, last, value_label, time_label):
     ax.set_title(str(uid), loc="left", fontsize="medium", fontweight="bold")
-    ax.set_ylabel("value")
+    ax.set_ylabel(value_label)
     ax.grid(True, alpha=0.3)
     if dates:
         locator = AutoDateLocator(minticks=4, maxticks=10)
@@ -422,7 +434,7 @@ def _label_panel(ax, uid, dates, last):
     else:
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     if last:  # the panels are stacked: one x label at the bottom is enough
-        ax.set_xlabel("date" if dates else "time step")
+        ax.set_xlabel(time_label or ("date" if dates else "time step"))
 
 
 def _figure_legend(fig, axes):

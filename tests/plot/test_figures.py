@@ -176,6 +176,17 @@ def test_forecast_with_integer_ds_uses_a_numeric_axis():
     assert fig.axes[-1].get_xlabel() == "time step"
 
 
+def test_axes_are_labelled_as_asked_or_by_default():
+    history = history_frame()
+    fig = plot_forecast(history, forecast_frame(history), value_label="units",
+                        time_label="week")
+    assert [ax.get_ylabel() for ax in fig.axes] == ["units"] * 3
+    assert fig.axes[-1].get_xlabel() == "week"
+    fig = plot_backtest(cv_frame(dates=True), value_label="units")
+    assert fig.axes[0].get_ylabel() == "units" and fig.axes[-1].get_xlabel() == "date"
+    assert plot_forecast(history, forecast_frame(history)).axes[0].get_ylabel() == "value"
+
+
 def test_forecast_of_a_single_series_with_integer_ids_writes_a_png(tmp_path):
     history = history_frame(ids=(7,))
     forecast = forecast_frame(history, levels=(80, 95))

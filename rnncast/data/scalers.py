@@ -88,6 +88,9 @@ SEASONALITY_CRITICAL_VALUE = 1.645
 # seeds, by 0.5% to 3%); adjusting every series fully gained as much at the second
 # origin only.
 WEAK_SEASON_SHARE = 0.5
+# Seasonal factors are estimated from series of at least this many seasons, as in the
+# M4 benchmarks.
+MIN_SEASONS = 3
 
 
 def seasonal_indices(values, starts, season, weak_share=WEAK_SEASON_SHARE):
@@ -108,7 +111,7 @@ def seasonal_indices(values, starts, season, weak_share=WEAK_SEASON_SHARE):
         return indices
     for s in range(n_series):
         series = values[starts[s] : starts[s + 1]]
-        if len(series) < 3 * season or not np.all(series > 0):
+        if len(series) < MIN_SEASONS * season or not np.all(series > 0):
             continue
         ratios = series / centred_moving_average(series, season)  # NaN at both ends
         steps = np.arange(len(series)) % season

@@ -38,6 +38,7 @@ import pandas as pd
 
 from rnncast.data.panel import Panel
 from rnncast.data.scalers import (
+    MIN_SEASONS,
     SCALERS,
     WEAK_SEASON_SHARE,
     seasonal_indices,
@@ -543,8 +544,9 @@ class RNNForecaster(Forecaster):
             why = (f"their frequency, {panel.frequency.describe()}, has no season; give "
                    f"season_length=N, the N steps after which the pattern repeats")
         else:
-            why = (f"every series has a value at or below zero or fewer than three seasons "
-                   f"({3 * season} values) to estimate seasonal factors from")
+            why = (f"every series has a value at or below zero or fewer than "
+                   f"{MIN_SEASONS} seasons ({MIN_SEASONS * season} values) to estimate "
+                   f"seasonal factors from")
         warnings.warn(f"deseasonalize=True adjusted none of the {panel.n_series} series: "
                       f"{why}. The network is trained on the values as they are.",
                       UserWarning, stacklevel=_stacklevel_outside_rnncast())

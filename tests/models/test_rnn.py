@@ -804,7 +804,7 @@ def test_deseasonalize_true_that_adjusts_no_series_warns_why():
         RNNForecaster(3, deseasonalize=True, **options).fit(yearly)
     # 30 monthly values: under three seasons (36) in every series
     with pytest.warns(UserWarning, match="adjusted none of the 2 series: every series has a "
-                                         "value at or below zero or fewer than three seasons "
+                                         "value at or below zero or fewer than 3 seasons "
                                          r"\(36 values\)"):
         RNNForecaster(3, deseasonalize=True, **options).fit(
             monthly(multiplicative_seasonal(30, 2, seed=5)))

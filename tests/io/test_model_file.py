@@ -1,6 +1,7 @@
 """Model files: a saved and loaded model forecasts bit for bit as the original; damaged,
 edited, newer or pickle-carrying files are refused with errors that say what to do."""
 
+import contextlib
 import json
 import os
 import pickle
@@ -402,8 +403,12 @@ def test_a_file_from_before_the_season_length_was_stored_keeps_its_season(
     # steps shorter than a day then repeated over an hour or a day of 24 hours
     frame = monthly_frame()
     frame["ds"] = np.concatenate([pd.date_range("2020-01-01", periods=36, freq=freq)] * 3)
-    model = RNNForecaster(3, lookback=6, season_length=season, deseasonalize=True,
-                          **SMALL).fit(frame)
+    # 36 values hold three seasons of 12 but not of 24: nothing to adjust, said so
+    too_short = (pytest.warns(UserWarning, match="adjusted none") if 3 * season > 36
+                 else contextlib.nullcontext())
+    with too_short:
+        model = RNNForecaster(3, lookback=6, season_length=season, deseasonalize=True,
+                              **SMALL).fit(frame)
     loaded = loaded_as_an_older_file(model, tmp_path / "old.rnncast",
                                      params=["season_length"], fitted=["season_length_"])
     assert loaded.season_length is None and loaded.season_length_ == season

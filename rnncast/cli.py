@@ -190,6 +190,7 @@ def _rnn_from_args(args, horizon):
         epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
         n_ensemble=args.ensemble,
         forecast_from_padding=_AUTO_YES_NO[args.forecast_from_padding],
+        pad_with=None if args.pad_with == "auto" else args.pad_with,
         partial_windows=_AUTO_YES_NO[args.partial_windows],
         # backtest --levels: quantile heads at those levels, unless intervals are conformal
         levels=args.train_levels or (
@@ -715,9 +716,14 @@ def _add_model_options(parser) -> None:
     group.add_argument("--forecast-from-padding", choices=("auto", "yes", "no"),
                        default="auto",
                        help="'yes': every member forecasts every series, a series shorter "
-                       "than a member's lookback padded with its first value; 'no': such "
+                       "than a member's lookback padded (--pad-with); 'no': such "
                        "a series is forecast without that member; 'auto': 'no' for data "
                        "without a season (yearly, integer steps), 'yes' otherwise")
+    group.add_argument("--pad-with", choices=("auto", "first", "mean"), default="auto",
+                       help="what a series shorter than a window is padded with: its "
+                       "first value or its mean; 'auto': the mean in data with a season "
+                       "(a recent product's launch level is a poor guess at its past), "
+                       "the first value otherwise")
     group.add_argument("--partial-windows", choices=("auto", "yes", "no"), default="auto",
                        help="also train on each series' last windows whose horizon runs "
                        "past its end, scoring only the values it has; 'auto': for data "

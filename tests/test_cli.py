@@ -80,8 +80,8 @@ def test_fit_reports_the_members_lookbacks_and_chosen_epochs(sales_csv, tmp_path
     result = rnncast("fit", str(sales_csv), "--horizon", "3", *COLUMNS, *SMALL,
                      "--lookback", "6", "--no-refit", "--window-weights", "equal",
                      "--deseasonalize", "no", "--forecast-from-padding", "no",
-                     "--partial-windows", "no", "--anchor", "last", "--output", str(path),
-                     "-q")
+                     "--partial-windows", "no", "--pad-with", "first", "--anchor", "last",
+                     "--output", str(path), "-q")
     assert result.returncode == 0, result.stderr
     assert ("1 member(s) of 8 units, lookback 6, a season of 12 steps, forecasting the "
             "change from each window's last value; best validation loss") in result.stderr
@@ -90,6 +90,7 @@ def test_fit_reports_the_members_lookbacks_and_chosen_epochs(sales_csv, tmp_path
     assert model.window_weights == "equal" and model.deseasonalize_ is False
     assert model.forecast_from_padding_ is False  # monthly: 'auto' would have said yes
     assert model.partial_windows_ is False  # likewise
+    assert model.pad_with_ == "first"  # likewise
     assert model.anchor_ == "last"
     result = rnncast("fit", str(sales_csv), "--horizon", "3", *COLUMNS, *SMALL,
                      "--lookback", "6", "--anchor", "drift", "--output", str(path), "-q")

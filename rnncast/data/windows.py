@@ -40,9 +40,10 @@ def gather(values, positions, length):
     return values[np.asarray(positions)[:, None] + np.arange(length)]
 
 
-def pad_short_series(values, starts, span, min_length):
+def pad_short_series(values, starts, span, min_length, pad_values=None):
     """Left-pad each series shorter than ``span`` (but at least ``min_length`` long) with
-    its first value, up to ``span``, so that it yields one window.
+    its first value, or its entry of ``pad_values`` (S,), up to ``span``, so that it
+    yields one window.
 
     Returns (values, starts) of the padded concatenation; series keep their order.
     """
@@ -57,4 +58,8 @@ def pad_short_series(values, starts, span, min_length):
     within = np.arange(new_starts[-1]) - np.repeat(new_starts[:-1], new_lengths)
     source = np.repeat(starts[:-1], new_lengths) + np.maximum(
         within - np.repeat(pad, new_lengths), 0)
-    return values[source], new_starts
+    padded = values[source]
+    if pad_values is not None:
+        is_pad = within < np.repeat(pad, new_lengths)
+        padded[is_pad] = np.repeat(pad_values, new_lengths)[is_pad]
+    return padded, new_starts

@@ -47,7 +47,7 @@ from rnncast.errors import ModelFileError, NotFittedError
 from rnncast.io.atomic import atomic_write
 from rnncast.models.base import Forecaster
 from rnncast.models.baselines import Drift, Naive, SeasonalNaive, WindowAverage
-from rnncast.models.rnn import ANCHORS, RNNForecaster, _Network
+from rnncast.models.rnn import ANCHORS, PAD_WITH, RNNForecaster, _Network
 
 FORMAT = "rnncast-model"
 FORMAT_VERSION = 1
@@ -63,7 +63,7 @@ _FITTED_BASE = {"panel_", "conformal_scores_", "columns_"}
 _FITTED = {
     "RNNForecaster": _FITTED_BASE
     | {"hidden_size_", "season_length_", "deseasonalize_", "weak_season_share_",
-       "forecast_from_padding_",
+       "forecast_from_padding_", "pad_with_",
        "partial_windows_", "anchor_", "lookback_",
        "member_lookbacks_", "refit_epochs_", "skipped_ids_", "quantiles_", "networks_",
        "history_", "series_stats_"},
@@ -199,6 +199,7 @@ def _encode_rnn(model: RNNForecaster, panel: Panel, arrays: dict) -> dict:
         "deseasonalize_": bool(model.deseasonalize_),
         "weak_season_share_": float(model.weak_season_share_),
         "forecast_from_padding_": bool(model.forecast_from_padding_),
+        "pad_with_": str(model.pad_with_),
         "partial_windows_": bool(model.partial_windows_),
         "anchor_": str(model.anchor_),
         "member_lookbacks_": [int(lookback) for lookback in model.member_lookbacks_],
@@ -511,6 +512,10 @@ def _decode_rnn(model: RNNForecaster, fitted: dict, series: dict, arrays: dict) 
     model.weak_season_share_ = float(fitted.get("weak_season_share_", 0.0))
     # older files: every member forecast every series
     model.forecast_from_padding_ = bool(fitted.get("forecast_from_padding_", True))
+    # older files: short series padded with their first value
+    model.pad_with_ = fitted.get("pad_with_", "first")
+    if model.pad_with_ not in PAD_WITH:
+        raise ValueError(f"an unknown padding {model.pad_with_!r}")
     model.anchor_ = fitted.get("anchor_", "mean")  # older files: outputs from the window mean
     if model.anchor_ not in ANCHORS:
         raise ValueError(f"an unknown anchor {model.anchor_!r}")

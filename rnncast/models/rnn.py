@@ -57,6 +57,7 @@ logger = logging.getLogger(__name__)
 CELLS = {"rnn": RNN, "gru": GRU, "lstm": LSTM}
 OPTIMIZERS = {"adam": Adam, "adamw": AdamW, "sgd": SGD}
 WINDOW_WEIGHTS = ("mase", "equal")
+PAD_WITH = ("first", "mean")
 
 
 # Training health. A tanh unit beyond |h| = 0.99 sits on a flat tail where its
@@ -195,6 +196,13 @@ class _Network:
             layer.flat_params[...] = flat
 
 
+def _leading_means(values, starts, counts) -> np.ndarray:
+    """(S,) each series' mean over its first ``counts`` (S,) values (at least one)."""
+    counts = np.clip(counts, 1, np.diff(starts))
+    totals = np.concatenate([[0.0], np.cumsum(values)])
+    return (totals[starts[:-1] + counts] - totals[starts[:-1]]) / counts
+
+
 def _never_negative(panel) -> np.ndarray:
     """(S,) bool: the series whose values are all >= 0."""
     return np.minimum.reduceat(panel.values, panel.starts[:-1]) >= 0
@@ -306,6 +314,15 @@ class RNNForecaster(Forecaster):
         three validation origins (by 0.4% to 3.3%); on the quarterly and monthly groups
         it helped at the first origin and hurt at the second.
         ``forecast_from_padding_`` says which after ``fit``.
+    pad_with : {"first", "mean"} or None
+        What a series shorter than a window is padded with on the left: its first
+        value, or the mean of its values (those the window reads). None: "mean" in
+        data with a season, "first" otherwise. The first value of a seasonal series is
+        one phase of its season and, for a product launched recently, its launch level;
+        the mean is a better guess at what came before. On M3's seasonal groups the mean
+        lowered MASE by 0.2% (monthly) and 0.7% (quarterly) over three validation
+        origins, means of two seeds; on the yearly group it raised it by 0.6%.
+        ``pad_with_`` says which after ``fit``.
     recursive : bool
         Train a one-step model and roll it forward (the seed notebook's way).
     levels : sequence of float or None
@@ -360,7 +377,7 @@ class RNNForecaster(Forecaster):
                  optimizer="adam", learning_rate=1e-3, weight_decay=0.0, max_grad_norm=1.0,
                  windows_per_epoch=None, partial_windows=None, early_stopping=True, patience=10,
                  refit=True, n_ensemble=1,
-                 forecast_from_padding=None, recursive=False, levels=None,
+                 forecast_from_padding=None, pad_with=None, recursive=False, levels=None,
                  seasonal_inputs=False, season_length=None, drop_short=True, seed=0,
                  dtype="float32", progress=False, alias=None, conformal_windows=0):
         super().__init__(horizon, alias=alias, conformal_windows=conformal_windows)
@@ -374,6 +391,7 @@ class RNNForecaster(Forecaster):
         self.partial_windows = partial_windows
         self.early_stopping, self.patience, self.n_ensemble = early_stopping, patience, n_ensemble
         self.refit, self.forecast_from_padding = refit, forecast_from_padding
+        self.pad_with = pad_with
         self.recursive, self.levels, self.drop_short = recursive, levels, drop_short
         self.seasonal_inputs, self.season_length = seasonal_inputs, season_length
         self.seed, self.dtype, self.progress = seed, dtype, progress
@@ -404,6 +422,9 @@ class RNNForecaster(Forecaster):
         if self.partial_windows not in (None, True, False):
             raise ValueError(f"partial_windows must be True, False or None (decide from the "
                              f"data), got {self.partial_windows!r}.")
+        if self.pad_with not in (None, *PAD_WITH):
+            raise ValueError(f"pad_with={self.pad_with!r} is not one of {list(PAD_WITH)} "
+                             f"or None (decide from the data).")
         if self.forecast_from_padding not in (None, True, False):
             raise ValueError(f"forecast_from_padding must be True, False or None (decide "
                              f"from the data), got {self.forecast_from_padding!r}.")
@@ -495,6 +516,7 @@ class RNNForecaster(Forecaster):
                 f"a whole season. Give the steps after which the pattern repeats (e.g. "
                 f"{panel.frequency.season_length} for {panel.frequency.describe()}), or leave "
                 f"it out.")
+        self.pad_with_ = self.pad_with or ("mean" if self.season_length_ > 1 else "first")
         lookbacks = self._lookbacks(panel)
         windows_count = self._whole_windows(panel, lookbacks[0])
         self.deseasonalize_ = self._deseasonalizes(panel, lookbacks, windows_count)
@@ -610,7 +632,12 @@ class RNNForecaster(Forecaster):
         end, by 1 to ``past_end`` steps; NaN follows the last series for them to read."""
         steps_out = 1 if self.recursive else self.horizon
         span = lookback + steps_out
-        padded, starts = pad_short_series(values, panel.starts, span, steps_out + 1)
+        # a series too short for a window yields one, its inputs the values before its
+        # last steps_out: "mean" padding repeats their mean
+        pad_values = (_leading_means(values, panel.starts, panel.lengths - steps_out)
+                      if self.pad_with_ == "mean" else None)
+        padded, starts = pad_short_series(values, panel.starts, span, steps_out + 1,
+                                          pad_values)
         lengths = np.diff(starts)
         positions, series = window_positions(starts, lengths + past_end, span)
         if past_end:
@@ -929,14 +956,18 @@ class RNNForecaster(Forecaster):
                           stacklevel=_stacklevel_outside_rnncast())
 
     # -- forecast --------------------------------------------------------------------
-    @staticmethod
-    def _last_windows(values, panel, lookback):
+    def _last_windows(self, values, panel, lookback):
         """The last ``lookback`` model-space values of each series (S, L); series
-        shorter than that are padded on the left with their first value."""
+        shorter than that are padded on the left with their first value, or with their
+        mean (``pad_with_ == "mean"``)."""
         ends = panel.starts[1:]
         begins = np.maximum(ends - lookback, panel.starts[:-1])
         index = ends[:, None] - lookback + np.arange(lookback)
-        return values[np.maximum(index, begins[:, None])]
+        windows = values[np.maximum(index, begins[:, None])]
+        if self.pad_with_ == "mean":
+            means = _leading_means(values, panel.starts, panel.lengths)  # (S,)
+            windows = np.where(index < begins[:, None], means[:, None], windows)
+        return windows
 
     def _forecast_panel(self, panel, horizon):
         values = self._transform_values(panel, fitting=False)

@@ -358,6 +358,25 @@ def test_a_file_from_before_forecast_from_padding_forecasts_as_it_did(tmp_path):
     assert changed.to_dict() == {"a": False, "b": False, "c": True}
 
 
+def test_a_file_from_before_mean_padding_pads_with_the_first_value(tmp_path):
+    frame = monthly_frame(n=36)
+    frame = frame[(frame.unique_id != "c") | (frame.ds >= "2016-07-01")]  # c: 18 values
+    model = RNNForecaster(3, lookback=[3, 24], **SMALL).fit(frame)
+    assert model.pad_with_ == "mean"  # monthly: a season
+    save_model(model, tmp_path / "new.rnncast")
+    loaded = load_model(tmp_path / "new.rnncast")
+    assert loaded.pad_with_ == "mean"
+    pd.testing.assert_frame_equal(loaded.predict(), model.predict(), check_exact=True)
+    first = RNNForecaster(3, lookback=[3, 24], pad_with="first", **SMALL).fit(frame)
+    loaded = loaded_as_an_older_file(first, tmp_path / "old.rnncast", params=["pad_with"],
+                                     fitted=["pad_with_"])
+    assert loaded.pad_with is None and loaded.pad_with_ == "first"
+    pd.testing.assert_frame_equal(loaded.predict(), first.predict(), check_exact=True)
+    changed = loaded.predict().groupby("unique_id")["RNNForecaster"].sum() != \
+        model.predict().groupby("unique_id")["RNNForecaster"].sum()
+    assert changed["c"]
+
+
 def test_a_file_from_before_partial_windows_says_it_trained_on_whole_windows(tmp_path):
     model = RNNForecaster(3, lookback=6, **SMALL).fit(monthly_frame())
     assert model.partial_windows_ is True  # monthly: a season

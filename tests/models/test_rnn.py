@@ -237,6 +237,33 @@ def test_forecast_from_padding_by_default_only_where_the_data_has_a_season():
     assert forced.forecast_from_padding_ is True
 
 
+def test_short_series_are_padded_with_their_mean_in_seasonal_data():
+    series = sine_series(40, 2, seed=1)
+    series["new"] = np.r_[np.linspace(50, 150, 6), [150.0] * 4]  # launched 10 months ago
+    options = dict(FAST, epochs=1, lookback=[12, 16], deseasonalize=False)
+    model = RNNForecaster(3, **options).fit(monthly(series))
+    assert model.pad_with_ == "mean"
+    panel = model.panel_
+    values = panel.values
+    windows = model._last_windows(values, panel, 16)  # (S, 16)
+    new = panel.ids.tolist().index("new")
+    np.testing.assert_allclose(windows[new], np.r_[[values[panel.starts[new]:][:10].mean()] * 6,
+                                                   series["new"]])
+    yearly = RNNForecaster(3, **options).fit(long_frame(series, start="1980-01-01",
+                                                        freq="YS"))
+    assert yearly.pad_with_ == "first"
+    windows = yearly._last_windows(values, panel, 16)
+    np.testing.assert_array_equal(windows[new], np.r_[[50.0] * 6, series["new"]])
+    # training: the one window of a series too short for one repeats its inputs' mean
+    padded, starts, *_ = model._window_layout(values, panel, 12)
+    first = starts[new]
+    np.testing.assert_allclose(padded[first:first + 5], series["new"][:7].mean())
+    forced = RNNForecaster(3, pad_with="first", **options).fit(monthly(series))
+    assert forced.pad_with_ == "first"
+    with pytest.raises(ValueError, match=r"pad_with='last' is not one of \['first', 'mean'\]"):
+        RNNForecaster(3, pad_with="last", **options).fit(monthly(series))
+
+
 def test_forecast_from_padding_must_be_a_bool_or_none():
     with pytest.raises(ValueError, match="forecast_from_padding must be True, False or None"):
         RNNForecaster(3, forecast_from_padding="no", **FAST).fit(monthly(sine_series(40, 2, 1)))

@@ -46,15 +46,9 @@ def read_table(path, columns=None, *, thousands=None, decimal=None) -> pd.DataFr
         # Only the needed columns of a large file are parsed; when a named column is
         # absent everything is read so that validation can name the close matches.
         usecols = list(columns) if columns and set(columns) <= set(header) else None
-        if thousands is None and decimal is None:
-            frame = pd.read_csv(path, sep=delimiter, usecols=usecols)
-            if delimiter == ";":
-                # a European CSV: fields split by ';' because ',' marks decimals (12,5)
-                frame = _with_decimal_commas_read(frame, path)
-        else:
-            decimal = decimal or ("," if thousands == "." else ".")
-            frame = pd.read_csv(path, sep=delimiter, usecols=usecols, thousands=thousands,
-                                decimal=decimal)
+        marks_given = thousands is not None or decimal is not None
+        frame = pd.read_csv(path, sep=delimiter, usecols=usecols, thousands=thousands,
+                            decimal=decimal or ("," if thousands == "." else "."))
     except UnicodeDecodeError as error:
         raise DataError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start}). "
                         "Save it as UTF-8 CSV.") from error
@@ -65,6 +59,9 @@ def read_table(path, columns=None, *, thousands=None, decimal=None) -> pd.DataFr
         raise DataError(f"{path}: cannot read it as CSV ({error}).") from error
     if frame.empty:
         raise DataError(f"{path}: the file has a header but no data rows.")
+    if delimiter == ";" and not marks_given:
+        # a European CSV: fields split by ';' because ',' marks decimals (12,5)
+        frame = _with_decimal_commas_read(frame, path)
     return frame
 
 

@@ -84,8 +84,9 @@ def test_semicolon_files_whose_commas_could_group_thousands_are_refused(tmp_path
     with pytest.raises(DataError, match=r"column 'y' holds numbers such as '1,040', which read "
                                         r"as 1.040 with a decimal comma and as 1040 with a "
                                         r"comma between thousands. Say which: thousands=',' "
-                                        r"or decimal=','"):
+                                        r"or decimal=','") as caught:
         read_table(path, COLUMNS)
+    assert str(caught.value).startswith(f"{path}: column 'y'")  # not wrapped in another
     assert read_table(path, COLUMNS, thousands=",").y.tolist() == [920, 1040]
     assert read_table(path, COLUMNS, decimal=",").y.tolist() == [920, 1.04]
     # a leading 0 or other than three digits after the comma: only a decimal comma

@@ -490,6 +490,9 @@ class RNNForecaster(Forecaster):
         too_few_to_learn = training_windows < SMALL_DATA_WINDOWS
         return season > 1 and (too_short_to_see or too_few_to_learn)
 
+    def _pad_with(self):
+        return self.pad_with or ("mean" if self.season_length_ > 1 else "first")
+
     def _default_anchor(self, training_windows):
         if training_windows >= SMALL_DATA_ANCHOR_WINDOWS:
             return "mean"
@@ -516,7 +519,7 @@ class RNNForecaster(Forecaster):
                 f"a whole season. Give the steps after which the pattern repeats (e.g. "
                 f"{panel.frequency.season_length} for {panel.frequency.describe()}), or leave "
                 f"it out.")
-        self.pad_with_ = self.pad_with or ("mean" if self.season_length_ > 1 else "first")
+        self.pad_with_ = self._pad_with()
         lookbacks = self._lookbacks(panel)
         windows_count = self._whole_windows(panel, lookbacks[0])
         self.deseasonalize_ = self._deseasonalizes(panel, lookbacks, windows_count)

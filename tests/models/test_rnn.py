@@ -312,6 +312,7 @@ def _windows(model, df, lookback):
     panel = prepare(df)
     model.quantiles_ = None
     model.season_length_ = panel.frequency.season_length
+    model.pad_with_ = model._pad_with()
     model.deseasonalize_ = model._deseasonalizes(panel, (lookback,),
                                                  model._whole_windows(panel, lookback))
     model.anchor_ = "last"

@@ -144,6 +144,14 @@ class Forecaster:
                 f"the new data's frequency is {panel.frequency.describe()}, but {self.name} "
                 f"was fitted on {fitted.describe()}: its lookbacks and seasons count "
                 f"steps of that frequency. {fix}, or fit a model on this frequency.")
+        new_end, fitted_end = panel.last_ds.max(), self.panel_.last_ds.max()
+        if new_end < fitted_end:  # an older file by mistake, or a deliberate backtest
+            dates = not fitted.is_integer
+            warnings.warn(
+                f"the new data end at {_frames._fmt_time(new_end, dates)}, before the data "
+                f"{self.name} was fitted on ({_frames._fmt_time(fitted_end, dates)}): the "
+                f"forecast is for times already past. Pass data up to the latest time to "
+                f"forecast ahead.", UserWarning, stacklevel=3)
         return panel
 
     def _fit_panel(self, panel: Panel) -> None:

@@ -103,7 +103,7 @@ def test_loaded_model_forecasts_new_data_bit_for_bit(name, tmp_path):
     make, levels = MODELS[name]
     model = make().fit(monthly_frame())
     loaded = saved_and_loaded(model, tmp_path)
-    new = monthly_frame(ids=("a", "c", "d"), n=30, seed=1, shift=2.0)  # "d" is unseen
+    new = monthly_frame(ids=("a", "c", "d"), n=40, seed=1, shift=2.0)  # "d" is unseen
     pd.testing.assert_frame_equal(
         loaded.predict(df=new, levels=levels),
         model.predict(df=new, levels=levels),

@@ -1,4 +1,5 @@
 import re
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -201,6 +202,19 @@ def test_predict_on_new_data_reads_the_fitted_column_names():
     newer = frame.assign(sales=frame.sales * 10)
     forecast = model.predict(df=newer)
     assert forecast.Naive.tolist() == [30.0, 30.0, 60.0, 60.0]
+
+
+def test_new_data_ending_before_the_fitted_data_warn_that_the_forecast_is_past():
+    model = Naive(2).fit(long_frame({"a": np.arange(24.0)}, start="2020-01-01", freq="MS"))
+    older = long_frame({"a": np.arange(12.0)}, start="2020-01-01", freq="MS")
+    with pytest.warns(UserWarning, match=r"the new data end at 2020-12-01, before the data "
+                                         r"Naive was fitted on \(2021-12-01\): the forecast "
+                                         r"is for times already past"):
+        forecast = model.predict(df=older)
+    assert forecast.ds.min() == pd.Timestamp("2021-01-01")  # after the data given
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.predict(df=long_frame({"a": np.arange(25.0)}, start="2020-01-01", freq="MS"))
 
 
 def test_predict_refuses_new_data_at_another_frequency():

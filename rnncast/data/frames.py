@@ -70,7 +70,7 @@ SINGLE_ID = "series_0"
 
 _SHOWN = 3  # time stamps listed in a message
 _CHECKED = 10  # misfit series whose own frequency is inferred to explain an error
-_WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
+WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")  # pandas weekly anchors
 _MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
 _DAY_NS = 86_400_000_000_000
 _HOUR_NS = 3_600_000_000_000
@@ -894,7 +894,7 @@ def _guess_alias(index, series_id) -> str:
     are off that grid: an error naming them, not a finer frequency with gaps."""
     diffs = np.diff(index.asi8)
     first = index[0]
-    weekday, month = _WEEKDAYS[first.weekday()], first.month - 1
+    weekday, month = WEEKDAYS[first.weekday()], first.month - 1
     values, counts = np.unique(diffs, return_counts=True)
     candidates = [
         "D",

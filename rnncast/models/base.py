@@ -242,17 +242,14 @@ def _check_levels(levels):
     return levels
 
 
-_WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
-
-
 def _weekday_shift(alias, fitted_alias) -> int:
     """Days that move weeks anchored as ``alias`` (W-SUN) onto ``fitted_alias`` (W-MON),
     the nearer way; 0 unless both are weekly."""
     days = []
     for name in (alias, fitted_alias):
-        if not (isinstance(name, str) and name.startswith("W-") and name[2:] in _WEEKDAYS):
+        if not (isinstance(name, str) and name.startswith("W-") and name[2:] in _frames.WEEKDAYS):
             return 0
-        days.append(_WEEKDAYS.index(name[2:]))
+        days.append(_frames.WEEKDAYS.index(name[2:]))
     shift = (days[1] - days[0]) % 7
     return shift - 7 if shift > 3 else shift
 

@@ -2,9 +2,18 @@
 
 One training step = forward over a batch of windows, a linear head on the last hidden
 state, MSE loss, backward, Adam update; float32, one input feature. Both libraries run
-in the same invocation, in worker processes pinned to the same number of threads
-(BLAS/OpenMP threads for NumPy, ``threads=`` for rnncast's layer, whose compiled loops
-run parts of a large batch on separate cores, ``torch.set_num_threads`` for PyTorch).
+in the same invocation, each in its own worker process pinned to the same number of
+threads (BLAS/OpenMP threads for NumPy, ``threads=`` for rnncast's layer, whose compiled
+loops run parts of a large batch on separate cores, ``torch.set_num_threads`` for
+PyTorch). Separate processes, because PyTorch's OpenMP threads keep spinning for a while
+after its last parallel region: run in turn in one process, rnncast's two-thread steps
+shared a core with them and ran up to 1.6x slower than its one-thread steps.
+
+The header names the BLAS kernel NumPy and SciPy run (numba's products go through
+SciPy's). An ``OPENBLAS_CORETYPE`` in the environment overrides OpenBLAS's choice, and
+an older kernel than the processor supports (Haswell's AVX2 on an AVX-512 machine) can
+halve rnncast's figures while PyTorch, on its own kernels, keeps its own; the header
+says when the variable is set.
 
     python benchmarks/speed.py                  # full grid, 1 thread and all cores
     python benchmarks/speed.py --quick          # a few configs, for development
@@ -101,37 +110,67 @@ def torch_step(cell, hidden, x, y, threads):
     return run_step
 
 
-def worker(threads, configs, min_seconds, repeats):
-    """Runs in a fresh process whose thread variables were set before NumPy loaded."""
-    import numpy as np
-    import torch
+STEP_MAKERS = {"rnncast": rnncast_step, "torch": torch_step}
 
-    torch.set_num_threads(threads)
+
+def worker(library, threads, configs, min_seconds, repeats):
+    """Runs in a fresh process whose thread variables were set before NumPy loaded; only
+    ``library`` is imported, so no other library's threads compete for the cores."""
+    import numpy as np
+
+    if library == "torch":
+        import torch
+
+        torch.set_num_threads(threads)
+    make = STEP_MAKERS[library]
     rows = []
     for cell, hidden, steps, batch in configs:
         rng = np.random.default_rng(0)
         x = rng.standard_normal((batch, steps, 1)).astype(np.float32)
         y = rng.standard_normal((batch, 1)).astype(np.float32)
+        seconds = time_steps(make(cell, hidden, x, y, threads), min_seconds, repeats)
         row = {"cell": cell, "hidden": hidden, "steps": steps, "batch": batch,
-               "threads": threads}
-        for name, make in (("rnncast", rnncast_step), ("torch", torch_step)):
-            seconds = time_steps(make(cell, hidden, x, y, threads), min_seconds, repeats)
-            row[name] = batch / seconds
-            row[f"{name}_gflops"] = step_flops(cell, hidden, steps, batch) / seconds / 1e9
+               "threads": threads, library: batch / seconds,
+               f"{library}_gflops": step_flops(cell, hidden, steps, batch) / seconds / 1e9}
         rows.append(row)
         print(json.dumps(row), flush=True)
     return rows
 
 
-def run_worker_process(threads, configs, min_seconds, repeats):
+def run_worker_process(library, threads, configs, min_seconds, repeats):
     env = dict(os.environ)
     for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         env[variable] = str(threads)
-    command = [sys.executable, __file__, "--worker", str(threads),
+    command = [sys.executable, __file__, "--worker", library, "--threads", str(threads),
                "--configs", json.dumps(configs), "--min-seconds", str(min_seconds),
                "--repeats", str(repeats)]
     output = subprocess.run(command, env=env, check=True, capture_output=True, text=True)
     return [json.loads(line) for line in output.stdout.splitlines() if line.startswith("{")]
+
+
+def timed_rows(threads, configs, min_seconds, repeats):
+    """Both libraries' rows for one thread count, merged per config."""
+    merged = {}
+    for library in STEP_MAKERS:
+        for row in run_worker_process(library, threads, configs, min_seconds, repeats):
+            key = (row["cell"], row["hidden"], row["steps"], row["batch"])
+            merged.setdefault(key, {}).update(row)
+    return list(merged.values())
+
+
+def blas_description():
+    """The BLAS kernels NumPy's and SciPy's libraries chose, and any override of them."""
+    import scipy.linalg  # noqa: F401  loads SciPy's BLAS, the one numba's products use
+    import threadpoolctl
+
+    kernels = sorted({f"{library['internal_api']} {library.get('architecture') or '?'}"
+                      for library in threadpoolctl.threadpool_info()
+                      if library["user_api"] == "blas"})
+    text = f"BLAS: {', '.join(kernels) or 'none found'}"
+    if os.environ.get("OPENBLAS_CORETYPE"):
+        text += (f" (OPENBLAS_CORETYPE={os.environ['OPENBLAS_CORETYPE']} is set and chose "
+                 "it; unset it to let OpenBLAS pick the processor's own kernel)")
+    return text
 
 
 def table(rows_by_threads, all_threads):
@@ -165,12 +204,13 @@ def main(argv=None):
     parser.add_argument("--markdown", help="also write the table to this file")
     parser.add_argument("--min-seconds", type=float, default=0.15)
     parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--worker", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--worker", choices=tuple(STEP_MAKERS), help=argparse.SUPPRESS)
+    parser.add_argument("--threads", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--configs", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
     if args.worker:
-        worker(args.worker, [tuple(c) for c in json.loads(args.configs)],
+        worker(args.worker, args.threads, [tuple(c) for c in json.loads(args.configs)],
                args.min_seconds, args.repeats)
         return
 
@@ -184,14 +224,15 @@ def main(argv=None):
     rows_by_threads = {}
     for threads in sorted({1, all_threads}):
         print(f"timing {len(configs)} configs on {threads} thread(s)...", file=sys.stderr)
-        rows_by_threads[threads] = run_worker_process(threads, configs, args.min_seconds,
-                                                      args.repeats)
+        rows_by_threads[threads] = timed_rows(threads, configs, args.min_seconds,
+                                              args.repeats)
     import numpy
     import torch
 
     text = (f"Windows per second for one training step (float32, Adam), median of "
             f"{args.repeats} repeats; {platform.processor() or platform.machine()}, "
-            f"{all_threads} cores, NumPy {numpy.__version__}, torch {torch.__version__}.\n\n"
+            f"{all_threads} cores, NumPy {numpy.__version__}, torch {torch.__version__}; "
+            f"{blas_description()}.\n\n"
             + table(rows_by_threads, all_threads))
     print(text)
     if args.markdown:

@@ -19,16 +19,21 @@ so the input side sees [da_r, da_z, da_n] and the recurrent side [da_r, da_z, dh
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from rnncast.nn import kernels
 from rnncast.nn.recurrent import Recurrent, contiguous_or_none, fresh_array
 
 
+@functools.cache
 def gate_scale(hidden, dtype):
     """sigmoid(a) = 0.5 tanh(a / 2) + 0.5: r and z pre-activations are halved so that
     the loop needs tanh only. (3H,)"""
-    return np.repeat(np.array([0.5, 0.5, 1.0], dtype=dtype), hidden)
+    scale = np.repeat(np.array([0.5, 0.5, 1.0], dtype=dtype), hidden)
+    scale.flags.writeable = False  # one array per size, shared by every call
+    return scale
 
 
 def gru_forward(x_proj, h0, weight_hh_t, bias_hn, compiled=False, empty=fresh_array):

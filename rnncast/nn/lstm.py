@@ -21,16 +21,21 @@ computes these "local" factors for all steps at once and the loop only chains th
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from rnncast.nn import kernels
 from rnncast.nn.recurrent import Recurrent, contiguous_or_none, fresh_array
 
 
+@functools.cache
 def gate_scale(hidden, dtype):
     """sigmoid(a) = 0.5 tanh(a / 2) + 0.5: with the i, f, o pre-activations halved, one
     tanh call covers all four gates of a step, and no exp is needed. (4H,)"""
-    return np.repeat(np.array([0.5, 0.5, 1.0, 0.5], dtype=dtype), hidden)
+    scale = np.repeat(np.array([0.5, 0.5, 1.0, 0.5], dtype=dtype), hidden)
+    scale.flags.writeable = False  # one array per size, shared by every call
+    return scale
 
 
 def lstm_forward(x_proj, h0, c0, weight_hh_t, compiled=False, empty=fresh_array):
@@ -43,9 +48,6 @@ def lstm_forward(x_proj, h0, c0, weight_hh_t, compiled=False, empty=fresh_array)
     """
     steps, batch, gate_width = x_proj.shape
     hidden = gate_width // 4
-    scale = gate_scale(hidden, x_proj.dtype)
-    shift = 0.5 * (scale != 1).astype(x_proj.dtype)  # sigmoid = scale * tanh + 0.5
-
     states = np.empty((steps + 1, batch, hidden), dtype=x_proj.dtype)
     cells = empty("cells", states.shape, x_proj.dtype)
     states[0], cells[0] = h0, c0
@@ -55,6 +57,8 @@ def lstm_forward(x_proj, h0, c0, weight_hh_t, compiled=False, empty=fresh_array)
         kernels.lstm_forward_loop(x_proj, states, cells, gates, tanh_c, weight_hh_t,
                                   kernels.product_rows(batch, gate_width, hidden), not h0.any())
         return states, cells, gates, tanh_c
+    scale = gate_scale(hidden, x_proj.dtype)
+    shift = 0.5 * (scale != 1).astype(x_proj.dtype)  # sigmoid = scale * tanh + 0.5
     gates4 = gates.reshape(steps, batch, 4, hidden)
     input_times_cand = np.empty((batch, hidden), dtype=x_proj.dtype)  # i * g, reused
     for t in range(steps):

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import math
 import os
 
 import numpy as np
@@ -53,7 +54,7 @@ class Workspace:
         self._flat = {}
 
     def empty(self, name, shape, dtype):
-        size = int(np.prod(shape))
+        size = math.prod(shape)
         if size * np.dtype(dtype).itemsize > self.limit:
             return np.empty(shape, dtype=dtype)
         flat = self._flat.get(name)
@@ -142,6 +143,7 @@ class Recurrent(Module):
         self._rng = resolve_rng(seed)
         self._cache = None
         self._workspaces = {}  # (layer, part of the batch) -> Workspace
+        self._part_buffers = {}  # part of the batch (1, 2, ...) -> its gradient buffer
 
         gate_rows = self.num_gates * self.hidden_size
         shapes = {}
@@ -237,13 +239,16 @@ class Recurrent(Module):
         # several parts copy their top states into one array, each in its own thread
         joined = (None if len(parts) == 1 else
                   np.empty((steps, batch, self.hidden_size), dtype=self.dtype))
-        # W_hh^T with the gate scale, once per forward for all parts: (H, G*H) per layer
-        weights_t = [recurrent_weight_t(self.params[f"weight_hh_l{layer}"], self._gate_scale())
+        # once per forward for all parts, per layer: the input side's weights and bias,
+        # and W_hh^T (H, G*H), each with the gate scale
+        projections = [self._projection_weights(layer) for layer in range(self.num_layers)]
+        weights_t = [recurrent_weight_t(self.params[f"weight_hh_l{layer}"], self._gate_scale(),
+                                        self.compiled)
                      for layer in range(self.num_layers)]
         results = self._run_parts(self._forward_part, [
             (np.ascontiguousarray(inputs[:, part]), tuple(s[:, part] for s in initial),
-             [None if m is None else m[:, part] for m in masks], weights_t, index,
-             None if joined is None else joined[:, part])
+             [None if m is None else m[:, part] for m in masks], projections, weights_t,
+             index, None if joined is None else joined[:, part])
             for index, part in enumerate(parts)])
         self._cache = (steps, batch, parts, [caches for _, _, caches in results])
 
@@ -254,18 +259,20 @@ class Recurrent(Module):
                       for k in range(len(results[0][1])))
         return outputs, (final if self.has_cell_state else final[0])
 
-    def _forward_part(self, layer_input, initial, masks, weights_t, index, joined=None):
+    def _forward_part(self, layer_input, initial, masks, projections, weights_t, index,
+                      joined=None):
         """All layers over part ``index`` of the batch: layer_input (T, b, I), initial a
-        tuple of (L, b, H), weights_t each layer's ``recurrent_weight_t``. Returns (top
-        layer's states (T, b, H), final tuple of (L, b, H), per-layer caches); copies
-        the top states into ``joined`` if given."""
+        tuple of (L, b, H), projections each layer's ``_projection_weights``, weights_t
+        its ``recurrent_weight_t``. Returns (top layer's states (T, b, H), final tuple
+        of (L, b, H), per-layer caches); copies the top states into ``joined`` if
+        given."""
         caches, finals = [], []
         for layer in range(self.num_layers):
             mask = masks[layer]
             if mask is not None:
                 layer_input = layer_input * mask
             empty = self._workspace(layer, index).empty
-            x_proj = self._project(layer_input, layer, empty)  # (T, b, G*H)
+            x_proj = self._project(layer_input, *projections[layer], empty)  # (T, b, G*H)
             with self._loop_threads():
                 states, extra_final, cell_cache = self._layer_forward(
                     x_proj, tuple(s[layer] for s in initial), layer, weights_t[layer], empty)
@@ -315,21 +322,18 @@ class Recurrent(Module):
             d_outputs = d_outputs.transpose(1, 0, 2)  # (T, B, H) view
         d_final = self._check_state(d_final_state, batch, "d_final_state", zeros=False)
 
-        # One part adds straight into grads; several add into their own buffers, summed
-        # here in a fixed order so that the result does not depend on thread timing.
-        part_grads = ([self.grads] if len(parts) == 1 else
-                      [{name: np.zeros_like(g) for name, g in self.grads.items()}
-                       for _ in parts])
+        # The first part adds straight into grads, the others into buffers of their own,
+        # added here in a fixed order so that the sum does not depend on thread timing.
+        part_grads = [self.grads] + [self._zeroed_part_gradients(index)
+                                     for index in range(1, len(parts))]
         results = self._run_parts(self._backward_part, [
             (caches, None if d_outputs is None else d_outputs[:, part],
              tuple(None if d is None else d[:, part] for d in d_final), input_grad,
              state_grad, grads, index)
             for index, (part, caches, grads)
             in enumerate(zip(parts, part_caches, part_grads, strict=True))])
-        if len(parts) > 1:
-            for grads in part_grads:
-                for name, grad in grads.items():
-                    self.grads[name] += grad
+        for index in range(1, len(parts)):
+            self.flat_grads += self._part_buffers[index]
 
         d_x = None
         if input_grad:
@@ -410,6 +414,21 @@ class Recurrent(Module):
                 rest = [future.result() for future in futures]
             return [first, *rest]
 
+    def _zeroed_part_gradients(self, index):
+        """Zeroed views, by parameter name, of the buffer where part ``index`` > 0 of a
+        batch adds its gradients. The buffer is kept between calls (in
+        ``_part_buffers[index]``, laid out like ``flat_grads``): fresh ones the size of
+        the parameters cost page faults every step."""
+        flat = self._part_buffers.get(index)
+        if flat is None or flat.shape != self.flat_grads.shape or flat.dtype != self.dtype:
+            flat = self._part_buffers[index] = np.empty_like(self.flat_grads)
+        flat.fill(0)
+        views, start = {}, 0
+        for name, grad in self.grads.items():  # grads are views into flat_grads, in order
+            views[name] = flat[start : start + grad.size].reshape(grad.shape)
+            start += grad.size
+        return views
+
     def _workspace(self, layer, part):
         key = (layer, part)
         if key not in self._workspaces:
@@ -421,18 +440,23 @@ class Recurrent(Module):
         compiled loops (``kernels.single_threaded_blas``), BLAS as set for NumPy's."""
         return kernels.single_threaded_blas() if self.compiled else contextlib.nullcontext()
 
-    def _project(self, layer_input, layer, empty=fresh_array):
-        """x_proj = (X W_ih^T + folded biases) * gate scale, all steps at once.
-
-        (T, B, I) -> (T, B, G*H): the one pass over the sequence before the loop.
-        """
-        steps, batch, features = layer_input.shape
+    def _projection_weights(self, layer):
+        """(W_ih^T (I, G*H), folded biases (G*H,)) with the gate scale: what ``_project``
+        applies to layer ``layer``'s input."""
         weight = self.params[f"weight_ih_l{layer}"].T  # (I, G*H)
         bias = self._folded_bias(self.params[f"bias_ih_l{layer}"],
                                  self.params[f"bias_hh_l{layer}"])
         scale = self._gate_scale()
         if scale is not None:
             weight, bias = weight * scale, bias * scale
+        return weight, bias
+
+    def _project(self, layer_input, weight, bias, empty=fresh_array):
+        """x_proj = X weight + bias, all steps at once, with ``_projection_weights``.
+
+        (T, B, I) -> (T, B, G*H): the one pass over the sequence before the loop.
+        """
+        steps, batch, features = layer_input.shape
         if features == 1 and self.compiled:
             x_proj = empty("x_proj", (steps, batch, weight.shape[1]), self.dtype)
             kernels.project_one_feature(layer_input.reshape(-1), weight[0], bias,
@@ -497,18 +521,26 @@ def _usable_cores():
         return os.cpu_count() or 1
 
 
-_pools = {}  # process id -> the thread pool that runs parts of batches
+_pool = None  # the thread pool that runs parts of batches, made on first use
 
 
 def _thread_pool():
-    """The pool for parts of a batch (the calling thread takes one part itself). One per
-    process: a forked child inherits the parent's pool object but not its threads."""
-    pid = os.getpid()
-    if pid not in _pools:
-        _pools.clear()
-        _pools[pid] = concurrent.futures.ThreadPoolExecutor(
+    """The pool for parts of a batch (the calling thread takes one part itself)."""
+    global _pool
+    if _pool is None:
+        _pool = concurrent.futures.ThreadPoolExecutor(
             max_workers=max(1, _usable_cores() - 1), thread_name_prefix="rnncast")
-    return _pools[pid]
+    return _pool
+
+
+def _forget_thread_pool():
+    """In a forked child: the parent's pool object came along, but not its threads."""
+    global _pool
+    _pool = None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_thread_pool)
 
 
 def contiguous_or_none(d_outputs):
@@ -517,15 +549,20 @@ def contiguous_or_none(d_outputs):
     return None if d_outputs is None else np.ascontiguousarray(d_outputs)
 
 
-def recurrent_weight_t(weight_hh, scale=None):
+def recurrent_weight_t(weight_hh, scale=None, compiled=False):
     """weight_hh^T (H, G*H), its columns times ``scale`` (G*H,) if given, C-contiguous.
 
     ``weight_hh.T`` is a Fortran-ordered view; BLAS takes it as a transposed operand,
     and each step's ``h @ weight_hh.T`` ran up to 1.4x slower that way at batch 32
-    (hidden 128, OpenBLAS). One copy per forward pass is negligible beside T products.
+    (hidden 128, OpenBLAS), so the loops get a copy, one per forward pass.
+    ``compiled`` makes it with ``kernels.transpose_scaled``, the same values faster.
     """
     transposed = np.empty(weight_hh.shape[::-1], dtype=weight_hh.dtype)
-    if scale is None:
+    if compiled:
+        if scale is None:
+            scale = np.ones(weight_hh.shape[0], dtype=weight_hh.dtype)
+        kernels.transpose_scaled(weight_hh, scale, transposed)
+    elif scale is None:
         transposed[...] = weight_hh.T
     else:
         np.multiply(weight_hh.T, scale, out=transposed)

@@ -343,6 +343,40 @@ def test_parts_of_the_batch_on_threads_give_the_whole_batch_result(cell):
     np.testing.assert_array_equal(run_forward_backward(again, x, d_out)[4], parts[4])
 
 
+@pytest.mark.parametrize("cell", CELLS)
+def test_parts_of_a_batch_accumulate_gradients_like_the_whole_batch(cell):
+    """Each backward adds into grads, with the parts' own buffers zeroed every call: two
+    backward passes without zero_grad give twice one, split or not."""
+    needs_compiled()
+    rng = np.random.default_rng(34)
+    x, d_out = rng.standard_normal((12, 5, 2)), rng.standard_normal((12, 5, 4))
+    sums = []
+    for threads in (1, 2):
+        layer = CELLS[cell](2, 4, dtype="float64", seed=35, threads=threads)
+        layer.min_part_work, layer.min_part_rows = 1, 2
+        once = run_forward_backward(layer, x, d_out)[4]
+        run_forward_backward(layer, x, d_out)
+        np.testing.assert_allclose(layer.flat_grads, 2 * once, rtol=1e-12)
+        sums.append(layer.flat_grads.copy())
+    assert relative(sums[1], sums[0]) < 1e-12
+
+
+@pytest.mark.parametrize("shape", [(512, 128), (96, 32), (15, 5), (13, 7), (8, 16)])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_compiled_transpose_gives_numpys_values_exactly(shape, dtype):
+    needs_compiled()
+    from rnncast.nn.recurrent import recurrent_weight_t
+
+    rng = np.random.default_rng(36)
+    weight = rng.standard_normal(shape).astype(dtype)
+    scale = rng.standard_normal(shape[0]).astype(dtype)
+    for factors in (None, scale):
+        compiled = recurrent_weight_t(weight, factors, compiled=True)
+        assert compiled.flags.c_contiguous and compiled.shape == shape[::-1]
+        expected = weight.T if factors is None else weight.T * factors
+        np.testing.assert_array_equal(compiled, expected)
+
+
 def test_batch_is_split_only_where_each_part_has_the_work_to_pay_for_a_thread():
     needs_compiled()
     layer = LSTM(1, 128, threads=2)

@@ -398,14 +398,22 @@ class Recurrent(Module):
         bounds = [batch * k // count for k in range(count + 1)]
         return [slice(a, b) for a, b in zip(bounds[:-1], bounds[1:])]
 
-    @staticmethod
-    def _run_parts(function, argument_lists):
+    def _run_parts(self, function, argument_lists):
         """function(*arguments) for each list: the first in the calling thread, the
-        others at the same time on a thread pool, with every BLAS on one thread (the
-        parts fill the cores)."""
-        if len(argument_lists) == 1:
-            return [function(*argument_lists[0])]
+        others at the same time on a thread pool.
+
+        With the compiled loops every BLAS runs on one thread throughout, one part or
+        several: several parts fill the cores themselves, and one part is a batch too
+        small to split, whose whole-sequence products (the weight gradients) gain
+        little from a second thread. Woken once, OpenBLAS's threads spin for some
+        milliseconds waiting for more work; on two cores they took one from the
+        other part's thread, or from the caller's own, and steps ran a third slower.
+        """
+        if not self.compiled:
+            return [function(*arguments) for arguments in argument_lists]  # one part
         with kernels.single_threaded_blas():
+            if len(argument_lists) == 1:
+                return [function(*argument_lists[0])]
             futures = [_thread_pool().submit(function, *arguments)
                        for arguments in argument_lists[1:]]
             try:  # the calling thread takes the first part rather than wait idle

@@ -410,6 +410,24 @@ def test_single_threaded_blas_restores_the_libraries_settings():
     assert after == before
 
 
+def test_compiled_layers_keep_blas_on_one_thread_even_for_one_part(monkeypatch):
+    """Woken BLAS threads spin on after their product and took a core from the loops."""
+    needs_compiled()
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    seen = []
+    original = LSTM._backward_part
+
+    def recording(self, *args):
+        seen.append([lib["num_threads"] for lib in threadpoolctl.threadpool_info()
+                     if lib["user_api"] == "blas"])
+        return original(self, *args)
+
+    monkeypatch.setattr(LSTM, "_backward_part", recording)
+    layer = LSTM(1, 8, threads=1, seed=52)
+    run_forward_backward(layer, np.ones((4, 3, 1)), np.ones((4, 3, 8)))
+    assert len(layer._cache[2]) == 1 and seen == [[1] * len(seen[0])]
+
+
 def test_row_blocks_stay_within_the_small_product_limit(monkeypatch):
     needs_compiled()
     monkeypatch.setattr(kernels, "_small_product_limit", lambda: 1e6)

@@ -9,6 +9,16 @@ class ShapeError(RnncastError, ValueError):
     """An array has a shape the operation cannot take."""
 
 
+class StateDictError(RnncastError, KeyError):
+    """``load_state_dict`` got keys that are not the module's parameter names.
+
+    A ``KeyError`` (as the mismatch is one of keys) that prints its message as written,
+    not quoted the way ``KeyError`` prints a key."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
 class NotFittedError(RnncastError, RuntimeError):
     """A model was asked to predict before ``fit``."""
 

@@ -163,7 +163,9 @@ class _Network:
 
     def __init__(self, cell, hidden_size, num_layers, dropout, outputs, dtype, rng,
                  input_size=1):
-        self.recurrent = CELLS[cell](input_size, hidden_size, num_layers, dropout=dropout,
+        # dropout acts between stacked layers; one layer has none (and would warn)
+        self.recurrent = CELLS[cell](input_size, hidden_size, num_layers,
+                                     dropout=dropout if num_layers > 1 else 0.0,
                                      dtype=dtype, seed=rng)
         self.head = Linear(hidden_size, outputs, dtype=dtype, seed=rng)
         self.rng = rng  # the stream that drew the weights goes on to shuffle batches
@@ -442,6 +444,13 @@ class RNNForecaster(Forecaster):
             self._check_horizon(self.season_length, "season_length")
         if not self.learning_rate > 0:
             raise ValueError(f"learning_rate must be > 0, got {self.learning_rate!r}.")
+        if not 0 <= self.dropout < 1:
+            raise ValueError(f"dropout must be in [0, 1), got {self.dropout!r}.")
+        if self.dropout > 0 and self.num_layers == 1:
+            warnings.warn(
+                f"dropout={self.dropout} does nothing with num_layers=1: it acts between "
+                "stacked layers. Set num_layers=2 or more, or leave dropout=0.",
+                UserWarning, stacklevel=_stacklevel_outside_rnncast())
         if self.levels is not None and self.recursive:
             raise ValueError("levels (quantile heads) need the direct model: "
                              "set recursive=False, or use conformal_windows for intervals.")

@@ -78,10 +78,13 @@ def check_gradients(layer: Module, x, state=None, *, eps: float = 1e-6, seed=0):
     Dropout, when the layer has it and is training, draws the same mask at every
     evaluation, so its backward is checked too.
     """
+    recurrent = isinstance(layer, Recurrent)
+    if state is not None and not recurrent:
+        raise ValueError(f"state is the initial state of a recurrent layer; "
+                         f"{type(layer).__name__} takes none. Leave state=None.")
     layer = as_float64(layer)
     rng = np.random.default_rng(seed)
     x = np.array(x, dtype=np.float64)
-    recurrent = isinstance(layer, Recurrent)
     if recurrent:
         parts = 2 if layer.has_cell_state else 1
         states = [None] * parts if state is None else list(state) if parts == 2 else [state]

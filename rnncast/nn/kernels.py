@@ -434,7 +434,10 @@ def adam_update(params, grads, m, v, decay, shrink, keep1, beta2, keep2, step_si
         g = grads[k]
         if decay != 0:
             g = p * decay + g
-        m_k = m[k] + (g - m[k]) * keep1
+        if keep1 < HALF:  # torch's lerp takes its other form from a weight of 0.5 up
+            m_k = m[k] + (g - m[k]) * keep1
+        else:
+            m_k = g - (g - m[k]) * (ONE - keep1)
         v_k = v[k] * beta2 + g * keep2 * g
         m[k] = m_k
         v[k] = v_k

@@ -16,6 +16,8 @@ class Linear(Module):
     in ``grads`` across ``backward`` calls until ``zero_grad()``.
     """
 
+    _size_arguments = "in_features and out_features"
+
     def __init__(self, in_features: int, out_features: int, *, dtype="float32", seed=None):
         for name, value in (("in_features", in_features), ("out_features", out_features)):
             if int(value) != value or value < 1:

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from rnncast.errors import ShapeError
+from rnncast.errors import ShapeError, StateDictError
 
 _DTYPES = {"float32": np.float32, "float64": np.float64}
 
@@ -46,6 +46,20 @@ class Module:
     grads: dict[str, np.ndarray]
     flat_params: np.ndarray
     flat_grads: np.ndarray
+    training: bool = True
+    # what to compare with the source model when load_state_dict finds other shapes
+    _size_arguments = "the sizes the module was built with"
+
+    def train(self, mode: bool = True):
+        """Training mode (``mode=True``) or evaluation mode; returns the module. Only
+        layers with dropout behave differently; every module takes the call, so a loop
+        can switch all of them, as with PyTorch's modules."""
+        self.training = bool(mode)
+        return self
+
+    def eval(self):
+        """Evaluation mode: ``train(False)``."""
+        return self.train(False)
 
     def _allocate(self, shapes: Mapping[str, tuple[int, ...]], dtype: np.dtype) -> None:
         sizes = [int(np.prod(shape)) for shape in shapes.values()]
@@ -72,21 +86,39 @@ class Module:
     def load_state_dict(self, state: Mapping[str, np.ndarray]) -> None:
         """Copy arrays (NumPy, or anything ``np.asarray`` takes) into the parameters.
 
-        Keys and shapes must match exactly; values are cast to this layer's dtype.
+        Keys and shapes must match exactly; values are cast to this layer's dtype. Every
+        key and shape is checked before anything is copied, so a mismatch leaves the
+        parameters as they were.
         """
+        name = type(self).__name__
         missing = sorted(set(self.params) - set(state))
         unexpected = sorted(set(state) - set(self.params))
         if missing or unexpected:
-            raise KeyError(
-                f"{type(self).__name__}.load_state_dict: missing keys {missing}, "
-                f"unexpected keys {unexpected}. Expected exactly {sorted(self.params)}."
-            )
-        for name, target in self.params.items():
-            value = np.asarray(state[name])
-            if value.shape != target.shape:
-                raise ShapeError(
-                    f"{type(self).__name__}.load_state_dict: '{name}' has shape "
-                    f"{value.shape}, expected {target.shape}. Check input_size, "
-                    "hidden_size and num_layers against the source model."
-                )
-            np.copyto(target, value, casting="unsafe")
+            raise StateDictError(
+                f"{name}.load_state_dict: missing keys {missing}, unexpected keys "
+                f"{unexpected}. Expected exactly {sorted(self.params)}."
+                + _prefix_hint(state, self.params))
+        values = {key: np.asarray(state[key]) for key in self.params}
+        wrong = [f"'{key}' has shape {values[key].shape}, expected {target.shape}"
+                 for key, target in self.params.items() if values[key].shape != target.shape]
+        if wrong:
+            raise ShapeError(
+                f"{name}.load_state_dict: {'; '.join(wrong)}. Nothing was loaded. Check "
+                f"{self._size_arguments} against the source model.")
+        for key, target in self.params.items():
+            np.copyto(target, values[key], casting="unsafe")
+
+
+def _prefix_hint(state: Mapping, expected: Mapping) -> str:
+    """A hint when the given keys are the expected ones behind a common prefix, as in a
+    submodule's entries of a larger PyTorch model's state_dict (``"rnn.weight_ih_l0"``)."""
+    keys = [str(key) for key in state]
+    prefixes = {key[: len(key) - len(name)] for key in keys for name in expected
+                if key.endswith(name) and len(key) > len(name)}
+    for prefix in sorted(prefixes):
+        stripped = {key.removeprefix(prefix) for key in keys if key.startswith(prefix)}
+        if stripped == set(expected):
+            return (f" The keys carry the prefix '{prefix}': pass "
+                    f"{{key.removeprefix('{prefix}'): value for key, value in "
+                    f"state.items() if key.startswith('{prefix}')}}.")
+    return ""

@@ -83,6 +83,16 @@ class _Optimizer:
         for g in self._grads:
             g.fill(0)
 
+    def _decayed_gradient(self, index, p, g, lam):
+        """g + lambda p for module ``index``, in a buffer made on first use, so that
+        ``weight_decay`` may be set after the optimizer was made."""
+        if self._g_decayed is None:
+            self._g_decayed = [np.zeros_like(params) for params in self._params]
+        decayed = self._g_decayed[index]
+        np.multiply(p, lam, out=decayed)
+        decayed += g
+        return decayed
+
 
 class SGD(_Optimizer):
     """Stochastic gradient descent with momentum, as ``torch.optim.SGD``.
@@ -117,7 +127,7 @@ class SGD(_Optimizer):
     def __init__(
         self,
         modules: Iterable,
-        lr: float,
+        lr: float = 1e-3,
         momentum: float = 0.0,
         dampening: float = 0.0,
         weight_decay: float = 0.0,
@@ -137,7 +147,7 @@ class SGD(_Optimizer):
         self.nesterov = nesterov
         self.t = 0
         self._b = [np.zeros_like(p) for p in self._params]  # momentum buffers, (P,)
-        self._g_decayed = [np.zeros_like(p) for p in self._params] if weight_decay else None
+        self._g_decayed = None  # g + lambda p, made at the first step with weight decay
         self._scratch = [np.zeros_like(p) for p in self._params]
 
     def step(self) -> None:
@@ -146,10 +156,7 @@ class SGD(_Optimizer):
         for i, (p, g) in enumerate(zip(self._params, self._grads, strict=True)):
             scratch = self._scratch[i]
             if lam != 0:
-                g_decayed = self._g_decayed[i]
-                np.multiply(p, lam, out=g_decayed)
-                g_decayed += g
-                g = g_decayed
+                g = self._decayed_gradient(i, p, g, lam)
             if mu != 0:
                 b = self._b[i]
                 if self.t == 0:
@@ -176,7 +183,8 @@ class Adam(_Optimizer):
     ``lambda``, one step is::
 
         g = g + lambda p
-        m = m + (1 - beta1) (g - m)          # = beta1 m + (1 - beta1) g, torch's lerp
+        m = m + (1 - beta1) (g - m)          # = beta1 m + (1 - beta1) g, torch's lerp,
+                                             # g - beta1 (g - m) where 1 - beta1 >= 0.5
         v = beta2 v + (1 - beta2) g g
         p = p - lr / (1 - beta1**t) * m / (sqrt(v) / sqrt(1 - beta2**t) + eps)
 
@@ -231,8 +239,7 @@ class Adam(_Optimizer):
         self._v = [np.zeros_like(p) for p in self._params]  # (P,)
         self._denom = [np.zeros_like(p) for p in self._params]
         self._scratch = [np.zeros_like(p) for p in self._params]
-        coupled = weight_decay and not self._decoupled_weight_decay
-        self._g_decayed = [np.zeros_like(p) for p in self._params] if coupled else None
+        self._g_decayed = None  # g + lambda p, made at the first step with coupled decay
 
     def step(self) -> None:
         """Update every module's ``flat_params`` in place from its ``flat_grads``."""
@@ -256,13 +263,17 @@ class Adam(_Optimizer):
                 if self._decoupled_weight_decay:
                     p *= 1 - lr * lam
                 else:
-                    g_decayed = self._g_decayed[i]
-                    np.multiply(p, lam, out=g_decayed)
-                    g_decayed += g
-                    g = g_decayed
+                    g = self._decayed_gradient(i, p, g, lam)
+            # torch's lerp(m, g, w) with w = 1 - beta1: m + w (g - m) for w < 0.5, else
+            # g - (1 - w)(g - m), which keeps m = g exact at beta1 = 0
+            weight = p.dtype.type(1 - beta1)
             np.subtract(g, m, out=scratch)
-            scratch *= 1 - beta1
-            m += scratch
+            if weight < 0.5:
+                scratch *= weight
+                m += scratch
+            else:
+                scratch *= p.dtype.type(1) - weight
+                np.subtract(g, scratch, out=m)
             v *= beta2
             # (1 - beta2) g g multiplied left to right, as torch's addcmul
             np.multiply(g, 1 - beta2, out=scratch)
@@ -312,7 +323,7 @@ class AdamW(Adam):
                          backend=backend)
 
 
-def clip_grad_norm(modules: Iterable, max_norm: float) -> float:
+def clip_grad_norm(modules, max_norm: float) -> float:
     """Rescale all gradients together so their global L2 norm is at most ``max_norm``.
 
     As ``torch.nn.utils.clip_grad_norm_``: the norm is taken over the concatenation of
@@ -322,7 +333,7 @@ def clip_grad_norm(modules: Iterable, max_norm: float) -> float:
 
     Parameters
     ----------
-    modules : list of modules
+    modules : a module, or a list of modules
         Each with a 1-D ``flat_grads``.
     max_norm : float, >= 0
 
@@ -332,14 +343,17 @@ def clip_grad_norm(modules: Iterable, max_norm: float) -> float:
         The global norm before clipping, worth logging to spot exploding gradients.
     """
     _check_at_least("max_norm", max_norm, 0.0)
+    if hasattr(modules, "flat_grads"):
+        modules = [modules]
     grads = [module.flat_grads for module in modules]
     if not grads:
         return 0.0
     # norm of the per-module norms, as torch; NumPy scalars keep the gradients' dtype
     total_norm = np.linalg.norm(np.array([np.linalg.norm(g) for g in grads]))
     clip_coef = np.minimum(max_norm / (total_norm + 1e-6), 1.0)
-    for g in grads:
-        g *= clip_coef
+    with np.errstate(invalid="ignore"):  # inf * 0 = NaN, passed on as PyTorch does
+        for g in grads:
+            g *= clip_coef
     return float(total_norm)
 
 

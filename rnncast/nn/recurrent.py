@@ -24,6 +24,7 @@ import concurrent.futures
 import contextlib
 import math
 import os
+import warnings
 
 import numpy as np
 
@@ -104,6 +105,7 @@ class Recurrent(Module):
 
     num_gates: int = 1
     has_cell_state: bool = False
+    _size_arguments = "input_size, hidden_size and num_layers"
     # Split the batch across threads only where each part keeps at least this many rows
     # and this much per-sequence work (steps x rows x G x H x H multiply-adds); below
     # that, starting and joining threads cost more than they save (measured on 2 cores).
@@ -129,6 +131,12 @@ class Recurrent(Module):
                 raise ValueError(f"{name} must be a positive integer, got {value!r}.")
         if not 0.0 <= dropout < 1.0:
             raise ValueError(f"dropout must be in [0, 1), got {dropout!r}.")
+        if dropout > 0 and num_layers == 1:
+            warnings.warn(
+                f"dropout={dropout} does nothing with num_layers=1: dropout acts between "
+                "stacked layers, on the inputs of layers 2 and up (as in PyTorch). Use "
+                "num_layers >= 2, or dropout=0.", UserWarning,
+                stacklevel=2 if type(self).__init__ is Recurrent.__init__ else 3)
         if init not in ("uniform", "orthogonal"):
             raise ValueError(f"init must be 'uniform' or 'orthogonal', got {init!r}.")
         if threads is not None and (int(threads) != threads or threads < 1):
@@ -177,13 +185,6 @@ class Recurrent(Module):
     def backend(self, value: str) -> None:
         self.compiled = kernels.resolve_backend(value)
         self._backend = value
-
-    def train(self, mode: bool = True) -> Recurrent:
-        self.training = mode
-        return self
-
-    def eval(self) -> Recurrent:
-        return self.train(False)
 
     # -- the cell's part: one layer's time loop ---------------------------------------
     def _gate_scale(self):

@@ -269,6 +269,20 @@ def test_forecast_from_padding_must_be_a_bool_or_none():
         RNNForecaster(3, forecast_from_padding="no", **FAST).fit(monthly(sine_series(40, 2, 1)))
 
 
+def test_dropout_with_one_layer_warns_once_at_fit_and_dropout_is_checked():
+    frame = monthly(sine_series(40, 2, 1))
+    options = {**FAST, "epochs": 2}
+    with pytest.warns(UserWarning, match="dropout=0.3 does nothing with num_layers=1") as caught:
+        RNNForecaster(3, dropout=0.3, **options).fit(frame)
+    dropout_warnings = [w for w in caught if "does nothing" in str(w.message)]
+    assert len(dropout_warnings) == 1 and dropout_warnings[0].filename == __file__
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        RNNForecaster(3, dropout=0.3, num_layers=2, **options).fit(frame)
+    with pytest.raises(ValueError, match=r"dropout must be in \[0, 1\), got 1.5"):
+        RNNForecaster(3, dropout=1.5, **options).fit(frame)
+
+
 def test_a_lookback_too_long_to_hold_out_trains_as_long_as_the_previous_one():
     df = monthly(sine_series(29, 3, seed=8))  # 29 values: 12 + 3 + 3 held out fit, 24 not
     model = RNNForecaster(3, patience=3, lookback=[12, 24], **FAST).fit(df)

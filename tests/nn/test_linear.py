@@ -29,3 +29,16 @@ def test_output_and_gradients_equal_pytorch(torch):
 def test_wrong_feature_count_is_reported():
     with pytest.raises(ShapeError, match=r"\(\.\.\., 4\)"):
         Linear(4, 1).forward(np.zeros((2, 3)))
+
+
+def test_load_state_dict_names_linears_own_sizes():
+    layer = Linear(4, 3)
+    with pytest.raises(ShapeError, match=r"'weight' has shape \(3, 5\), expected \(3, 4\)\. "
+                                         r"Nothing was loaded\. Check in_features and "
+                                         r"out_features"):
+        layer.load_state_dict(Linear(5, 3).state_dict())
+
+
+def test_gradient_check_refuses_a_state_for_linear():
+    with pytest.raises(ValueError, match="Linear takes none"):
+        check_gradients(Linear(2, 1), np.ones((3, 2)), state=np.zeros((1, 3, 2)))

@@ -1,3 +1,5 @@
+import warnings
+
 import numpy as np
 import pytest
 
@@ -55,8 +57,11 @@ OPTIMIZERS = [
     ("Adam", {}),
     ("Adam", {"lr": 0.05, "betas": (0.8, 0.99), "eps": 1e-6}),
     ("Adam", {"lr": 0.05, "weight_decay": 0.1}),
+    ("Adam", {"lr": 0.05, "betas": (0.0, 0.999)}),  # lerp's other form: m = g exactly
+    ("Adam", {"lr": 0.05, "betas": (0.4, 0.9)}),
     ("AdamW", {}),
     ("AdamW", {"lr": 0.05, "weight_decay": 0.1}),
+    ("AdamW", {"lr": 0.05, "betas": (0.0, 0.99), "weight_decay": 0.1}),
 ]
 
 
@@ -73,7 +78,7 @@ def test_steps_match_torch(torch, name, kwargs):
         _assert_same(modules, tensors)
 
 
-@pytest.mark.parametrize(("name", "kwargs"), [OPTIMIZERS[1], OPTIMIZERS[6], OPTIMIZERS[10]])
+@pytest.mark.parametrize(("name", "kwargs"), [OPTIMIZERS[1], OPTIMIZERS[6], OPTIMIZERS[12]])
 def test_changed_lr_takes_effect_at_next_step_like_torch(torch, name, kwargs):
     modules, tensors = _twins(torch)
     optimizer = getattr(optim, name)(modules, **kwargs)
@@ -240,6 +245,7 @@ def test_cosine_annealing_zero_t_max_raises():
     ("Adam", {}),
     ("Adam", {"lr": 0.05, "betas": (0.8, 0.99), "eps": 1e-6, "weight_decay": 0.1}),
     ("AdamW", {"lr": 0.05, "weight_decay": 0.1}),
+    ("Adam", {"lr": 0.05, "betas": (0.0, 0.999)}),
 ])
 def test_compiled_adam_equals_the_numpy_update_bit_for_bit(name, kwargs, dtype):
     from rnncast.nn import kernels
@@ -277,3 +283,56 @@ def test_a_single_module_instead_of_a_list_is_named():
     with pytest.raises(TypeError, match=r"Adam takes a list of modules, got one FakeModule: "
                                         r"pass \[layer\]"):
         Adam(FakeModule([1.0]))
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+def test_adam_with_beta1_zero_keeps_the_gradient_as_its_first_moment(backend):
+    """m + 1 * (g - m) rounds away a small g after a large one; torch's lerp does not."""
+    from rnncast.nn import kernels
+
+    if backend == "numba" and not kernels.AVAILABLE:
+        pytest.skip("numba is not installed: pip install -e '.[fast]'")
+    module = FakeModule([0.5])
+    optimizer = Adam([module], lr=0.1, betas=(0.0, 0.999), backend=backend)
+    for gradient in (1.0, 1e-9):
+        module.flat_grads[...] = gradient
+        optimizer.step()
+    assert optimizer._m[0][0] == 1e-9
+
+
+@pytest.mark.parametrize(("name", "kwargs"), [
+    ("SGD", {"lr": 0.1, "momentum": 0.9}),
+    ("Adam", {"lr": 0.05, "backend": "numpy"}),
+    ("Adam", {"lr": 0.05, "backend": "auto"}),
+    ("AdamW", {"lr": 0.05, "backend": "numpy"}),
+])
+def test_weight_decay_set_after_construction_works_like_torch(torch, name, kwargs):
+    modules, tensors = _twins(torch)
+    optimizer = getattr(optim, name)(modules, **kwargs, weight_decay=0.0)
+    torch_kwargs = {k: v for k, v in kwargs.items() if k != "backend"}
+    reference = getattr(torch.optim, name)(tensors, **torch_kwargs, weight_decay=0.0)
+    rng = np.random.default_rng(5)
+    for step in range(STEPS):
+        if step == 2:  # as a user would, or through torch's param_groups
+            optimizer.weight_decay = 0.1
+            reference.param_groups[0]["weight_decay"] = 0.1
+        _set_gradients(torch, modules, tensors, rng)
+        optimizer.step()
+        reference.step()
+        _assert_same(modules, tensors)
+
+
+def test_sgd_learning_rate_defaults_as_torchs():
+    assert SGD([FakeModule([1.0])]).lr == 1e-3
+
+
+def test_clip_grad_norm_takes_one_module_and_passes_inf_on_quietly():
+    module = FakeModule([3.0, 4.0])
+    module.flat_grads[...] = [3.0, 4.0]
+    assert clip_grad_norm(module, 1.0) == 5.0
+    np.testing.assert_allclose(module.flat_grads, [0.6, 0.8], rtol=1e-6)
+    module.flat_grads[...] = [np.inf, 1.0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert clip_grad_norm([module], 1.0) == np.inf
+    assert np.isnan(module.flat_grads[0])

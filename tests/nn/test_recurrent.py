@@ -3,6 +3,7 @@
 import os
 import signal
 import time
+import warnings
 
 import numpy as np
 import pytest
@@ -240,6 +241,54 @@ def test_load_state_dict_names_missing_and_misshaped_parameters():
     state["bias_ih_l0"] = np.zeros(4)
     with pytest.raises(ShapeError, match=r"'bias_ih_l0' has shape \(4,\), expected \(9,\)"):
         layer.load_state_dict(state)
+
+
+def test_load_state_dict_lists_every_misshaped_parameter_and_loads_none_of_them():
+    layer = LSTM(2, 3, seed=1)
+    before = layer.flat_params.copy()
+    state = LSTM(2, 4, seed=2).state_dict()
+    with pytest.raises(ShapeError) as error:
+        layer.load_state_dict(state)
+    message = str(error.value)
+    for name in ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0"):
+        assert f"'{name}' has shape" in message
+    assert "Nothing was loaded" in message and "input_size, hidden_size and num_layers" in message
+    np.testing.assert_array_equal(layer.flat_params, before)
+
+
+def test_load_state_dict_spots_the_prefix_of_a_larger_models_keys():
+    layer = GRU(1, 3)
+    prefixed = {f"encoder.rnn.{key}": value for key, value in layer.state_dict().items()}
+    prefixed["head.weight"] = np.zeros((1, 3))
+    with pytest.raises(KeyError) as error:
+        layer.load_state_dict(prefixed)
+    message = str(error.value)
+    assert message.startswith("GRU.load_state_dict: missing keys")  # not quoted like a key
+    assert "prefix 'encoder.rnn.'" in message and "key.removeprefix('encoder.rnn.')" in message
+    stripped = {k.removeprefix("encoder.rnn."): v for k, v in prefixed.items()
+                if k.startswith("encoder.rnn.")}
+    layer.load_state_dict(stripped)  # what the hint says works
+
+
+def test_dropout_with_one_layer_warns_that_it_does_nothing():
+    with pytest.warns(UserWarning, match="does nothing with num_layers=1") as caught:
+        RNN(1, 3, dropout=0.5)
+    assert caught[0].filename == __file__  # points at the caller, through RNN's __init__
+    with pytest.warns(UserWarning, match="does nothing with num_layers=1") as caught:
+        LSTM(1, 3, dropout=0.5)
+    assert caught[0].filename == __file__
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        GRU(1, 3, 2, dropout=0.5)
+
+
+def test_every_module_switches_between_training_and_evaluation():
+    from rnncast.nn import Linear
+
+    modules = [Linear(3, 1), GRU(1, 3, 2, dropout=0.2)]
+    for module in modules:
+        assert module.eval() is module and module.training is False
+        assert module.train() is module and module.training is True
 
 
 @pytest.mark.parametrize("argument, value", [("hidden_size", 0), ("num_layers", 1.5)])

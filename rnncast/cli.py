@@ -21,8 +21,6 @@ from rnncast.errors import RnncastError, TrainingInterrupted
 
 CELL_NAMES = ("rnn", "gru", "lstm")
 BASELINES = ("naive", "snaive", "drift", "average")
-# Below this many series, a bootstrap over them says little (backtest --compare notes it)
-FEW_SERIES = 20
 
 
 # -- shared pieces ----------------------------------------------------------------------
@@ -364,6 +362,11 @@ def _history_frame(frame, args):
 
 def _backtest(args) -> int:
     from rnncast.evaluate import compare, cross_validation, evaluate
+    from rnncast.evaluate.comparison import (
+        FEW_SERIES,
+        MIN_SERIES_TO_DECIDE,
+        FewSeriesWarning,
+    )
 
     _check_outputs(args)
     _resolve_columns(args)
@@ -385,12 +388,14 @@ def _backtest(args) -> int:
         print(f"\nEach model's mean error minus {baseline}'s over the same series, with a "
               f"95% bootstrap interval (negative: lower error; decided: the interval "
               f"leaves out zero):")
-        comparison = compare(cv, baseline, metrics=("smape", "mase"))
+        with warnings.catch_warnings():  # the note below says it in the shell's words
+            warnings.simplefilter("ignore", FewSeriesWarning)
+            comparison = compare(cv, baseline, metrics=("smape", "mase"))
         _print_table(comparison, index=False)
         if comparison.series.min() < FEW_SERIES:
             print(f"(only {comparison.series.min()} series: an interval resampled from so "
-                  f"few is rough, and 'decided' a weak word; {FEW_SERIES} or more make it "
-                  "trustworthy)")
+                  f"few is rough; 'decided' needs {MIN_SERIES_TO_DECIDE} or more, and "
+                  f"{FEW_SERIES} or more make it trustworthy)")
     if args.plot:
         from rnncast.plot import plot_backtest
 

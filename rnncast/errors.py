@@ -1,5 +1,23 @@
 """rnncast's errors: one hierarchy under ``RnncastError`` so callers can catch them all."""
 
+import os
+import sys
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def stacklevel_outside_rnncast() -> int:
+    """``stacklevel`` for a ``warnings.warn`` in the caller that names the line that
+    called into rnncast (the user's ``fit``, ``cross_validation``...), however deep
+    inside the package the warning is raised: the caller of rnncast's outermost frame
+    (decorators such as ``np.errstate`` put other frames in between)."""
+    frame, level, outermost = sys._getframe(1), 1, 1  # the function that warns: level 1
+    while frame is not None:
+        if os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE_DIR):
+            outermost = level
+        frame, level = frame.f_back, level + 1
+    return outermost + 1
+
 
 class RnncastError(Exception):
     """Base class of every error rnncast raises on purpose."""

@@ -14,15 +14,22 @@ for each metric of ``evaluate``.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from rnncast.errors import stacklevel_outside_rnncast
 from rnncast.evaluate.cross_validation import _check_metrics, evaluate
 from rnncast.models.base import forecast_columns
 
 RESAMPLE_BLOCK = 4_000_000  # indices drawn at once: bounds memory for many series
+# Below this many series, resampling them says little: from one series the interval is
+# a point, from two or three it takes a handful of values. Nothing is "decided" there.
+MIN_SERIES_TO_DECIDE = 10
+# Below this many, ``compare`` warns that its intervals are rough.
+FEW_SERIES = 20
 
 
 @dataclass(frozen=True)
@@ -42,8 +49,10 @@ class PairedDifference:
 
     @property
     def decided(self) -> bool:
-        """True when the interval leaves out zero: one model is ahead beyond chance."""
-        return self.low > 0 or self.high < 0
+        """True when the interval leaves out zero, over at least
+        ``MIN_SERIES_TO_DECIDE`` (10) series: one model is ahead beyond chance. From
+        fewer series the bootstrap cannot tell (one series gives a point interval)."""
+        return self.series >= MIN_SERIES_TO_DECIDE and (self.low > 0 or self.high < 0)
 
 
 def paired_difference(errors, baseline_errors, *, confidence: float = 0.95,
@@ -101,7 +110,8 @@ def compare(cv_frame: pd.DataFrame, baseline: str, metrics=("smape", "mase"), *,
     windows averaged). Returns one row per model and metric: ``model, metric,
     difference`` (model minus baseline; negative: the model's errors are lower),
     ``low, high`` (the bootstrap interval), ``better`` (share of series where the model
-    is strictly better), ``series`` and ``decided`` (the interval leaves out zero).
+    is strictly better), ``series`` and ``decided`` (the interval leaves out zero, over
+    at least 10 series). With fewer than 20 series it warns that the intervals are rough.
     ``models`` names the models to put against the baseline (default: all the others).
     ``season_length`` and ``train_df`` are passed on to ``evaluate`` for MASE.
     """
@@ -131,4 +141,17 @@ def compare(cv_frame: pd.DataFrame, baseline: str, metrics=("smape", "mase"), *,
             rows.append({"model": model, "metric": metric, "difference": result.mean,
                          "low": result.low, "high": result.high, "better": result.better,
                          "series": result.series, "decided": result.decided})
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    fewest = int(table["series"].min())
+    if fewest < FEW_SERIES:
+        warnings.warn(
+            f"only {fewest} series to compare on: a bootstrap interval resampled from so "
+            f"few is rough ('decided' needs {MIN_SERIES_TO_DECIDE} or more, and "
+            f"{FEW_SERIES} or more make the intervals worth trusting). Backtest more "
+            f"series, or read the differences as a sketch.",
+            FewSeriesWarning, stacklevel=stacklevel_outside_rnncast())
+    return table
+
+
+class FewSeriesWarning(UserWarning):
+    """``compare`` ran on too few series for its intervals to mean much."""

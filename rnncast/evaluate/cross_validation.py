@@ -24,7 +24,7 @@ import pandas as pd
 
 from rnncast.data.frames import prepare
 from rnncast.data.panel import Panel
-from rnncast.errors import DataError
+from rnncast.errors import DataError, stacklevel_outside_rnncast
 from rnncast.evaluate import metrics as _metrics
 from rnncast.models.base import Forecaster, _check_levels, forecast_columns
 
@@ -196,8 +196,10 @@ def evaluate(
     levels = _interval_levels(frame.columns, models)
 
     per_window = {}  # (model, metric) -> (windows,)
+    missing = {}  # model -> (windows,): its forecast is NaN where the actual is known
     for model in models:
         f = padded(model)
+        missing[model] = (np.isnan(f) & ~np.isnan(y)).any(axis=1)
         for metric in metrics:
             if metric == "mase":
                 error = _metrics.mae(y, f, per_series=True)
@@ -216,8 +218,17 @@ def evaluate(
     names = [*metrics, *(f"coverage-{level}" for level in levels)]
     table = pd.DataFrame({key: value for key, value in per_window.items()})
     table.columns = pd.MultiIndex.from_tuples(table.columns, names=["model", "metric"])
-    series = table.groupby(windows["unique_id"].to_numpy(), sort=True).mean()  # skips NaN
+    series_of_window = windows["unique_id"].to_numpy()
+    series = table.groupby(series_of_window, sort=True).mean()  # skips NaN
     series.index.name = "unique_id"
+    # A missing forecast is not an undefined metric: averaged over the other series, a
+    # model that fails on the hard ones would look best. Its series get NaN, and so
+    # does its mean over series.
+    incomplete = [model for model in models if missing[model].any()]
+    for model in incomplete:
+        where = pd.Series(missing[model]).groupby(series_of_window, sort=True).any()
+        series.loc[where.to_numpy(), model] = np.nan
+        _warn_missing_forecasts(model, where.index[where.to_numpy()], len(where))
     if per_series:
         long = series.stack(["model", "metric"], future_stack=True).rename("value")
         long = long.reset_index()
@@ -228,6 +239,7 @@ def evaluate(
         return long.reset_index(drop=True)
 
     summary = series.mean().unstack("metric").reindex(index=models, columns=names)
+    summary.loc[incomplete, names] = np.nan
     summary.index.name = None
     summary.columns.name = None
     summary["best"] = _best(summary[names])
@@ -352,6 +364,18 @@ def _interval_levels(columns, models) -> list[str]:
         pattern = re.compile(rf"^{re.escape(model)}-(?:lo|hi)-(.+)$")
         found |= {match[1] for column in columns if (match := pattern.match(column))}
     return sorted(found, key=float)
+
+
+def _warn_missing_forecasts(model: str, series_ids, n_series: int) -> None:
+    listed = ", ".join(repr(i) for i in list(series_ids)[:5])
+    more = f" and {len(series_ids) - 5} more" if len(series_ids) > 5 else ""
+    warnings.warn(
+        f"{model!r} has no forecast (NaN) where actuals are known, in {len(series_ids)} "
+        f"of {n_series} series ({listed}{more}): its errors there and its means over "
+        f"series are NaN, since an average over the other series would flatter it. To "
+        f"score every model on the series {model!r} forecast, drop the others from the "
+        f"frame first: frame[~frame['unique_id'].isin([...])].",
+        UserWarning, stacklevel=stacklevel_outside_rnncast())
 
 
 def _best(summary: pd.DataFrame) -> list[str]:

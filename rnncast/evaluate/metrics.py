@@ -6,12 +6,12 @@ per series over the horizon, then
 
 - ``per_series=True`` returns the ``(S,)`` per-series values (a 0-d value for 1-D input);
 - ``per_series=False`` (default) returns their mean over series, a float, leaving out
-  series where the metric is undefined (NaN).
+  series where the metric is undefined (a MASE without a scale, a MAPE over zeros).
 
 A NaN in ``y`` marks a missing actual and that point is left out (so ragged series can
 share one padded array); a NaN forecast where ``y`` is known makes that series' value
-NaN, so a broken forecast is not silently averaged away. A series with no point left
-gets NaN.
+NaN, and the mean over series NaN too, so a broken forecast is not silently averaged
+away. A series with no point left gets NaN.
 
 Percentages (``mape``, ``smape``) are in percent (0 to 100, and 0 to 200 for sMAPE);
 ``coverage`` is a fraction (0 to 1).
@@ -27,13 +27,13 @@ from rnncast.errors import ShapeError
 def mae(y, f, *, per_series: bool = False):
     """Mean absolute error."""
     y, f = _pair(y, f, "f")
-    return _reduce(_mean(np.abs(y - f), _known(y)), per_series)
+    return _reduce(_mean(np.abs(y - f), _known(y)), per_series, _broken(y, f))
 
 
 def rmse(y, f, *, per_series: bool = False):
     """Root mean squared error (the root is taken per series, then averaged)."""
     y, f = _pair(y, f, "f")
-    return _reduce(np.sqrt(_mean((y - f) ** 2, _known(y))), per_series)
+    return _reduce(np.sqrt(_mean((y - f) ** 2, _known(y))), per_series, _broken(y, f))
 
 
 def mape(y, f, *, per_series: bool = False):
@@ -46,7 +46,7 @@ def mape(y, f, *, per_series: bool = False):
     valid = _known(y) & (y != 0)
     with np.errstate(divide="ignore", invalid="ignore"):
         terms = 100 * np.abs(y - f) / np.abs(y)
-    return _reduce(_mean(terms, valid), per_series)
+    return _reduce(_mean(terms, valid), per_series, _broken(y, f))
 
 
 def smape(y, f, *, per_series: bool = False):
@@ -56,7 +56,7 @@ def smape(y, f, *, per_series: bool = False):
     denominator = np.abs(y) + np.abs(f)
     with np.errstate(divide="ignore", invalid="ignore"):
         terms = np.where(denominator == 0, 0.0, 200 * np.abs(y - f) / denominator)
-    return _reduce(_mean(terms, _known(y)), per_series)
+    return _reduce(_mean(terms, _known(y)), per_series, _broken(y, f))
 
 
 def mase(y, f, insample, season_length: int, *, per_series: bool = False):
@@ -84,7 +84,7 @@ def mase(y, f, insample, season_length: int, *, per_series: bool = False):
     error = _mean(np.abs(y - f), _known(y))
     with np.errstate(divide="ignore", invalid="ignore"):
         scaled = np.where(scale > 0, error / scale, np.nan).reshape(error.shape)
-    return _reduce(scaled, per_series)
+    return _reduce(scaled, per_series, _broken(y, f))
 
 
 def mase_scale(insample, season_length: int = 1) -> np.ndarray:
@@ -132,7 +132,8 @@ def pinball_loss(y, quantile_forecast, q: float, *, per_series: bool = False):
         raise ValueError(f"q is a quantile in (0, 1), got {q!r}.")
     y, f = _pair(y, quantile_forecast, "quantile_forecast")
     diff = y - f
-    return _reduce(_mean(np.maximum(q * diff, (q - 1) * diff), _known(y)), per_series)
+    return _reduce(_mean(np.maximum(q * diff, (q - 1) * diff), _known(y)), per_series,
+                   _broken(y, f))
 
 
 def coverage(y, lo, hi, *, per_series: bool = False):
@@ -141,7 +142,7 @@ def coverage(y, lo, hi, *, per_series: bool = False):
     _, hi = _pair(y, hi, "hi")
     inside = ((lo <= y) & (y <= hi)).astype(np.float64)
     inside[np.isnan(lo) | np.isnan(hi)] = np.nan
-    return _reduce(_mean(inside, _known(y)), per_series)
+    return _reduce(_mean(inside, _known(y)), per_series, _broken(y, lo) | _broken(y, hi))
 
 
 # -- helpers ------------------------------------------------------------------------
@@ -168,9 +169,18 @@ def _mean(terms: np.ndarray, valid: np.ndarray) -> np.ndarray:
         return np.where(count > 0, total / np.maximum(count, 1), np.nan)
 
 
-def _reduce(values: np.ndarray, per_series: bool):
+def _broken(y: np.ndarray, f: np.ndarray) -> np.ndarray:
+    """Per series: a forecast is missing (NaN) where the actual is known."""
+    return (np.isnan(f) & ~np.isnan(y)).any(axis=-1)
+
+
+def _reduce(values: np.ndarray, per_series: bool, broken: np.ndarray):
+    """Per-series values, or their mean over the series where the metric is defined;
+    NaN if any series' forecast is missing where its actual is known."""
     if per_series:
         return values
+    if np.any(broken):
+        return float("nan")
     values = np.atleast_1d(values)
     known = values[~np.isnan(values)]
     return float(known.mean()) if known.size else float("nan")

@@ -28,7 +28,6 @@ included, for 1.5 times that count.
 from __future__ import annotations
 
 import logging
-import os
 import sys
 import time
 import warnings
@@ -47,7 +46,12 @@ from rnncast.data.scalers import (
     window_statistics,
 )
 from rnncast.data.windows import gather, pad_short_series, window_positions
-from rnncast.errors import DataError, TrainingError, TrainingInterrupted
+from rnncast.errors import (
+    DataError,
+    TrainingError,
+    TrainingInterrupted,
+    stacklevel_outside_rnncast,
+)
 from rnncast.models.base import Forecaster
 from rnncast.nn import GRU, LSTM, RNN, SGD, Adam, AdamW, Linear, clip_grad_norm, get_loss
 from rnncast.nn.losses import pinball
@@ -121,22 +125,6 @@ class TrainingStuckWarning(UserWarning):
     """Training ran but cannot learn: most recurrent units are saturated, or the
     gradients vanished while the loss is still high. The message says the likely cause
     and the fix."""
-
-
-_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
-
-
-def _stacklevel_outside_rnncast():
-    """``stacklevel`` for a ``warnings.warn`` in the caller that names the line that
-    called into rnncast (the user's ``fit``, ``cross_validation``...), however deep
-    inside the package the warning is raised: the caller of rnncast's outermost frame
-    (decorators such as ``np.errstate`` put other frames in between)."""
-    frame, level, outermost = sys._getframe(1), 1, 1  # the function that warns: level 1
-    while frame is not None:
-        if os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE_DIR):
-            outermost = level
-        frame, level = frame.f_back, level + 1
-    return outermost + 1
 
 
 # What a network's outputs are changes from, in words (the window's mean: not said).
@@ -450,7 +438,7 @@ class RNNForecaster(Forecaster):
             warnings.warn(
                 f"dropout={self.dropout} does nothing with num_layers=1: it acts between "
                 "stacked layers. Set num_layers=2 or more, or leave dropout=0.",
-                UserWarning, stacklevel=_stacklevel_outside_rnncast())
+                UserWarning, stacklevel=stacklevel_outside_rnncast())
         if self.levels is not None and self.recursive:
             raise ValueError("levels (quantile heads) need the direct model: "
                              "set recursive=False, or use conformal_windows for intervals.")
@@ -583,7 +571,7 @@ class RNNForecaster(Forecaster):
                    f"seasonal factors from")
         warnings.warn(f"deseasonalize=True adjusted none of the {panel.n_series} series: "
                       f"{why}. The network is trained on the values as they are.",
-                      UserWarning, stacklevel=_stacklevel_outside_rnncast())
+                      UserWarning, stacklevel=stacklevel_outside_rnncast())
 
     def _training_windows(self, values, panel, lookback, report_short):
         """Scaled windows of every series for one lookback: inputs (N, L, F), targets
@@ -745,7 +733,7 @@ class RNNForecaster(Forecaster):
             raise DataError(f"{message} Pass drop_short=True to train without them.")
         warnings.warn(f"{message} They are left out of training and forecast from the "
                       "history they have.", ShortSeriesWarning,
-                      stacklevel=_stacklevel_outside_rnncast())
+                      stacklevel=stacklevel_outside_rnncast())
         self.skipped_ids_ = short
 
     def _transform_values(self, panel, fitting):
@@ -957,7 +945,7 @@ class RNNForecaster(Forecaster):
                           f"units' hidden values are saturated (|h| > {SATURATED}), so "
                           "almost no gradient flows back and the forecasts hardly depend "
                           f"on the inputs. Likely cause: {cause}.", TrainingStuckWarning,
-                          stacklevel=_stacklevel_outside_rnncast())
+                          stacklevel=stacklevel_outside_rnncast())
         elif last["grad_norm"] < VANISHED_GRAD_NORM and last["loss"] > STUCK_LOSS:
             warnings.warn(f"training is stuck: the gradient norm fell to "
                           f"{last['grad_norm']:.1e} while the loss is still "
@@ -965,7 +953,7 @@ class RNNForecaster(Forecaster):
                           "cause: vanishing gradients through a long lookback; use "
                           "cell='gru' or 'lstm', a shorter lookback, or a higher "
                           "learning_rate.", TrainingStuckWarning,
-                          stacklevel=_stacklevel_outside_rnncast())
+                          stacklevel=stacklevel_outside_rnncast())
 
     # -- forecast --------------------------------------------------------------------
     def _last_windows(self, values, panel, lookback):

@@ -18,11 +18,19 @@ def test_equal_errors_give_a_zero_difference_that_decides_nothing():
 
 
 def test_a_constant_lead_on_every_series_is_decided_with_a_point_interval():
-    baseline = np.array([1.0, 5.0, 2.0, 8.0, 3.0])
+    baseline = np.array([1.0, 5.0, 2.0, 8.0, 3.0, 4.0, 7.0, 6.0, 9.0, 2.5])
     result = paired_difference(baseline - 0.5, baseline)
     assert result.mean == pytest.approx(-0.5)
     assert result.low == pytest.approx(-0.5) and result.high == pytest.approx(-0.5)
-    assert result.better == 1.0 and result.decided
+    assert result.better == 1.0 and result.series == 10 and result.decided
+
+
+def test_fewer_than_ten_series_decide_nothing_whatever_the_interval():
+    baseline = np.array([1.0, 5.0, 2.0, 8.0, 3.0, 4.0, 7.0, 6.0, 9.0])
+    result = paired_difference(baseline - 0.5, baseline)
+    assert result.high < 0 and result.series == 9 and not result.decided
+    one = paired_difference([1.0], [2.0])
+    assert one.low == one.high == -1.0 and not one.decided
 
 
 def test_series_missing_either_error_are_left_out():
@@ -126,3 +134,12 @@ def test_compare_can_put_only_the_named_models_against_the_baseline():
     assert table["difference"].iloc[0] == pytest.approx(
         compare(cv, "Naive", metrics="mase")["difference"].iloc[0])
 
+
+
+def test_compare_warns_when_there_are_too_few_series_for_its_intervals():
+    frame = pd.DataFrame({"unique_id": ["a", "a", "b", "b"], "ds": [1, 2, 1, 2],
+                          "y": [1.0, 2.0, 3.0, 4.0], "close": [1.5, 2.5, 3.5, 4.5],
+                          "far": [3.0, 4.0, 5.0, 6.0]})
+    with pytest.warns(comparison.FewSeriesWarning, match="only 2 series to compare on"):
+        table = compare(frame, "close", metrics="mae")
+    assert not table["decided"].any()

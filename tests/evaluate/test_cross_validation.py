@@ -202,3 +202,24 @@ def test_series_too_short_to_backtest_are_left_out_with_a_warning():
     assert set(cv.unique_id) == {"long"}
     with pytest.raises(DataError, match="every series is too short to backtest"):
         cross_validation(frame, [Naive(3, conformal_windows=5)], h=3, n_windows=2)
+
+
+def test_a_model_missing_forecasts_gets_nan_and_a_warning_not_the_best_mark():
+    rng = np.random.default_rng(7)
+    season = 10 * np.sin(2 * np.pi * np.arange(48) / 12)
+    df = long_frame({f"s{k}": 100 + season + rng.normal(0, 1 + 10 * k, 48) for k in range(3)},
+                    freq="MS")
+    cv = cross_validation(df, [Naive(6), SeasonalNaive(6)], h=6, n_windows=2)
+    cv["Broken"] = cv["SeasonalNaive"] * 0.999  # a hair better everywhere it forecasts...
+    cv.loc[cv["unique_id"] == "s2", "Broken"] = np.nan  # ...and nothing on the hardest
+    with pytest.warns(UserWarning, match=r"'Broken' has no forecast \(NaN\) where actuals "
+                                         r"are known, in 1 of 3 series \('s2'\)") as caught:
+        table = evaluate(cv)
+    assert caught[0].filename == __file__
+    assert table.loc["Broken", ["mae", "rmse", "smape", "mase"]].isna().all()
+    assert table.loc["Broken", "best"] == ""
+    assert "mae" in table.loc["SeasonalNaive", "best"]
+    with pytest.warns(UserWarning, match="'Broken' has no forecast"):
+        per_series = evaluate(cv, per_series=True)
+    broken = per_series[per_series["model"] == "Broken"].set_index(["unique_id", "metric"])
+    assert broken.loc["s2", "value"].isna().all() and broken.loc["s0", "value"].notna().all()

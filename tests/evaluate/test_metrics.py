@@ -104,6 +104,19 @@ def test_missing_actuals_are_left_out_and_missing_forecasts_give_nan():
 
 
 @pytest.mark.parametrize("metric", [mae, rmse, mape, smape])
+def test_a_missing_forecast_makes_the_mean_over_series_nan(metric):
+    """Left out, the failed series would flatter the model: 0.0 here instead of NaN."""
+    y = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    f = np.array([[1.0, 2.0, 3.0], [np.nan, 5.0, 6.0]])
+    assert np.isnan(metric(y, f))
+    assert metric(y, y) == 0.0  # and nothing missing: the plain mean
+    assert np.isnan(mase(y, f, np.arange(10.0).reshape(2, 5), 1))
+    assert np.isnan(coverage(y, lo=f, hi=y + 1))
+    assert metric(np.array([[1.0, np.nan], [4.0, 5.0]]),  # no actual there: not missing
+                  np.array([[1.0, np.nan], [4.0, 5.0]])) == 0.0
+
+
+@pytest.mark.parametrize("metric", [mae, rmse, mape, smape])
 def test_shapes_must_match(metric):
     with pytest.raises(ShapeError, match="same shape"):
         metric(np.ones(3), np.ones(4))

@@ -24,7 +24,7 @@ import pandas as pd
 
 from rnncast.data.frames import prepare
 from rnncast.data.panel import Panel
-from rnncast.errors import DataError, stacklevel_outside_rnncast
+from rnncast.errors import DataError, MissingColumnError, stacklevel_outside_rnncast
 from rnncast.evaluate import metrics as _metrics
 from rnncast.models.base import Forecaster, _check_levels, forecast_columns
 
@@ -172,7 +172,9 @@ def evaluate(
     if missing:
         raise ValueError(
             f"cv_frame lacks columns {sorted(missing)}; it needs unique_id, ds, "
-            "y and one column per model, as cross_validation returns."
+            "y and one column per model, as cross_validation returns. A frame with your "
+            "own names (as the shell's backtest --output writes) needs them renamed: "
+            "frame.rename(columns={'<id>': 'unique_id', '<time>': 'ds', '<target>': 'y'})."
         )
     models = forecast_columns(cv_frame)
     if not models:
@@ -336,11 +338,13 @@ def _drop_short(
     why = (f"a horizon of {h} and {n_windows} window(s) {step} steps apart need at least "
            f"{need} values per series"
            + (f", {calibration} of them for conformal calibration" if calibration else ""))
+    levers = ("fewer windows, a smaller step or a shorter horizon" if n_windows > 1
+              else "a shorter horizon")
     if short.all():
         raise DataError(f"every series is too short to backtest: {why} ({named}{more}). "
-                        "Use fewer windows, a smaller step or a shorter horizon.")
+                        f"Use {levers}.")
     warnings.warn(f"{short.sum()} series too short to backtest ({why}) left out: "
-                  f"{named}{more}. Use fewer windows or a smaller step to keep them.",
+                  f"{named}{more}. Use {levers} to keep them.",
                   ShortSeriesWarning, stacklevel=3)
     return panel.subset(~short)
 
@@ -435,7 +439,14 @@ def _window_scales(cv_frame, windows: pd.DataFrame, season_length, train_df) -> 
 
 
 def _scales_from_data(train_df, windows: pd.DataFrame, season_length) -> np.ndarray:
-    panel = prepare(train_df)
+    try:
+        panel = prepare(train_df)
+    except MissingColumnError as error:  # its advice (time_col=...) is prepare's options
+        columns = list(getattr(train_df, "columns", []))
+        raise MissingColumnError(
+            f"train_df needs the columns unique_id, ds and y (it has {columns[:8]}); "
+            "rename yours: train_df.rename(columns={'<id>': 'unique_id', '<time>': 'ds', "
+            "'<target>': 'y'}).") from error
     season_length = season_length or panel.frequency.season_length
     index = {uid: s for s, uid in enumerate(panel.ids.tolist())}
     unknown = sorted(set(windows["unique_id"].tolist()) - set(index))

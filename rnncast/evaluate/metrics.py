@@ -71,8 +71,9 @@ def mase(y, f, insample, season_length: int, *, per_series: bool = False):
         Lag of the in-sample naive forecast (see ``mase_scale``).
 
     A series whose scale is zero (a constant history, or one that repeats exactly each
-    season, up to rounding) or undefined (one observation) gets NaN: its errors cannot
-    be scaled.
+    season, up to rounding) or undefined (``season_length`` or fewer values, so no
+    seasonal difference) gets NaN: its errors cannot be scaled. Give
+    ``season_length=1`` to scale short seasonal series by the one-step naive error.
     """
     y, f = _pair(y, f, "f")
     scale = mase_scale(insample, season_length)
@@ -91,8 +92,9 @@ def mase_scale(insample, season_length: int = 1) -> np.ndarray:
     """The MASE denominator per series, shape (S,): the mean absolute difference
     ``|x[t] - x[t - m]|`` over each in-sample series ``x`` at lag ``m = season_length``.
 
-    A series with ``season_length`` or fewer values has no seasonal difference and
-    uses lag 1 instead; one with a single value gets NaN.
+    NaN values (the padding of ragged series in one array, or gaps) are left out: the
+    mean is over the pairs where both values are known. A series with no such pair
+    (``season_length`` or fewer values) gets NaN, as in utilsforecast's ``mase``.
     """
     if (
         isinstance(season_length, bool)
@@ -118,11 +120,14 @@ ROUNDING_SCALE = 1e-12
 
 
 def _scale_one(x: np.ndarray, m: int) -> float:
-    lag = m if len(x) > m else 1
-    if len(x) <= lag:
+    if len(x) <= m:
         return np.nan
-    scale = float(np.mean(np.abs(x[lag:] - x[:-lag])))
-    return 0.0 if scale <= ROUNDING_SCALE * float(np.mean(np.abs(x))) else scale
+    differences = np.abs(x[m:] - x[:-m])
+    differences = differences[~np.isnan(differences)]
+    if differences.size == 0:
+        return np.nan
+    scale = float(np.mean(differences))
+    return 0.0 if scale <= ROUNDING_SCALE * float(np.nanmean(np.abs(x))) else scale
 
 
 def pinball_loss(y, quantile_forecast, q: float, *, per_series: bool = False):

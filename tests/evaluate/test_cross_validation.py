@@ -223,3 +223,17 @@ def test_a_model_missing_forecasts_gets_nan_and_a_warning_not_the_best_mark():
         per_series = evaluate(cv, per_series=True)
     broken = per_series[per_series["model"] == "Broken"].set_index(["unique_id", "metric"])
     assert broken.loc["s2", "value"].isna().all() and broken.loc["s0", "value"].notna().all()
+
+
+def test_evaluate_says_how_to_rename_a_frame_with_the_users_own_column_names():
+    cv = pd.DataFrame({"store": ["a"] * 3, "date": [1, 2, 3], "sales": [1.0, 2.0, 3.0],
+                       "Naive": [1.0, 1.0, 1.0]})
+    with pytest.raises(ValueError, match=r"frame.rename\(columns=\{'<id>': 'unique_id'"):
+        evaluate(cv)
+    named = long_frame({"a": np.arange(10.0)}).rename(
+        columns={"unique_id": "store", "ds": "date", "y": "sales"})
+    plain = pd.DataFrame({"unique_id": ["a"] * 2, "ds": [10, 11], "y": [10.0, 11.0],
+                          "Naive": [9.0, 9.0]})
+    with pytest.raises(DataError, match=r"train_df needs the columns unique_id, ds and y "
+                                        r"\(it has \['store', 'date', 'sales'\]\); rename"):
+        evaluate(plain, train_df=named)

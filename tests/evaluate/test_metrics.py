@@ -47,8 +47,21 @@ def test_mase_scale_uses_the_seasonal_lag():
     np.testing.assert_allclose(mase_scale([1, 2, 3, 2, 4, 6], 3), [2.0])
 
 
-def test_mase_scale_falls_back_to_lag_one_when_shorter_than_a_season():
-    np.testing.assert_allclose(mase_scale([[1, 3], [0, 0.5, 2.5]], 12), [2.0, 1.25])
+def test_mase_scale_is_nan_for_a_series_no_longer_than_a_season():
+    """No seasonal difference, no seasonal scale (utilsforecast's mase agrees); lag 1
+    is the user's explicit choice."""
+    assert np.isnan(mase_scale([[1, 3], [0, 0.5, 2.5]], 12)).all()
+    np.testing.assert_allclose(mase_scale([[1, 3], [0, 0.5, 2.5]], 1), [2.0, 1.25])
+    np.testing.assert_allclose(mase_scale(np.arange(14.0), 12), [12.0])
+
+
+def test_mase_scale_leaves_out_the_nan_padding_of_ragged_series():
+    padded = np.array([[np.nan, np.nan, 1.0, 2.0, 4.0], [1.0, 3.0, 2.0, np.nan, 5.0]])
+    ragged = np.array([1.0, 2.0, 4.0])  # the first row without its padding
+    np.testing.assert_allclose(mase_scale(padded, 1), [1.5, 1.5])  # |2-1|,|4-2|; |3-1|,|2-3|
+    np.testing.assert_allclose(mase_scale(padded[:1], 1), mase_scale([ragged], 1))
+    y, f = np.array([[3.0, 5.0]]), np.array([[4.0, 6.0]])
+    assert mase(y, f, padded[:1], 1) == mase(y, f, [ragged], 1) == pytest.approx(1 / 1.5)
 
 
 def test_mase_is_nan_for_a_history_that_repeats_each_season_up_to_rounding():

@@ -102,7 +102,8 @@ def _read_series_frame(args):
     from rnncast.io.tables import read_table
 
     frame = read_table(args.data, [args.id_col, args.time_col, args.target_col],
-                       thousands=args.thousands, decimal=args.decimal)
+                       thousands=args.thousands, decimal=args.decimal,
+                       text_columns=[args.id_col])  # ids as written: 007, NA
     if args.id_col in frame.columns or args.named_id:
         return frame
     if args.time_col not in frame.columns and (args.time_col, args.target_col) == (
@@ -138,18 +139,33 @@ def _read_series_frame(args):
 
 
 def _check_outputs(args) -> None:
-    """Fail before any work on output paths that cannot be written: a missing folder, or
-    a plot suffix no image format has."""
+    """Fail before any work on output paths that cannot be written (a missing folder, an
+    existing folder, a plot suffix no image format has, a table format rnncast does not
+    write) or that name one of the command's own input files."""
     from rnncast.io.atomic import check_directory
+    from rnncast.io.tables import check_table_suffix
     from rnncast.plot.figures import plot_format
 
+    inputs = {}  # resolved path -> how the command got it
+    for option in ("data", "model"):
+        path = getattr(args, option, None)
+        if isinstance(path, str) and path != "-":
+            inputs.setdefault(Path(path).expanduser().resolve(), (option, path))
     for option in ("output", "plot", "plot_training"):
         path = getattr(args, option, None)
         if path is None or path == "-":
             continue
-        check_directory(path, f" (--{option.replace('_', '-')})")
+        flag = f"--{option.replace('_', '-')}"
+        check_directory(path, f" ({flag})")
+        source = inputs.get(Path(path).expanduser().resolve())
+        if source is not None:
+            name = "the data file" if source[0] == "data" else "the model file"
+            raise ValueError(f"{flag} {path} is {name} this command reads: writing there "
+                             f"would replace it. Name another file.")
         if option != "output":
             plot_format(path)
+        elif args.command != "fit":  # fit writes a model file, the others tables
+            check_table_suffix(path)
 
 
 def _prepare_options(args) -> dict:
@@ -574,6 +590,7 @@ _CLI_HINTS = {"id_col=": "--id-col ", "time_col=": "--time-col ",
               "loss='mae'": "--loss mae", "loss='mse'": "--loss mse",
               "loss='huber'": "--loss huber",
               "thousands=',' or decimal=','": "--thousands , or --decimal ,",
+              "pd.read_csv(..., thousands='.', decimal=',')": "--thousands . --decimal ,",
               "pd.read_csv(..., thousands=',')": "--thousands ,",
               "pd.read_csv(..., decimal=',')": "--decimal ,",
               ".dt.tz_convert('UTC').dt.tz_localize(None) for": "--time-zone utc for",

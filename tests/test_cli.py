@@ -657,3 +657,53 @@ def test_time_zone_option_makes_zoned_stamps_naive(tmp_path):
                      "--time-zone", "local")
     assert_clean_error(result, "misses 1 time stamp(s) (frequency 'h')",
                        "after 2024-03-31 01:00:00 (next present: 2024-03-31 03:00:00)")
+
+
+def test_outputs_that_would_replace_the_commands_own_inputs_are_refused(sales_csv, model_file,
+                                                                        tmp_path):
+    before = sales_csv.read_bytes()
+    result = rnncast("fit", str(sales_csv), "--horizon", "6", *COLUMNS, *SMALL,
+                     "--output", str(sales_csv))
+    assert_clean_error(result, "is the data file this command reads", "Name another file")
+    assert sales_csv.read_bytes() == before
+    model_before = model_file.read_bytes()
+    result = rnncast("predict", str(model_file), "-o", str(model_file))
+    assert_clean_error(result, "is the model file this command reads")
+    assert model_file.read_bytes() == model_before
+
+
+def test_an_output_that_is_a_folder_is_refused_before_any_work(sales_csv, tmp_path):
+    result = rnncast("fit", str(sales_csv), "--horizon", "6", *COLUMNS, *SMALL,
+                     "--output", str(tmp_path))
+    assert_clean_error(result, "is a folder (--output); name a file to write in it")
+    assert "fitting" not in result.stderr  # refused before the training
+
+
+def test_ids_that_look_like_numbers_or_missing_values_stay_as_written(tmp_path):
+    months = pd.date_range("2015-01-01", periods=30, freq="MS").strftime("%Y-%m-%d")
+    rows = [f"{store},{month},{100 + k + i % 12}" for k, store in enumerate(["007", "7", "NA"])
+            for i, month in enumerate(months)]
+    data = tmp_path / "stores.csv"
+    data.write_text("store,month,sales\n" + "\n".join(rows) + "\n")
+    output = tmp_path / "forecast.csv"
+    result = rnncast("fit", str(data), "--horizon", "3", *COLUMNS, *SMALL, "--quiet",
+                     "--output", str(tmp_path / "m.rnncast"))
+    assert result.returncode == 0, result.stderr
+    result = rnncast("predict", str(tmp_path / "m.rnncast"), "-o", str(output))
+    assert result.returncode == 0, result.stderr
+    forecast = pd.read_csv(output, dtype={"store": str}, keep_default_na=False)
+    assert sorted(set(forecast["store"])) == ["007", "7", "NA"]
+
+
+def test_european_numbers_get_both_marks_in_the_advice(tmp_path):
+    data = tmp_path / "eu.csv"
+    months = pd.date_range("2015-01-01", periods=24, freq="MS").strftime("%Y-%m-%d")
+    data.write_text("month;sales\n" + "\n".join(f"{m};10.{100 + i},00"
+                                                for i, m in enumerate(months)) + "\n")
+    result = rnncast("fit", str(data), "--horizon", "3", "--time-col", "month",
+                     "--target-col", "sales", *SMALL, "--output", str(tmp_path / "m.rnncast"))
+    assert_clean_error(result, "--thousands . --decimal ,")
+    result = rnncast("fit", str(data), "--horizon", "3", "--time-col", "month",
+                     "--target-col", "sales", *SMALL, "--thousands", ".", "--decimal", ",",
+                     "--quiet", "--output", str(tmp_path / "m.rnncast"))
+    assert result.returncode == 0, result.stderr

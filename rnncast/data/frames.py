@@ -507,6 +507,11 @@ def _target_values(column, label, codes, ids) -> np.ndarray:
             fix = ("It looks like a number with commas between thousands: read the file "
                    "with pd.read_csv(..., thousands=',') or, if the comma marks decimals, "
                    "pd.read_csv(..., decimal=',').")
+        elif isinstance(shown, str) and re.match(r"^\s*-?[1-9]\d{0,2}(\.\d{3})+,\d+\s*$",
+                                                 shown):
+            fix = ("It looks like a number with dots between thousands and a decimal "
+                   "comma: read the file with pd.read_csv(..., thousands='.', "
+                   "decimal=',').")
         elif isinstance(shown, str) and re.match(r"^\s*-?[\d.]*\d,\d+\s*$", shown):
             fix = ("It looks like a number written with a decimal comma: read the file "
                    "with pd.read_csv(..., decimal=','), or convert the column, e.g. "

@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
@@ -43,7 +44,8 @@ def atomic_write(path, mode: str = "wb", **open_options) -> Iterator[IO]:
         the final flush, sync or rename) removes the temporary file, leaves ``path``
         untouched and propagates.
     """
-    path = Path(path)
+    path = _destination(path)
+    existing_mode = _mode_of(path)
     fd, temp = _create_unnamed(path)
     if fd is None:
         fd, temp = _create_temp(path)
@@ -51,6 +53,8 @@ def atomic_write(path, mode: str = "wb", **open_options) -> Iterator[IO]:
         with os.fdopen(fd, mode, **open_options) as handle:
             yield handle
             handle.flush()
+            if existing_mode is not None and hasattr(os, "fchmod"):
+                os.fchmod(handle.fileno(), existing_mode)  # a 0600 model file stays 0600
             os.fsync(handle.fileno())
             if temp is None:  # complete now: give it a name beside the target
                 temp = _link_unnamed(handle.fileno(), path)
@@ -63,15 +67,46 @@ def atomic_write(path, mode: str = "wb", **open_options) -> Iterator[IO]:
     _sync_directory(path.parent)
 
 
+# compressed CSV by the last suffix, as pandas infers it from a path
+CSV_COMPRESSIONS = {".gz": "gzip", ".bz2": "bz2", ".xz": "xz", ".zst": "zstd", ".zip": "zip"}
+
+
 def write_csv_atomic(frame: pd.DataFrame, path, *, index: bool = False, **to_csv_options) -> None:
-    """Write ``frame`` as UTF-8 CSV to ``path`` atomically (see ``atomic_write``).
+    """Write ``frame`` as UTF-8 CSV to ``path`` atomically (see ``atomic_write``),
+    compressed where the name ends in .gz, .bz2, .xz, .zst or .zip.
 
     ``index`` and ``to_csv_options`` go to ``DataFrame.to_csv``; the index is left out
     by default, as forecast frames carry ``unique_id`` and ``ds`` as columns.
     """
+    compression = CSV_COMPRESSIONS.get(Path(path).suffix.lower())
+    if compression is not None:  # pandas cannot infer it from the temporary file's handle
+        with atomic_write(path, "wb") as handle:
+            frame.to_csv(handle, index=index, compression=compression, encoding="utf-8",
+                         **to_csv_options)
+        return
     # newline="": to_csv writes its own line endings (pandas asks for this on handles)
     with atomic_write(path, "w", encoding="utf-8", newline="") as handle:
         frame.to_csv(handle, index=index, **to_csv_options)
+
+
+def _destination(path) -> Path:
+    """The file to replace: ``~`` expanded, and a symbolic link's target, so that the
+    link stays a link to the new file. An existing folder is an error before any work."""
+    path = Path(path).expanduser()
+    if path.is_symlink():
+        path = Path(os.path.realpath(path))
+    if path.is_dir():
+        raise IsADirectoryError(f"{path}: is a folder; name a file to write in it, such as "
+                                f"{path / 'forecast.csv'}.")
+    return path
+
+
+def _mode_of(path: Path) -> int | None:
+    """Permission bits of an existing file, which its replacement keeps."""
+    try:
+        return stat.S_IMODE(os.stat(path).st_mode)
+    except OSError:
+        return None
 
 
 def _create_unnamed(path: Path) -> tuple[int | None, None]:
@@ -121,9 +156,13 @@ def _link_unnamed(fd: int, path: Path) -> Path:
 
 
 def check_directory(path, option: str = "") -> None:
-    """``FileNotFoundError`` unless the folder ``path`` would be written in exists;
-    ``option`` names where the path came from (``" (--plot)"``)."""
-    path = Path(path)
+    """``FileNotFoundError`` unless the folder ``path`` would be written in exists, and
+    ``IsADirectoryError`` where ``path`` is itself a folder; ``option`` names where the
+    path came from (``" (--plot)"``)."""
+    path = Path(path).expanduser()
+    if path.is_dir():
+        raise IsADirectoryError(f"{path}: is a folder{option}; name a file to write in it, "
+                                f"such as {path / 'forecast.csv'}.")
     if not path.parent.is_dir():
         raise FileNotFoundError(
             f"{path.parent}: no such directory to write {path.name} in{option}; create it "

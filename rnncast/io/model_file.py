@@ -306,13 +306,17 @@ def load_model(path) -> Forecaster:
         malformed entries, object arrays); changed after it was written (checksum); or
         written in a newer format version than this rnncast reads.
     """
-    path = Path(path)
+    path = Path(path).expanduser()
     if not path.exists():
         raise FileNotFoundError(
             errno.ENOENT,
             "no such model file; check the path (save_model(model, path) writes one)",
             str(path),
         )
+    if path.is_dir():
+        raise IsADirectoryError(
+            errno.EISDIR, "a folder, not a model file; name the file save_model wrote",
+            str(path))
     with open(path, "rb") as handle:
         if handle.read(4) != b"PK\x03\x04":  # every zip archive, hence every .npz, begins so
             raise _damaged(path, "it is not a .npz (zip) archive")
@@ -327,8 +331,8 @@ def load_model(path) -> Forecaster:
     if header.get("checksum") != _checksum(arrays, header):
         raise ModelFileError(
             f"{path}: the checksum does not match its contents: the file was changed or "
-            "damaged after it was written. Restore it from a copy, or re-save the model "
-            "with save_model."
+            "damaged after it was written. Restore it from a copy, or fit and save the "
+            "model again (save_model, or rnncast fit)."
         )
     try:
         return _decode(header, arrays)

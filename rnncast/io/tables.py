@@ -13,12 +13,17 @@ from rnncast.errors import DataError
 PARQUET_SUFFIXES = (".parquet", ".pq")
 
 
-def read_table(path, columns=None, *, thousands=None, decimal=None) -> pd.DataFrame:
+def read_table(path, columns=None, *, thousands=None, decimal=None,
+               text_columns=()) -> pd.DataFrame:
     """Read a CSV or Parquet file into a DataFrame.
 
     ``columns``: the columns to read when known (a large file's other columns are
-    never loaded); None reads all. ``thousands``: the character between groups of
-    thousands in the file's numbers (",", ".", " "), dropped; ``decimal``: the
+    never loaded); None reads all. ``text_columns``: CSV columns read as written, as
+    text (ids: ``007`` stays ``007`` rather than becoming 7, and ``NA`` is an id, not a
+    missing value; only an empty field is missing). Parquet keeps its own types, and
+    an index it was saved with (``df.set_index([...]).to_parquet()``) becomes columns
+    again. CSV compressed as .gz, .bz2 or .xz is read. ``thousands``: the character
+    between groups of thousands in the file's numbers (",", ".", " "), dropped; ``decimal``: the
     decimal mark ("." or ","). Without either, "." marks decimals, except in a file
     whose fields are split by ";", where a comma does (12,5); there a column whose
     every comma could as well group thousands (1,040) is refused as ambiguous. Raises
@@ -28,17 +33,11 @@ def read_table(path, columns=None, *, thousands=None, decimal=None) -> pd.DataFr
     if thousands is not None and thousands == decimal:
         raise ValueError(f"thousands and decimal are both {thousands!r}: numbers need "
                          f"two different marks.")
-    path = Path(path)
+    path = Path(path).expanduser()
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such file. Check the path.")
     if path.suffix.lower() in PARQUET_SUFFIXES:
-        try:
-            return pd.read_parquet(path, columns=columns)
-        except ImportError as error:
-            raise DataError(f"{path}: reading Parquet needs pyarrow: pip install pyarrow "
-                            "(or save the data as CSV).") from error
-        except (OSError, ValueError) as error:
-            raise DataError(f"{path}: cannot read it as Parquet ({error}).") from error
+        return _read_parquet(path, columns)
     try:
         delimiter, sample = _sniff_delimiter(path)
         _check_field_counts(path, sample, delimiter)
@@ -47,14 +46,22 @@ def read_table(path, columns=None, *, thousands=None, decimal=None) -> pd.DataFr
         # absent everything is read so that validation can name the close matches.
         usecols = list(columns) if columns and set(columns) <= set(header) else None
         marks_given = thousands is not None or decimal is not None
-        frame = pd.read_csv(path, sep=delimiter, usecols=usecols, thousands=thousands,
-                            decimal=decimal or ("," if thousands == "." else "."))
+        # round_trip: a number rnncast wrote reads back as the same float, bit for bit
+        options = {"sep": delimiter, "thousands": thousands, "float_precision": "round_trip",
+                   "decimal": decimal or ("," if thousands == "." else ".")}
+        frame = pd.read_csv(path, usecols=usecols, **options)
+        text = [name for name in text_columns if name in frame.columns]
+        if text:  # read again as written, without pandas' guesses of type and "NA"
+            frame[text] = pd.read_csv(path, sep=delimiter, usecols=text, dtype=str,
+                                      keep_default_na=False, na_values=[""])[text]
     except UnicodeDecodeError as error:
         raise DataError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start}). "
                         "Save it as UTF-8 CSV.") from error
     except pd.errors.EmptyDataError as error:
         raise DataError(f"{path}: the file is empty. Give a CSV with a header row and "
                         "data rows.") from error
+    except DataError:
+        raise
     except (pd.errors.ParserError, ValueError) as error:
         raise DataError(f"{path}: cannot read it as CSV ({error}).") from error
     if frame.empty:
@@ -65,12 +72,46 @@ def read_table(path, columns=None, *, thousands=None, decimal=None) -> pd.DataFr
     return frame
 
 
+def _read_parquet(path: Path, columns) -> pd.DataFrame:
+    try:
+        try:
+            frame = pd.read_parquet(path, columns=columns)
+        except (KeyError, ValueError):  # a named column may be in the saved index
+            frame = pd.read_parquet(path)
+        if any(name is not None for name in frame.index.names):
+            frame = frame.reset_index()  # id and time saved as the index: columns again
+        if columns and set(columns) <= set(frame.columns):
+            frame = frame[list(columns)]
+        return frame
+    except ImportError as error:
+        raise DataError(f"{path}: reading Parquet needs pyarrow: pip install pyarrow "
+                        "(or save the data as CSV).") from error
+    except (OSError, ValueError) as error:
+        raise DataError(f"{path}: cannot read it as Parquet ({error}).") from error
+
+
+# formats a table might be named for that rnncast does not write (it writes CSV text)
+NOT_WRITTEN = {".xlsx": "Excel", ".xls": "Excel", ".xlsm": "Excel", ".ods": "OpenDocument",
+               ".json": "JSON", ".feather": "Feather", ".arrow": "Arrow", ".h5": "HDF5",
+               ".hdf5": "HDF5", ".pkl": "pickle", ".pickle": "pickle"}
+
+
+def check_table_suffix(path) -> None:
+    """``ValueError`` for a file name whose suffix promises a format ``write_table``
+    does not write (it writes Parquet for .parquet/.pq and CSV otherwise)."""
+    kind = NOT_WRITTEN.get(Path(path).suffix.lower())
+    if kind is not None:
+        raise ValueError(f"{path}: rnncast writes tables as CSV or Parquet, not {kind}; "
+                         f"name a .csv (or .csv.gz) or .parquet file.")
+
+
 def write_table(frame: pd.DataFrame, path) -> None:
     """Write ``frame`` atomically as Parquet when ``path`` ends in .parquet or .pq, as
     UTF-8 CSV otherwise (the index left out)."""
     from rnncast.io.atomic import atomic_write, write_csv_atomic
 
-    path = Path(path)
+    path = Path(path).expanduser()
+    check_table_suffix(path)
     if path.suffix.lower() not in PARQUET_SUFFIXES:
         write_csv_atomic(frame, path)
         return
@@ -131,7 +172,7 @@ def _check_field_counts(path, sample: str, delimiter: str) -> None:
 def _sniff_delimiter(path) -> tuple[str, str]:
     """The field separator, guessed from the start of the file (comma when unsure),
     and that start's complete lines."""
-    with open(path, "rb") as handle:
+    with _open_binary(path) as handle:
         sample = handle.read(65536)
     complete_lines = sample[: sample.rfind(b"\n") + 1] or sample
     text = complete_lines.decode("utf-8")  # a UnicodeDecodeError is reported by the caller
@@ -139,3 +180,14 @@ def _sniff_delimiter(path) -> tuple[str, str]:
     counts = {sep: first_line.count(sep) for sep in (",", ";", "\t", "|")}
     best = max(counts, key=counts.get)
     return (best if counts[best] > 0 else ","), text
+
+
+def _open_binary(path: Path):
+    """The file's bytes, decompressed where its name ends in .gz, .bz2 or .xz (as
+    pandas reads them)."""
+    import bz2
+    import gzip
+    import lzma
+
+    opener = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}.get(path.suffix.lower())
+    return opener(path, "rb") if opener else open(path, "rb")

@@ -120,3 +120,24 @@ def test_a_kill_during_a_save_leaves_the_old_file_and_no_temporary_file(kind, tm
     assert os.listdir(tmp_path) == [target.name]  # no temporary file left behind
     if kind == "model":
         assert np.isfinite(load_model(target).predict().Naive).all()
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permissions and links")
+def test_a_replaced_file_keeps_its_permissions_and_a_link_stays_a_link(tmp_path):
+    target = tmp_path / "model.csv"
+    write_csv_atomic(forecast_frame(), target)
+    os.chmod(target, 0o600)  # a model file holds the training data
+    write_csv_atomic(forecast_frame(), target)
+    assert os.stat(target).st_mode & 0o777 == 0o600
+    link = tmp_path / "latest.csv"
+    link.symlink_to(target)
+    write_csv_atomic(forecast_frame().head(1), link)
+    assert link.is_symlink() and len(pd.read_csv(target)) == 1
+
+
+def test_writing_onto_a_folder_says_so_and_leaves_nothing(tmp_path):
+    folder = tmp_path / "out"
+    folder.mkdir()
+    with pytest.raises(IsADirectoryError, match=r"out: is a folder; name a file to write"):
+        write_csv_atomic(forecast_frame(), folder)
+    assert os.listdir(tmp_path) == ["out"] and os.listdir(folder) == []

@@ -570,3 +570,8 @@ def test_a_pickled_model_is_refused_without_being_unpickled(tmp_path):
     with pytest.raises(ModelFileError, match="not an rnncast model file or it is damaged"):
         load_model(path)
     assert UNPICKLED == []
+
+
+def test_a_folder_is_not_a_model_file(tmp_path):
+    with pytest.raises(IsADirectoryError, match="a folder, not a model file"):
+        load_model(tmp_path)

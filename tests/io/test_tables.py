@@ -1,5 +1,6 @@
 """Reading the user's files: hostile CSVs give a DataError naming the file and the fix."""
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -130,3 +131,62 @@ def test_all_columns_are_read_when_a_named_one_is_missing(tmp_path):
 def test_a_missing_file_names_the_path(tmp_path):
     with pytest.raises(FileNotFoundError, match="nowhere.csv"):
         read_table(tmp_path / "nowhere.csv", COLUMNS)
+
+
+def test_id_columns_named_as_text_keep_leading_zeros_and_na(tmp_path):
+    path = tmp_path / "ids.csv"
+    path.write_text("store,month,sales\n007,2020-01,1.5\n7,2020-01,2\nNA,2020-01,3\n,2020-01,4\n")
+    frame = read_table(path, ["store", "month", "sales"], text_columns=["store"])
+    assert frame["store"].iloc[:3].tolist() == ["007", "7", "NA"]
+    assert pd.isna(frame["store"].iloc[3])  # an empty field is still missing
+    assert frame["sales"].tolist() == [1.5, 2.0, 3.0, 4.0]
+    guessed = read_table(path, ["store", "month", "sales"])  # without: pandas' guesses
+    assert guessed["store"].iloc[0] != "007"
+
+
+def test_numbers_rnncast_wrote_read_back_bit_for_bit(tmp_path):
+    from rnncast.io.tables import write_table
+
+    values = np.random.default_rng(0).standard_normal(200) * 1e3
+    frame = pd.DataFrame({"unique_id": "a", "ds": np.arange(200), "y": values})
+    write_table(frame, tmp_path / "f.csv")
+    np.testing.assert_array_equal(read_table(tmp_path / "f.csv")["y"].to_numpy(), values)
+
+
+def test_compressed_csv_is_written_and_read_as_its_name_says(tmp_path):
+    import gzip
+
+    from rnncast.io.tables import write_table
+
+    frame = pd.DataFrame({"unique_id": ["a", "b"], "ds": [1, 1], "y": [1.25, 2.5]})
+    write_table(frame, tmp_path / "f.csv.gz")
+    with gzip.open(tmp_path / "f.csv.gz", "rt") as handle:
+        assert handle.readline().strip() == "unique_id,ds,y"
+    pd.testing.assert_frame_equal(read_table(tmp_path / "f.csv.gz"), frame)
+
+
+def test_a_table_named_for_a_format_rnncast_does_not_write_is_refused(tmp_path):
+    from rnncast.io.tables import write_table
+
+    with pytest.raises(ValueError, match=r"not Excel; name a .csv \(or .csv.gz\) or .parquet"):
+        write_table(pd.DataFrame({"y": [1.0]}), tmp_path / "f.xlsx")
+    assert not (tmp_path / "f.xlsx").exists()
+
+
+def test_parquet_saved_with_its_index_gives_the_index_back_as_columns(tmp_path):
+    pytest.importorskip("pyarrow")
+    frame = pd.DataFrame({"unique_id": ["a", "a"], "ds": pd.to_datetime(["2020-01-01",
+                                                                         "2020-02-01"]),
+                          "y": [1.0, 2.0]})
+    frame.set_index(["unique_id", "ds"]).to_parquet(tmp_path / "f.parquet")
+    pd.testing.assert_frame_equal(
+        read_table(tmp_path / "f.parquet", ["unique_id", "ds", "y"]), frame,
+        check_dtype=False)
+
+
+def test_a_bad_row_is_reported_once_with_the_file_name(tmp_path):
+    path = tmp_path / "fields.csv"
+    path.write_text("a,b\n1,2\n1,2,3\n")
+    with pytest.raises(DataError) as error:
+        read_table(path)
+    assert str(error.value).count("fields.csv") == 1 and "row 3 has 3 fields" in str(error.value)

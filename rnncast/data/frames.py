@@ -106,6 +106,7 @@ def prepare(
     target_col: str = "y",
     fill_missing: str | None = None,
     fill_gaps: str | None = None,
+    _unfilled: bool = False,
 ) -> Panel:
     """Validate a long frame (or one series) and return it as a ``Panel``.
 
@@ -138,6 +139,10 @@ def prepare(
     FrequencyError
         All ``DataError`` (a ``ValueError``); the message names the series, column or
         value at fault and the fix.
+
+    ``_unfilled`` (for backtests, which fill each training part on its own) returns
+    ``(panel, gaps, missing)`` instead: the panel with NaN where values were filled,
+    and the (N,) masks of the inserted gaps and of the missing values.
     """
     _check_option("fill_missing", fill_missing, FILL_MISSING)
     _check_option("fill_gaps", fill_gaps, FILL_GAPS)
@@ -158,7 +163,7 @@ def prepare(
     _check_grid(ds, starts, ids, frequency, reference, steps, off_grid, is_dates)
     if fill_gaps is None:
         _check_gaps(ds, starts, ids, frequency, steps, is_dates)
-    values, value_starts = _fill(
+    values, value_starts, gaps, missing = _fill(
         y,
         starts,
         steps,
@@ -174,7 +179,9 @@ def prepare(
     first_ds, last_ds = ds[starts[:-1]], ds[starts[1:] - 1]
     if is_dates:
         first_ds, last_ds = first_ds.view("datetime64[ns]"), last_ds.view("datetime64[ns]")
-    return Panel(
+    if _unfilled:
+        values = np.where(gaps | missing, np.nan, values)
+    panel = Panel(
         values=values,
         starts=value_starts,
         ids=ids,
@@ -182,6 +189,24 @@ def prepare(
         last_ds=last_ds,
         frequency=frequency,
     )
+    return (panel, gaps, missing) if _unfilled else panel
+
+
+def refill(values, starts, gaps, missing, fill_gaps, fill_missing, ids) -> np.ndarray:
+    """``values`` (N,) with NaN at ``gaps`` and ``missing`` filled as ``prepare`` fills
+    them, from these values alone: a backtest's training part, filled without the
+    values after its cutoff."""
+    values = values.copy()
+    for mask, method in ((gaps, fill_gaps), (missing, fill_missing)):
+        if mask.any():
+            values[mask] = _filled(values, starts, method)[mask]
+    empty = np.isnan(values)
+    if empty.any():
+        s = int(np.searchsorted(starts, np.argmax(empty), side="right") - 1)
+        raise MissingValueError(
+            f"series {_fmt_id(ids[s])} has no finite value to fill from before a "
+            "backtest's cutoff; drop that series, use fewer windows, or fill with 'zero'.")
+    return values
 
 
 def infer_frequency(ds_values, series_id=None) -> Frequency:
@@ -1127,7 +1152,7 @@ def _fill(y, starts, steps, ids, frequency, ds, is_dates, fill_missing, fill_gap
             f"series {_fmt_id(ids[s])} has no finite value in {label} to fill from; drop "
             "that series, or fill with 'zero'."
         )
-    return values, new_starts
+    return values, new_starts, gaps, missing
 
 
 def _stamps(first, periods, frequency, is_dates) -> np.ndarray:

@@ -15,6 +15,7 @@ from there, or recomputes it from ``train_df`` when given.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import warnings
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from rnncast.data.frames import prepare
+from rnncast.data.frames import prepare, refill
 from rnncast.data.panel import Panel
 from rnncast.errors import DataError, MissingColumnError, stacklevel_outside_rnncast
 from rnncast.evaluate import metrics as _metrics
@@ -41,6 +42,9 @@ def cross_validation(
     df : DataFrame, Series or array
         The data, as ``Forecaster.fit`` takes it; ``prepare_kwargs`` (``id_col``,
         ``time_col``, ``target_col``, ``fill_missing``, ...) go to ``prepare``.
+        Values filled by ``fill_missing`` or ``fill_gaps`` are filled for each cutoff
+        from the data up to it, and a missing actual stays NaN (left out of the
+        errors), so that no window sees its future.
     models : Forecaster or list of Forecaster
         Each is cloned and refitted at every cutoff; the originals are left unfitted.
         Their names (aliases) must differ and their horizons be at least ``h``.
@@ -71,24 +75,40 @@ def cross_validation(
     for model in models:
         _check_model_fits_windows(model, h, levels)
 
-    panel = prepare(df, **prepare_kwargs)
+    # Filled values are filled again for each cutoff from the training part alone:
+    # filled once over the whole series, a gap just before a cutoff was interpolated
+    # towards the first value after it (the future leaked into the fit), and missing
+    # actuals were scored against invented ones. Actuals stay NaN where missing.
+    panel, gaps, missing = prepare(df, **prepare_kwargs, _unfilled=True)
     # held out after each cutoff, earliest cutoff first
     drops = [h + step * (n_windows - 1 - w) for w in range(n_windows)]
-    panel = _drop_short(panel, drops[0], h, n_windows, step, models)
+    kept = _drop_short(panel, drops[0], h, n_windows, step, models)
+    if kept is not panel:
+        in_kept = np.repeat(np.isin(panel.ids, kept.ids), panel.lengths)
+        panel, gaps, missing = kept, gaps[in_kept], missing[in_kept]
 
     stamps = panel.time_stamps()  # (N,) aligned with panel.values
     season_length = panel.frequency.season_length
+    steps_in = np.arange(len(panel.values)) - np.repeat(panel.starts[:-1], panel.lengths)
     ds, cutoff, actual, scale = [], [], [], []
     forecasts = {}  # column name -> one (S, h) array per window
     for drop in drops:
-        train = panel.head(drop)
+        raw_train = panel.head(drop)
+        in_train = steps_in < np.repeat(panel.lengths - drop, panel.lengths)  # (N,)
+        train = raw_train
+        if gaps[in_train].any() or missing[in_train].any():
+            train = dataclasses.replace(raw_train, values=refill(
+                raw_train.values, raw_train.starts, gaps[in_train], missing[in_train],
+                prepare_kwargs.get("fill_gaps"), prepare_kwargs.get("fill_missing"),
+                raw_train.ids))
         ends = panel.starts[1:] - drop  # (S,) first held-out position of each series
         future = ends[:, None] + np.arange(h)  # (S, h)
         ds.append(stamps[future])
         cutoff.append(stamps[ends - 1])
-        actual.append(panel.values[future])
-        scale.append(
-            _metrics.mase_scale([train.series(s) for s in range(train.n_series)], season_length)
+        actual.append(panel.values[future])  # NaN where the data had no value
+        scale.append(  # from the values the data has, not the filled ones
+            _metrics.mase_scale([raw_train.series(s) for s in range(raw_train.n_series)],
+                                season_length)
         )
         for model in models:
             fitted = model.clone()._fit_prepared(train)

@@ -237,3 +237,21 @@ def test_evaluate_says_how_to_rename_a_frame_with_the_users_own_column_names():
     with pytest.raises(DataError, match=r"train_df needs the columns unique_id, ds and y "
                                         r"\(it has \['store', 'date', 'sales'\]\); rename"):
         evaluate(plain, train_df=named)
+
+
+@pytest.mark.parametrize("fill", ["interpolate", "ffill"])
+def test_filling_uses_only_the_data_before_each_cutoff_and_scores_no_invented_actuals(fill):
+    values = 100.0 + np.arange(40.0)
+    values[33] = np.nan  # the first window's cutoff: its last training value
+    values[36] = np.nan  # an actual of the first window, the second window's cutoff
+    later = values.copy()
+    later[34] = 10_000.0  # the first value after the first cutoff
+    runs = [cross_validation(long_frame({"a": v}), Naive(3), h=3, n_windows=2,
+                             fill_missing=fill) for v in (values, later)]
+    for cv in runs:  # from cutoff 33 the NaN is filled from 132 alone, not towards 134
+        assert (cv.loc[cv["cutoff"] == 33, "Naive"] == 132.0).all()
+        assert (cv.loc[cv["cutoff"] == 36, "Naive"] == 135.0).all()  # not towards 137
+    first = runs[0][runs[0]["cutoff"] == 33]
+    assert first["y"].iloc[:2].tolist() == [134.0, 135.0] and np.isnan(first["y"].iloc[2])
+    # per window (the NaN actual left out), then over windows: (2.5 + 3) / 2
+    assert evaluate(runs[0])["mae"].iloc[0] == pytest.approx(2.75)

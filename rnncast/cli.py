@@ -151,6 +151,9 @@ def _check_outputs(args) -> None:
         path = getattr(args, option, None)
         if isinstance(path, str) and path != "-":
             inputs.setdefault(Path(path).expanduser().resolve(), (option, path))
+    if args.command == "fit" and getattr(args, "output", None) == "-":
+        raise ValueError("fit writes a model file, not a table: '-' (standard output) is "
+                         "for predict and backtest. Name a file, e.g. -o model.rnncast.")
     for option in ("output", "plot", "plot_training"):
         path = getattr(args, option, None)
         if path is None or path == "-":

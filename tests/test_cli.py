@@ -707,3 +707,8 @@ def test_european_numbers_get_both_marks_in_the_advice(tmp_path):
                      "--target-col", "sales", *SMALL, "--thousands", ".", "--decimal", ",",
                      "--quiet", "--output", str(tmp_path / "m.rnncast"))
     assert result.returncode == 0, result.stderr
+
+
+def test_fit_refuses_standard_output_for_its_model_file(sales_csv):
+    result = rnncast("fit", str(sales_csv), "--horizon", "6", *COLUMNS, *SMALL, "-o", "-")
+    assert_clean_error(result, "fit writes a model file, not a table")

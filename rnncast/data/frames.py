@@ -107,6 +107,7 @@ def prepare(
     fill_missing: str | None = None,
     fill_gaps: str | None = None,
     _unfilled: bool = False,
+    _frequency: Frequency | None = None,
 ) -> Panel:
     """Validate a long frame (or one series) and return it as a ``Panel``.
 
@@ -142,7 +143,9 @@ def prepare(
 
     ``_unfilled`` (for backtests, which fill each training part on its own) returns
     ``(panel, gaps, missing)`` instead: the panel with NaN where values were filled,
-    and the (N,) masks of the inserted gaps and of the missing values.
+    and the (N,) masks of the inserted gaps and of the missing values. ``_frequency``
+    (a fitted model's) is taken when every series has one observation, where the
+    data alone cannot say.
     """
     _check_option("fill_missing", fill_missing, FILL_MISSING)
     _check_option("fill_gaps", fill_gaps, FILL_GAPS)
@@ -158,7 +161,7 @@ def prepare(
     if fill_missing is None:
         _check_missing(y, codes, ds, ids, is_dates, columns.target_label)
 
-    frequency, reference = _panel_frequency(ds, starts, ids, is_dates)
+    frequency, reference = _panel_frequency(ds, starts, ids, is_dates, _frequency)
     steps, off_grid = _grid_steps(ds, starts, frequency, is_dates)
     _check_grid(ds, starts, ids, frequency, reference, steps, off_grid, is_dates)
     if fill_gaps is None:
@@ -346,7 +349,16 @@ def _read_frame(frame, id_col, time_col, target_col) -> _Columns:
         for name, arg in ((id_col, "id_col"), (time_col, "time_col"), (target_col, "target_col"))
         if name not in names and (arg != "id_col" or id_col != "unique_id")
     ]
-    raise _missing_columns(missing, names)
+    error = _missing_columns(missing, names)
+    series_columns = [c for c in names if c not in (id_col, time_col)]
+    if (time_col in names and target_col not in names and id_col not in names
+            and len(series_columns) >= 2
+            and all(pd.api.types.is_numeric_dtype(frame[c]) for c in series_columns)):
+        error = MissingColumnError(
+            f"{error} It looks wide, one column per series beside {time_col!r}: make it "
+            f"long first, df.melt(id_vars={time_col!r}, var_name={id_col!r}, "
+            f"value_name={target_col!r}).")
+    raise error
 
 
 def _missing_columns(missing, names) -> MissingColumnError:
@@ -832,10 +844,13 @@ def _check_missing(y, codes, ds, ids, is_dates, label, inserted=None):
 # -- frequency and grid ----------------------------------------------------------------
 
 
-def _panel_frequency(ds, starts, ids, is_dates) -> tuple[Frequency, int]:
-    """The frequency of the longest series, and that series' index."""
+def _panel_frequency(ds, starts, ids, is_dates, known=None) -> tuple[Frequency, int]:
+    """The frequency of the longest series, and that series' index; ``known`` where
+    every series has a single observation."""
     lengths = np.diff(starts)
     reference = int(np.argmax(lengths))
+    if lengths[reference] < 2 and known is not None:
+        return known, reference
     if lengths[reference] < 2:
         raise FrequencyError(
             f"every series has a single observation ({len(ids)} series, e.g. "

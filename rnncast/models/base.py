@@ -133,8 +133,9 @@ class Forecaster:
 
     def _new_panel(self, df, prepare_kwargs) -> Panel:
         """``predict``'s new data as a Panel, at the fitted frequency."""
-        panel = _frames.prepare(df, **{**getattr(self, "columns_", {}), **prepare_kwargs})
         fitted = self.panel_.frequency
+        panel = _frames.prepare(df, **{**getattr(self, "columns_", {}), **prepare_kwargs},
+                                _frequency=fitted)  # for series of one value each
         if panel.frequency != fitted:
             shift = _weekday_shift(panel.frequency.alias, fitted.alias)
             fix = (f"These are weeks dated on another weekday: shift the dates by {shift:+d} "

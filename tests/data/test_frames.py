@@ -861,3 +861,14 @@ def test_an_iso_week_the_year_does_not_have_is_named():
     with pytest.raises(ColumnTypeError, match=r"'2023-W53' \(series 'a'\), which is not a "
                                               r"week of that year in ISO 8601"):
         prepare(pd.DataFrame({"unique_id": "a", "ds": weeks, "y": np.arange(4.0)}))
+
+
+def test_a_wide_frame_is_told_how_to_become_long():
+    wide = pd.DataFrame({"ds": pd.date_range("2020-01-01", periods=5, freq="MS"),
+                         "store_a": np.arange(5.0), "store_b": np.arange(5.0)})
+    with pytest.raises(MissingColumnError, match=r"It looks wide, one column per series beside "
+                                                 r"'ds': make it long first, df.melt\(id_vars="
+                                                 r"'ds', var_name='unique_id', value_name='y'\)"):
+        prepare(wide)
+    long = wide.melt(id_vars="ds", var_name="unique_id", value_name="y")
+    assert prepare(long).n_series == 2  # what the hint says works

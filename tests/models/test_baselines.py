@@ -266,3 +266,15 @@ def test_too_few_calibration_errors_for_a_level_warn_with_the_windows_needed():
 def test_conformal_windows_must_be_a_whole_number(windows):
     with pytest.raises(ValueError, match="conformal_windows must be a whole number >= 0"):
         Naive(2, conformal_windows=windows).fit(long_frame({"a": [1.0, 2.0, 3.0]}))
+
+
+def test_predict_on_series_of_one_value_each_takes_the_fitted_frequency():
+    """A new product's first month: one value says nothing about the frequency, but the
+    model knows it."""
+    model = Naive(3).fit(long_frame({"a": [1.0, 2.0, 3.0, 4.0]}, start="2020-01-01", freq="MS"))
+    new = pd.DataFrame({"unique_id": ["b", "c"], "ds": pd.to_datetime(["2021-01-01"] * 2),
+                        "y": [7.0, 9.0]})
+    forecast = model.predict(df=new)
+    assert forecast["ds"].drop_duplicates().tolist() == list(
+        pd.date_range("2021-02-01", periods=3, freq="MS"))
+    assert forecast.groupby("unique_id")["Naive"].first().tolist() == [7.0, 9.0]

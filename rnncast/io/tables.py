@@ -64,6 +64,9 @@ def read_table(path, columns=None, *, thousands=None, decimal=None,
         raise
     except (pd.errors.ParserError, ValueError) as error:
         raise DataError(f"{path}: cannot read it as CSV ({error}).") from error
+    blank = frame.isna().all(axis=1).to_numpy()  # rows of empty fields (;;) a spreadsheet left
+    if blank.any():
+        frame = frame[~blank]
     if frame.empty:
         raise DataError(f"{path}: the file has a header but no data rows.")
     if delimiter == ";" and not marks_given:
@@ -160,6 +163,14 @@ def _check_field_counts(path, sample: str, delimiter: str) -> None:
     them silently (extra fields dropped or taken as an index, missing ones as NaN),
     shifting values into the wrong columns. Only the sniffed start is checked."""
     rows = [row for row in csv.reader(io.StringIO(sample), delimiter=delimiter) if row]
+    if rows:
+        names = [name.strip() for name in rows[0]]
+        twice = sorted({name for name in names if name and names.count(name) > 1})
+        if twice:
+            raise DataError(
+                f"{path}: the header names {', '.join(repr(n) for n in twice)} more than "
+                "once; a column read by name would be the first of them, silently. Rename "
+                "or drop the others.")
     for number, row in enumerate(rows[1:], start=2):
         if len(row) != len(rows[0]):
             raise DataError(

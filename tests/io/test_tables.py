@@ -190,3 +190,17 @@ def test_a_bad_row_is_reported_once_with_the_file_name(tmp_path):
     with pytest.raises(DataError) as error:
         read_table(path)
     assert str(error.value).count("fields.csv") == 1 and "row 3 has 3 fields" in str(error.value)
+
+
+def test_a_header_naming_a_column_twice_is_refused(tmp_path):
+    path = tmp_path / "twice.csv"
+    path.write_text("ds,y,y\n1,2,3\n")
+    with pytest.raises(DataError, match=r"the header names 'y' more than once"):
+        read_table(path)
+
+
+def test_rows_of_empty_fields_at_the_end_are_dropped(tmp_path):
+    path = tmp_path / "excel.csv"
+    path.write_text("unique_id;ds;y\na;1;2,5\na;2;3,5\n;;\n;;\n")
+    frame = read_table(path)
+    assert len(frame) == 2 and frame["y"].tolist() == [2.5, 3.5]

@@ -218,10 +218,10 @@ def evaluate(
     levels = _interval_levels(frame.columns, models)
 
     per_window = {}  # (model, metric) -> (windows,)
-    missing = {}  # model -> (windows,): its forecast is NaN where the actual is known
+    no_forecast = {}  # model -> (windows,): its forecast is NaN where the actual is known
     for model in models:
         f = padded(model)
-        missing[model] = (np.isnan(f) & ~np.isnan(y)).any(axis=1)
+        no_forecast[model] = (np.isnan(f) & ~np.isnan(y)).any(axis=1)
         for metric in metrics:
             if metric == "mase":
                 error = _metrics.mae(y, f, per_series=True)
@@ -246,9 +246,9 @@ def evaluate(
     # A missing forecast is not an undefined metric: averaged over the other series, a
     # model that fails on the hard ones would look best. Its series get NaN, and so
     # does its mean over series.
-    incomplete = [model for model in models if missing[model].any()]
+    incomplete = [model for model in models if no_forecast[model].any()]
     for model in incomplete:
-        where = pd.Series(missing[model]).groupby(series_of_window, sort=True).any()
+        where = pd.Series(no_forecast[model]).groupby(series_of_window, sort=True).any()
         series.loc[where.to_numpy(), model] = np.nan
         _warn_missing_forecasts(model, where.index[where.to_numpy()], len(where))
     if per_series:

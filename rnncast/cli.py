@@ -214,7 +214,7 @@ def _rnn_from_args(args, horizon):
             None if args.conformal_windows else getattr(args, "levels", None)),
         seed=args.seed,
         patience=args.patience, refit=not args.no_refit,
-        conformal_windows=args.conformal_windows, progress=not args.quiet)
+        conformal_windows=args.conformal_windows, progress=_progress_bars(args))
 
 
 def _model_by_name(name, args):
@@ -247,13 +247,44 @@ def _write_frame(frame, output):
     _say(f"wrote {output}")
 
 
-def _print_table(table, index=True) -> None:
+def _check_ids(ids, id_values) -> None:
+    """``--ids`` checked against the data's ids before any work, as the plots check them."""
+    import pandas as pd
+
+    from rnncast.plot.figures import _choose_ids
+
+    _choose_ids(pd.DataFrame({"unique_id": pd.unique(id_values)}), ids, 1, "the data")
+
+
+def _plotted(path, ids, series: int) -> str:
+    """What ``wrote PATH`` adds when the plot left series out."""
+    from rnncast.plot.figures import DEFAULT_MAX_SERIES
+
+    if ids is None and series > DEFAULT_MAX_SERIES:
+        return (f"wrote {path} (the first {DEFAULT_MAX_SERIES} of {series} series; "
+                "--ids names others)")
+    return f"wrote {path}"
+
+
+def _progress_bars(args) -> bool:
+    """Bars redraw a line in place: on a terminal, unless --quiet; in a log file they
+    would be a stream of carriage returns (--progress asks for them anyway)."""
+    return not args.quiet and (args.progress or sys.stderr.isatty())
+
+
+def _results(args):
+    """Where tables for the reader go: stdout, unless the data itself goes there
+    (``-o -``), which must stay one clean CSV."""
+    return sys.stderr if getattr(args, "output", None) == "-" else sys.stdout
+
+
+def _print_table(table, index=True, file=None) -> None:
     import pandas as pd
 
     with pd.option_context("display.width", 120, "display.max_columns", 20):
         print(table.to_string(index=index, formatters={
             column: _column_format(table[column]) for column in table.columns
-            if pd.api.types.is_float_dtype(table[column])}))
+            if pd.api.types.is_float_dtype(table[column])}), file=file or sys.stdout)
 
 
 def _column_format(values):
@@ -290,7 +321,7 @@ def _fit(args) -> int:
     return 0
 
 
-def _training_summary(model) -> str:
+def _training_summary(model, interrupted: bool = False) -> str:
     """One line on what fit trained: members, lookbacks, epochs and losses."""
     from rnncast.models.rnn import ANCHOR_DESCRIPTIONS, REFIT_EPOCHS
 
@@ -311,8 +342,13 @@ def _training_summary(model) -> str:
     if model.anchor_ in ANCHOR_DESCRIPTIONS:
         parts[0] += f", forecasting the change from {ANCHOR_DESCRIPTIONS[model.anchor_]}"
     if model.early_stopping and not model.refit_epochs_ and model.refit:
-        parts.append(f"no series is long enough to hold out a horizon beyond a lookback, "
-                     f"so each member trained all {model.epochs} epochs (no early stopping)")
+        if interrupted:  # stopped in the first run that chooses the epochs
+            parts.append("stopped while choosing the number of epochs, at its best epoch "
+                         "so far")
+        else:
+            parts.append(f"no series is long enough to hold out a horizon beyond a "
+                         f"lookback, so each member trained all {model.epochs} epochs (no "
+                         f"early stopping)")
     if model.refit_epochs_:
         # what the members trained, from the history: fewer than planned after Ctrl-C,
         # when a lookback's member may be its epoch-choosing run (at its best epoch)
@@ -346,7 +382,7 @@ def _save_interrupted(stop, args) -> int:
     history = stop.model.history_
     save_model(stop.model, args.output)
     _say(f"rnncast: interrupted after {len(history)} epoch(s); saved the best model so far "
-         f"({_training_summary(stop.model)}) to {args.output}")
+         f"({_training_summary(stop.model, interrupted=True)}) to {args.output}")
     return 130
 
 
@@ -368,7 +404,7 @@ def _predict(args) -> int:
             new_data, args)
         plot_forecast(history, forecast, ids=args.ids, path=args.plot,
                       **_axis_labels(args))
-        _say(f"wrote {args.plot}")
+        _say(_plotted(args.plot, args.ids, forecast["unique_id"].nunique()))
     _write_frame(_user_names(forecast, args), args.output)
     return 0
 
@@ -398,28 +434,31 @@ def _backtest(args) -> int:
     if args.compare is not None and args.compare not in models:
         raise ValueError(f"--compare {args.compare!r} is not among --models {args.models!r}; "
                          f"name one of them, e.g. --compare {names[-1]}.")
+    if args.ids:  # before the refits, which can take minutes
+        _check_ids(args.ids, frame[args.id_col])
     cv = cross_validation(frame, list(models.values()), h=args.horizon,
                           n_windows=args.windows, step=args.step, levels=args.levels,
                           **_prepare_options(args))
-    _print_table(evaluate(cv))
+    results = _results(args)
+    _print_table(evaluate(cv), file=results)
     if args.compare is not None:
         baseline = models[args.compare].name
         print(f"\nEach model's mean error minus {baseline}'s over the same series, with a "
               f"95% bootstrap interval (negative: lower error; decided: the interval "
-              f"leaves out zero):")
+              f"leaves out zero):", file=results)
         with warnings.catch_warnings():  # the note below says it in the shell's words
             warnings.simplefilter("ignore", FewSeriesWarning)
             comparison = compare(cv, baseline, metrics=("smape", "mase"))
-        _print_table(comparison, index=False)
+        _print_table(comparison, index=False, file=results)
         if comparison.series.min() < FEW_SERIES:
             print(f"(only {comparison.series.min()} series: an interval resampled from so "
                   f"few is rough; 'decided' needs {MIN_SERIES_TO_DECIDE} or more, and "
-                  f"{FEW_SERIES} or more make it trustworthy)")
+                  f"{FEW_SERIES} or more make it trustworthy)", file=results)
     if args.plot:
         from rnncast.plot import plot_backtest
 
         plot_backtest(cv, ids=args.ids, path=args.plot, **_axis_labels(args))
-        _say(f"wrote {args.plot}")
+        _say(_plotted(args.plot, args.ids, cv["unique_id"].nunique()))
     if args.output:
         _write_frame(_user_names(cv, args), args.output)
     return 0
@@ -454,7 +493,7 @@ def _demo(args) -> int:
     sales = load_dataset("m3-monthly-sales")
     print(f"rnncast demo: {sales.unique_id.nunique()} monthly sales series from the M3 "
           f"competition, forecasting {horizon} months.\n")
-    rnn = RNNForecaster(horizon, seed=args.seed, progress=not args.quiet)
+    rnn = RNNForecaster(horizon, seed=args.seed, progress=_progress_bars(args))
     models = [rnn, SeasonalNaive(horizon), Naive(horizon), Drift(horizon)]
     _say("backtest: each model refitted on all but the last 18 months ...")
     cv = cross_validation(sales, models, h=horizon, n_windows=1)
@@ -471,8 +510,8 @@ def _demo(args) -> int:
     _say("\nfitting on all the data ...")
     model = rnn.clone(levels=[80, 95]).fit(sales)
     forecast = model.predict(levels=[80, 95])
-    print(f"\nForecast of the next {horizon} months (first series, with 80% and 95% "
-          "intervals):")
+    print(f"\nForecast of the next {horizon} months, the first six of them (first series, "
+          "with 80% and 95% intervals):")
     first = forecast[forecast.unique_id == forecast.unique_id.iloc[0]]
     _print_table(first.set_index(["unique_id", "ds"]).head(6))
     output_dir = Path(args.output_dir)
@@ -671,11 +710,13 @@ def _add_column_options(parser) -> None:
                         help="how the time column writes dates, e.g. %%d.%%m.%%Y (default: "
                         "inferred; day first when month first fails)")
     parser.add_argument("--thousands", choices=(",", ".", " "), default=None,
-                        help="the mark between groups of thousands in the file's numbers "
-                        "(1,040), dropped when reading (default: none)")
-    parser.add_argument("--decimal", choices=(".", ","), default=None,
-                        help="the decimal mark in the file's numbers (default: '.', or ',' "
-                        "in a file whose fields are split by ';')")
+                        metavar="MARK",
+                        help="the mark between groups of thousands in the file's numbers: "
+                        "',' (1,040), '.' (1.040) or ' ', dropped when reading (default: "
+                        "none)")
+    parser.add_argument("--decimal", choices=(".", ","), default=None, metavar="MARK",
+                        help="the decimal mark in the file's numbers: '.' or ',' (default: "
+                        "'.', or ',' in a file whose fields are split by ';')")
     parser.add_argument("--time-zone", choices=("utc", "local"), default=None,
                         help="for time stamps with a time zone or UTC offsets: 'utc' "
                         "converts them to UTC (right for hourly data), 'local' keeps their "
@@ -775,12 +816,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"rnncast {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bars")
-    # the same two flags after the command name; SUPPRESS keeps the earlier value
+    parser.add_argument("--progress", action="store_true",
+                        help="progress bars even when stderr is not a terminal")
+    # the same flags after the command name; SUPPRESS keeps the earlier value
     common = _Parser(add_help=False)
     common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                         help="show tracebacks on errors")
     common.add_argument("--quiet", "-q", action="store_true", default=argparse.SUPPRESS,
                         help="no progress bars")
+    common.add_argument("--progress", action="store_true", default=argparse.SUPPRESS,
+                        help="progress bars even when stderr is not a terminal")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     add_command = commands.add_parser
 
@@ -807,7 +852,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_model_options(fit)
     fit.add_argument("--output", "-o", required=True, help="model file to write")
     fit.add_argument("--plot-training", metavar="IMAGE",
-                     help="write the training curves (.png, .svg or .pdf)")
+                     help="write the training curves (.png, .svg, .pdf, .jpg, ...)")
     fit.set_defaults(handler=_fit)
 
     predict = commands.add_parser("predict", help="forecast with a saved model")
@@ -822,14 +867,15 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--output", "-o", required=True,
                          help="forecast CSV (Parquet for .parquet), or - for stdout")
     predict.add_argument("--plot", metavar="IMAGE",
-                         help="write history and forecast (.png, .svg or .pdf)")
+                         help="write history and forecast (.png, .svg, .pdf, .jpg, ...)")
     predict.add_argument("--ids", nargs="+", default=None, help="series to plot")
     predict.set_defaults(handler=_predict)
 
     backtest = commands.add_parser("backtest",
                                    help="rolling-origin evaluation against baselines")
     _add_data_options(backtest)
-    backtest.add_argument("--horizon", type=_positive_int, required=True)
+    backtest.add_argument("--horizon", type=_positive_int, required=True,
+                          help="steps each window forecasts")
     backtest.add_argument("--windows", type=_positive_int, default=1,
                           help="forecast origins, each a refit")
     backtest.add_argument("--step", type=_positive_int, default=None,
@@ -848,7 +894,7 @@ def build_parser() -> argparse.ArgumentParser:
     backtest.add_argument("--output", "-o", help="write the cross-validation frame (CSV, or "
                           "Parquet for .parquet)")
     backtest.add_argument("--plot", metavar="IMAGE",
-                          help="write actuals and forecasts (.png, .svg or .pdf)")
+                          help="write actuals and forecasts (.png, .svg, .pdf, .jpg, ...)")
     backtest.add_argument("--ids", nargs="+", default=None, help="series to plot")
     backtest.set_defaults(handler=_backtest)
 

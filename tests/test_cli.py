@@ -436,7 +436,8 @@ def test_ctrl_c_during_fit_saves_the_best_model_so_far(tmp_path):
     frame.to_csv(data, index=False)
     process = subprocess.Popen(
         [sys.executable, "-m", "rnncast", "fit", str(data), "--horizon", "3", "--lookback",
-         "24", "--epochs", "100000", "--patience", "100000", "-o", str(output)],
+         "24", "--epochs", "100000", "--patience", "100000", "--progress", "-o",
+         str(output)],
         stderr=subprocess.PIPE,  # trains until interrupted, however fast the machine
         # a test run started in the background inherits SIGINT ignored, and Python then
         # never raises KeyboardInterrupt: give the command the default a terminal gives
@@ -450,6 +451,7 @@ def test_ctrl_c_during_fit_saves_the_best_model_so_far(tmp_path):
         process.kill()
     assert process.returncode == 130, seen + rest
     assert "interrupted after" in rest and "saved the best model so far" in rest, rest
+    assert "no series is long enough" not in rest  # it was stopped, not short of data
     assert "Traceback" not in rest
     model = load_model(output)
     assert 1 <= len(model.history_) < 100000
@@ -712,3 +714,21 @@ def test_european_numbers_get_both_marks_in_the_advice(tmp_path):
 def test_fit_refuses_standard_output_for_its_model_file(sales_csv):
     result = rnncast("fit", str(sales_csv), "--horizon", "6", *COLUMNS, *SMALL, "-o", "-")
     assert_clean_error(result, "fit writes a model file, not a table")
+
+
+def test_backtest_to_standard_output_keeps_it_one_clean_csv(sales_csv):
+    result = rnncast("backtest", str(sales_csv), "--horizon", "6", *COLUMNS,
+                     "--models", "naive,snaive", "--compare", "naive", "-o", "-")
+    assert result.returncode == 0, result.stderr
+    from io import StringIO
+
+    cv = pd.read_csv(StringIO(result.stdout))
+    assert list(cv.columns) == ["store", "month", "cutoff", "sales", "Naive", "SeasonalNaive"]
+    assert "mase" in result.stderr and "minus Naive's" in result.stderr  # the tables
+
+
+def test_backtest_checks_ids_before_the_refits(sales_csv, tmp_path):
+    result = rnncast("backtest", str(sales_csv), "--horizon", "6", *COLUMNS,
+                     "--models", "naive", "--plot", str(tmp_path / "b.png"), "--ids", "s9")
+    assert_clean_error(result, "ids ['s9'] are not in the data; valid ids include 's0'")
+    assert "mae" not in result.stdout  # no table: nothing was backtested

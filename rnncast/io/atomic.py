@@ -96,8 +96,7 @@ def _destination(path) -> Path:
     if path.is_symlink():
         path = Path(os.path.realpath(path))
     if path.is_dir():
-        raise IsADirectoryError(f"{path}: is a folder; name a file to write in it, such as "
-                                f"{path / 'forecast.csv'}.")
+        raise IsADirectoryError(f"{path}: is a folder; name a file to write in it.")
     return path
 
 
@@ -161,8 +160,7 @@ def check_directory(path, option: str = "") -> None:
     path came from (``" (--plot)"``)."""
     path = Path(path).expanduser()
     if path.is_dir():
-        raise IsADirectoryError(f"{path}: is a folder{option}; name a file to write in it, "
-                                f"such as {path / 'forecast.csv'}.")
+        raise IsADirectoryError(f"{path}: is a folder{option}; name a file to write in it.")
     if not path.parent.is_dir():
         raise FileNotFoundError(
             f"{path.parent}: no such directory to write {path.name} in{option}; create it "

@@ -174,7 +174,8 @@ class Forecaster:
         if count < needed:
             series = max(count // max(self.conformal_windows, 1), 1)
             warnings.warn(
-                f"{self.name}: a {level:g}% conformal interval needs at least {needed} "
+                f"{self.name}: {_a_or_an(level)} {level:g}% conformal interval needs at "
+                f"least {needed} "
                 f"calibration errors per step, and there are {count} "
                 f"({self.conformal_windows} window(s) x {series} series), so it is the "
                 f"largest of them and covers less than {level:g}%. Fit with "
@@ -234,12 +235,19 @@ def series_scale(panel: Panel) -> np.ndarray:
 
 
 def _check_levels(levels):
+    """``levels`` as a list of percentages; a number, or a sequence of numbers."""
     if levels is None:
         return []
     levels = [levels] if np.isscalar(levels) else list(levels)
     for level in levels:
+        if isinstance(level, bool) or not isinstance(level, int | float | np.number):
+            raise ValueError(f"interval levels are numbers, percentages such as 80 or 95, "
+                             f"got {level!r} ({type(level).__name__}).")
         if not 0 < level < 100:
             raise ValueError(f"interval levels are percentages in (0, 100), got {level!r}.")
+        if level <= 1:  # 0.8 is far more often a fraction than a 0.8% interval
+            raise ValueError(f"interval levels are percentages: 80 for an 80% interval, "
+                             f"got {level!r}; did you mean {level * 100:g}?")
     return levels
 
 
@@ -270,3 +278,10 @@ def forecast_columns(frame: pd.DataFrame) -> list[str]:
                 f"but unique_id, ds, cutoff, y and the interval bounds is taken for a "
                 f"model's forecasts. Drop it first, e.g. frame.drop(columns=[{column!r}]).")
     return columns
+
+
+def _a_or_an(level) -> str:
+    """The article before a level in (0, 100) read aloud: an 80, an 8.5, an 11, an 18;
+    a 95."""
+    whole = f"{level:g}".split(".")[0]
+    return "an" if whole.startswith("8") or whole in ("11", "18") else "a"

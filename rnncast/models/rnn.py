@@ -52,7 +52,7 @@ from rnncast.errors import (
     TrainingInterrupted,
     stacklevel_outside_rnncast,
 )
-from rnncast.models.base import Forecaster
+from rnncast.models.base import Forecaster, _check_levels
 from rnncast.nn import GRU, LSTM, RNN, SGD, Adam, AdamW, Linear, clip_grad_norm, get_loss
 from rnncast.nn.losses import pinball
 
@@ -442,9 +442,8 @@ class RNNForecaster(Forecaster):
         if self.levels is not None and self.recursive:
             raise ValueError("levels (quantile heads) need the direct model: "
                              "set recursive=False, or use conformal_windows for intervals.")
-        for level in self.levels or ():
-            if not 0 < level < 100:
-                raise ValueError(f"levels are percentages in (0, 100), got {level!r}.")
+        if self.levels is not None:  # 80 alone is [80]
+            self.levels = _check_levels(self.levels)
         if self.levels and self.loss != "mae":
             # the pinball loss at 0.5 is half the MAE: the point forecast is a median
             raise ValueError(

@@ -45,11 +45,14 @@ ACTUAL_COLOUR = "0.15"  # near black: the data, set apart from every model colou
 CUTOFF_COLOUR = "0.55"
 
 
+
+DEFAULT_MAX_SERIES = 4  # series drawn when ids is None
+
 def plot_forecast(
     history: pd.DataFrame,
     forecast: pd.DataFrame,
     ids: Hashable | Sequence[Hashable] | None = None,
-    max_series: int = 4,
+    max_series: int = DEFAULT_MAX_SERIES,
     path: str | os.PathLike | None = None,
     value_label: str = "value",
     time_label: str | None = None,
@@ -227,7 +230,7 @@ def _run_label(first_row, key) -> str:
 def plot_backtest(
     cv_frame: pd.DataFrame,
     ids: Hashable | Sequence[Hashable] | None = None,
-    max_series: int = 4,
+    max_series: int = DEFAULT_MAX_SERIES,
     path: str | os.PathLike | None = None,
     value_label: str = "value",
     time_label: str | None = None,

@@ -278,3 +278,14 @@ def test_predict_on_series_of_one_value_each_takes_the_fitted_frequency():
     assert forecast["ds"].drop_duplicates().tolist() == list(
         pd.date_range("2021-02-01", periods=3, freq="MS"))
     assert forecast.groupby("unique_id")["Naive"].first().tolist() == [7.0, 9.0]
+
+
+@pytest.mark.parametrize(("levels", "message"), [
+    (0.8, r"80 for an 80% interval, got 0.8; did you mean 80\?"),
+    ([80, 0.95], r"got 0.95; did you mean 95\?"),
+    (["80"], r"interval levels are numbers, percentages such as 80 or 95, got '80' \(str\)"),
+])
+def test_levels_given_as_fractions_or_text_are_refused_with_the_fix(levels, message):
+    model = Naive(3, conformal_windows=2).fit(long_frame({"a": np.arange(20.0)}))
+    with pytest.raises(ValueError, match=message):
+        model.predict(levels=levels)

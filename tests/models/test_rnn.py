@@ -861,3 +861,9 @@ def test_deseasonalize_true_that_adjusts_no_series_warns_why():
 def test_deseasonalize_must_be_a_bool_or_none():
     with pytest.raises(ValueError, match="deseasonalize"):
         RNNForecaster(3, deseasonalize="yes").fit(monthly(multiplicative_seasonal(48, 2, 0)))
+
+
+def test_a_single_level_is_taken_as_a_list_of_one():
+    model = RNNForecaster(3, levels=80, **{**FAST, "epochs": 2}).fit(monthly(sine_series(40, 2, 1)))
+    assert model.levels == [80]
+    assert "RNNForecaster-hi-80" in model.predict(levels=80).columns

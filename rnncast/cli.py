@@ -403,7 +403,7 @@ def _predict(args) -> int:
         history = model.panel_.to_frame() if new_data is None else _history_frame(
             new_data, args)
         plot_forecast(history, forecast, ids=args.ids, path=args.plot,
-                      **_axis_labels(args))
+                      history_steps=args.history, **_axis_labels(args))
         _say(_plotted(args.plot, args.ids, forecast["unique_id"].nunique()))
     _write_frame(_user_names(forecast, args), args.output)
     return 0
@@ -869,6 +869,9 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--plot", metavar="IMAGE",
                          help="write history and forecast (.png, .svg, .pdf, .jpg, ...)")
     predict.add_argument("--ids", nargs="+", default=None, help="series to plot")
+    predict.add_argument("--history", type=_positive_int, default=None, metavar="STEPS",
+                         help="history drawn before the forecast in --plot (default: 4 "
+                         "horizons, at least 36 steps)")
     predict.set_defaults(handler=_predict)
 
     backtest = commands.add_parser("backtest",

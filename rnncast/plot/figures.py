@@ -39,7 +39,8 @@ from rnncast.errors import DataError, MissingColumnError
 from rnncast.models.base import forecast_columns
 
 DPI = 110
-HISTORY_FACTOR = 4  # history shown before a forecast, in multiples of its horizon
+HISTORY_FACTOR = 4  # history shown before a forecast, in multiples of its horizon...
+MIN_HISTORY = 36  # ...and at least this many steps: a one-step forecast needs context
 PANEL_WIDTH, PANEL_HEIGHT = 10.0, 2.7  # inches
 ACTUAL_COLOUR = "0.15"  # near black: the data, set apart from every model colour
 CUTOFF_COLOUR = "0.55"
@@ -56,6 +57,7 @@ def plot_forecast(
     path: str | os.PathLike | None = None,
     value_label: str = "value",
     time_label: str | None = None,
+    history_steps: int | None = None,
 ) -> Figure:
     """The end of each series' history and every model's forecast after it.
 
@@ -63,7 +65,7 @@ def plot_forecast(
     ----------
     history : DataFrame
         ``unique_id, ds, y``: the data the models were fitted on. Per series, the last
-        ``4 * horizon`` observations are drawn (all of them when there are fewer).
+        ``history_steps`` observations are drawn (all of them when there are fewer).
     forecast : DataFrame
         ``unique_id, ds`` and one column per model (``Forecaster.predict``'s frame);
         ``{model}-lo-{level}`` / ``{model}-hi-{level}`` columns are drawn as bands,
@@ -73,6 +75,9 @@ def plot_forecast(
         ``max_series`` series of ``forecast``.
     max_series : int
         Panels drawn when ``ids`` is not given.
+    history_steps : int, optional
+        Observations of history drawn before the forecast. Default: 4 horizons, and at
+        least 36.
     path : str or path-like, optional
         Also save the figure there, in the format its suffix names (.png, .svg,
         .pdf, ...; PNG without one), at 110 dpi.
@@ -95,6 +100,10 @@ def plot_forecast(
     """
     _check_columns(history, ["unique_id", "ds", "y"], "history")
     _check_columns(forecast, ["unique_id", "ds"], "forecast")
+    if history_steps is not None and (
+            isinstance(history_steps, bool) or not isinstance(history_steps, int | np.integer)
+            or history_steps < 1):
+        raise ValueError(f"history_steps must be a positive integer, got {history_steps!r}.")
     models = _models(forecast, "forecast")
     chosen = _choose_ids(forecast, ids, max_series, "forecast")
     colours = _model_colours(models)
@@ -106,7 +115,8 @@ def plot_forecast(
         future = future_by_id[uid].sort_values("ds")
         past = past_by_id.get(uid)
         if past is not None and len(past):
-            past = past.sort_values("ds").tail(HISTORY_FACTOR * len(future))
+            past = past.sort_values("ds").tail(
+                history_steps or max(HISTORY_FACTOR * len(future), MIN_HISTORY))
             ax.plot(
                 _times(past["ds"]),
                 past["y"].to_numpy(float),

@@ -98,10 +98,16 @@ def test_forecast_has_one_panel_per_series_with_history_and_one_line_per_model()
         assert bands(ax) == []
 
 
-def test_forecast_draws_history_of_four_horizons_when_longer():
-    history = history_frame(ids=("a",), n=40)
-    fig = plot_forecast(history, forecast_frame(history, h=6))
-    assert len(fig.axes[0].get_lines()[0].get_xdata()) == 24
+def test_forecast_draws_history_of_four_horizons_and_at_least_36_steps():
+    history = history_frame(ids=("a",), n=80)
+    fig = plot_forecast(history, forecast_frame(history, h=12))
+    assert len(fig.axes[0].get_lines()[0].get_xdata()) == 48
+    fig = plot_forecast(history, forecast_frame(history, h=1))  # not 4 points: context
+    assert len(fig.axes[0].get_lines()[0].get_xdata()) == 36
+    fig = plot_forecast(history, forecast_frame(history, h=1), history_steps=60)
+    assert len(fig.axes[0].get_lines()[0].get_xdata()) == 60
+    with pytest.raises(ValueError, match="history_steps must be a positive integer"):
+        plot_forecast(history, forecast_frame(history, h=1), history_steps=0)
 
 
 def test_forecast_draws_all_history_when_shorter_than_four_horizons():

@@ -11,6 +11,9 @@ import pandas as pd
 from rnncast.errors import DataError
 
 PARQUET_SUFFIXES = (".parquet", ".pq")
+# pandas before 3 parses floats to within a unit in the last place unless asked for
+# "round_trip"; pandas 3 parses them exactly and deprecates the option
+ROUND_TRIP_OPTION = int(pd.__version__.split(".")[0]) < 3
 
 
 def read_table(path, columns=None, *, thousands=None, decimal=None,
@@ -46,9 +49,10 @@ def read_table(path, columns=None, *, thousands=None, decimal=None,
         # absent everything is read so that validation can name the close matches.
         usecols = list(columns) if columns and set(columns) <= set(header) else None
         marks_given = thousands is not None or decimal is not None
-        # round_trip: a number rnncast wrote reads back as the same float, bit for bit
-        options = {"sep": delimiter, "thousands": thousands, "float_precision": "round_trip",
+        options = {"sep": delimiter, "thousands": thousands,
                    "decimal": decimal or ("," if thousands == "." else ".")}
+        if ROUND_TRIP_OPTION:  # a number rnncast wrote reads back as the same float
+            options["float_precision"] = "round_trip"
         frame = pd.read_csv(path, usecols=usecols, **options)
         text = [name for name in text_columns if name in frame.columns]
         if text:  # read again as written, without pandas' guesses of type and "NA"

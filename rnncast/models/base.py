@@ -29,7 +29,7 @@ import pandas as pd
 
 import rnncast.data.frames as _frames
 from rnncast.data.panel import Panel
-from rnncast.errors import FrequencyError, NotFittedError, TrainingInterrupted
+from rnncast.errors import DataError, FrequencyError, NotFittedError, TrainingInterrupted
 
 
 class IntervalWarning(UserWarning):
@@ -166,8 +166,8 @@ class Forecaster:
         """(lo, hi), each (S, h): conformal unless a subclass knows better."""
         if self.conformal_scores_ is None:
             raise ValueError(
-                f"{self.name} has no intervals: construct it with conformal_windows=2 "
-                "(or more) to calibrate conformal intervals at fit time.")
+                f"{self.name} has no intervals: construct it with conformal_windows=K "
+                "(K >= 1) to calibrate conformal intervals at fit time.")
         h = point.shape[1]
         count = len(self.conformal_scores_)
         needed = calibration_errors_needed(level)
@@ -190,10 +190,31 @@ class Forecaster:
         scale (``series_scale`` of the training cut), so that series of different
         magnitudes share one calibration: (windows * S, horizon)."""
         scores = []
+        held_out = self.conformal_windows * self.horizon
+        fewer = max(0, int(panel.lengths.min() - 1) // self.horizon)
+        advice = (f"give fewer windows (conformal_windows={fewer} fits every series), "
+                  if fewer else "") + "a shorter horizon, or drop the shortest series"
+        too_short = panel.lengths <= held_out
+        if too_short.any():
+            named = ", ".join(repr(uid) for uid in panel.ids[too_short][:5])
+            raise DataError(
+                f"conformal_windows={self.conformal_windows} refits {self.name} at "
+                f"cutoffs up to {held_out} steps ({self.conformal_windows} horizons) "
+                f"before each series' end, and {int(too_short.sum())} series have "
+                f"{held_out} or fewer values ({named}): {advice}.")
         for window in range(1, self.conformal_windows + 1):
             train = panel.head(window * self.horizon)
             model = self.clone(conformal_windows=0)
-            model._fit_panel(train)
+            try:
+                model._fit_panel(train)
+            except DataError as error:
+                fits = (f"give conformal_windows={window - 1} (the refits before this one "
+                        f"trained), " if window > 1 else "")
+                raise type(error)(
+                    f"calibrating conformal intervals (conformal_windows="
+                    f"{self.conformal_windows}: a refit on each series without its last "
+                    f"{window * self.horizon} values): {error} Or {fits}use a shorter "
+                    f"horizon, or drop the shortest series.") from error
             forecast = model._forecast_panel(train, self.horizon)  # (S, h)
             future = (panel.starts[:-1] + train.lengths)[:, None] + np.arange(self.horizon)
             errors = np.abs(panel.values[future] - forecast)

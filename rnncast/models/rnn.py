@@ -1090,6 +1090,15 @@ class RNNForecaster(Forecaster):
         if self.conformal_scores_ is not None:
             lo, hi = super()._interval_panel(panel, point, level)
             return np.where(_never_negative(panel)[:, None], np.maximum(lo, 0.0), lo), hi
-        raise ValueError(f"level {level:g} was not trained: the model has levels {trained}. "
-                         f"Construct it with levels=[..., {level:g}], or with "
-                         "conformal_windows=2 for conformal intervals at any level.")
+        raise ValueError(self._untrained_level(level)
+                         or f"{self.name}: forecast the panel before its {level:g}% interval.")
+
+    def _untrained_level(self, level) -> str | None:
+        """Why ``level`` has no interval (None when it has one): neither a quantile head
+        nor conformal calibration gives it."""
+        trained = [] if self.levels is None else _check_levels(self.levels)
+        if level in trained or self.conformal_windows:
+            return None
+        return (f"level {level:g} was not trained: the model has levels {trained}. "
+                f"Construct it with levels=[..., {level:g}], or with conformal_windows=K "
+                "(K >= 1) for conformal intervals at any level.")

@@ -255,3 +255,16 @@ def test_filling_uses_only_the_data_before_each_cutoff_and_scores_no_invented_ac
     assert first["y"].iloc[:2].tolist() == [134.0, 135.0] and np.isnan(first["y"].iloc[2])
     # per window (the NaN actual left out), then over windows: (2.5 + 3) / 2
     assert evaluate(runs[0])["mae"].iloc[0] == pytest.approx(2.75)
+
+
+def test_a_level_the_rnn_was_not_trained_for_is_refused_before_any_refit(monkeypatch):
+    from rnncast.models.rnn import RNNForecaster
+
+    def no_fit(*args, **kwargs):
+        raise AssertionError("a refit ran before the level was checked")
+
+    monkeypatch.setattr(RNNForecaster, "_fit_panel", no_fit)
+    df = long_frame({"a": np.arange(40.0)})
+    with pytest.raises(ValueError, match=r"RNNForecaster: level 90 was not trained: the model "
+                                         r"has levels \[80\]"):
+        cross_validation(df, RNNForecaster(3, levels=[80]), h=3, levels=[90])

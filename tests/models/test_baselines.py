@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rnncast.errors import NotFittedError
+from rnncast.errors import DataError, NotFittedError
 from rnncast.models import Drift, Forecaster, Naive, SeasonalNaive, WindowAverage
 from tests.frames import long_frame
 
@@ -164,7 +164,7 @@ def test_conformal_intervals_are_named_by_alias_and_level_and_contain_the_point(
 
 
 def test_levels_without_conformal_windows_raise_with_the_fix():
-    with pytest.raises(ValueError, match="conformal_windows=2"):
+    with pytest.raises(ValueError, match=r"construct it with conformal_windows=K \(K >= 1\)"):
         Naive(2).fit(long_frame({"a": [1, 2, 3]})).predict(levels=[80])
 
 
@@ -289,3 +289,12 @@ def test_levels_given_as_fractions_or_text_are_refused_with_the_fix(levels, mess
     model = Naive(3, conformal_windows=2).fit(long_frame({"a": np.arange(20.0)}))
     with pytest.raises(ValueError, match=message):
         model.predict(levels=levels)
+
+
+def test_conformal_windows_the_series_cannot_hold_are_named_with_the_number_that_fits():
+    frame = long_frame({f"s{k}": np.arange(20.0) + k for k in range(3)})
+    with pytest.raises(DataError, match=r"conformal_windows=4 refits Naive at cutoffs up to 24 "
+                                        r"steps .* give fewer windows \(conformal_windows=3 "
+                                        r"fits every series\)"):
+        Naive(6, conformal_windows=4).fit(frame)
+    Naive(6, conformal_windows=3).fit(frame)  # what the message says fits

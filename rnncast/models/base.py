@@ -29,7 +29,13 @@ import pandas as pd
 
 import rnncast.data.frames as _frames
 from rnncast.data.panel import Panel
-from rnncast.errors import DataError, FrequencyError, NotFittedError, TrainingInterrupted
+from rnncast.errors import (
+    DataError,
+    FrequencyError,
+    NotFittedError,
+    TrainingInterrupted,
+    stacklevel_outside_rnncast,
+)
 
 
 class IntervalWarning(UserWarning):
@@ -87,6 +93,8 @@ class Forecaster:
         if isinstance(windows, bool) or not isinstance(windows, int | np.integer) or windows < 0:
             raise ValueError(f"conformal_windows must be a whole number >= 0 (0: no "
                              f"conformal intervals), got {windows!r}.")
+        if hasattr(self, "panel_"):  # a failed refit leaves an unfitted model, not half of one
+            del self.panel_
         try:
             self._fit_panel(panel)
             self.panel_ = panel
@@ -180,7 +188,7 @@ class Forecaster:
                 f"({self.conformal_windows} window(s) x {series} series), so it is the "
                 f"largest of them and covers less than {level:g}%. Fit with "
                 f"conformal_windows={-(-needed // series)} or more, or ask for a lower "
-                "level.", IntervalWarning, stacklevel=3)
+                "level.", IntervalWarning, stacklevel=stacklevel_outside_rnncast())
         radius = conformal_radius(self.conformal_scores_[:, :h], level)  # (h,) scale-free
         half_width = radius * series_scale(panel)[:, None]  # (S, h) in each series' units
         return point - half_width, point + half_width
@@ -266,7 +274,7 @@ def _check_levels(levels):
                              f"got {level!r} ({type(level).__name__}).")
         if not 0 < level < 100:
             raise ValueError(f"interval levels are percentages in (0, 100), got {level!r}.")
-        if level <= 1:  # 0.8 is far more often a fraction than a 0.8% interval
+        if level < 1:  # 0.8 is far more often a fraction than a 0.8% interval
             raise ValueError(f"interval levels are percentages: 80 for an 80% interval, "
                              f"got {level!r}; did you mean {level * 100:g}?")
     return levels

@@ -430,10 +430,32 @@ class RNNForecaster(Forecaster):
             self._check_horizon(self.windows_per_epoch, "windows_per_epoch")
         if self.season_length is not None:
             self._check_horizon(self.season_length, "season_length")
+        for name in ("log", "early_stopping", "refit", "recursive", "drop_short", "progress"):
+            value = getattr(self, name)
+            if not isinstance(value, bool | np.bool_):  # "no" or "False" would read as True
+                raise ValueError(f"{name} must be True or False, got {value!r}.")
+        if not (self.seasonal_inputs is None or isinstance(self.seasonal_inputs, bool | np.bool_)):
+            raise ValueError(f"seasonal_inputs must be True, False or None (decide from the "
+                             f"data), got {self.seasonal_inputs!r}.")
+        for name in ("learning_rate", "dropout", "weight_decay", "max_grad_norm"):
+            value = getattr(self, name)
+            if name == "max_grad_norm" and value is None:
+                continue
+            if isinstance(value, bool) or not isinstance(value, int | float | np.number) \
+                    or not np.isfinite(value):
+                raise ValueError(f"{name} must be a finite number, got {value!r}.")
         if not self.learning_rate > 0:
             raise ValueError(f"learning_rate must be > 0, got {self.learning_rate!r}.")
         if not 0 <= self.dropout < 1:
             raise ValueError(f"dropout must be in [0, 1), got {self.dropout!r}.")
+        for name in ("weight_decay", "max_grad_norm"):
+            value = getattr(self, name)
+            if value is not None and value < 0:
+                raise ValueError(f"{name} must be >= 0, got {value!r}.")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int | np.integer) \
+                or self.seed < 0:
+            raise ValueError(f"seed must be a non-negative integer (members are seeded with "
+                             f"(seed, lookback, k)), got {self.seed!r}.")
         if self.dropout > 0 and self.num_layers == 1:
             warnings.warn(
                 f"dropout={self.dropout} does nothing with num_layers=1: it acts between "
@@ -442,9 +464,10 @@ class RNNForecaster(Forecaster):
         if self.levels is not None and self.recursive:
             raise ValueError("levels (quantile heads) need the direct model: "
                              "set recursive=False, or use conformal_windows for intervals.")
-        if self.levels is not None:  # 80 alone is [80]
-            self.levels = _check_levels(self.levels)
-        if self.levels and self.loss != "mae":
+        levels = self._levels()  # checked; 80 alone is [80]
+        if len(set(levels)) != len(levels):
+            raise ValueError(f"levels={self.levels!r} names a level twice; give each once.")
+        if levels and self.loss != "mae":
             # the pinball loss at 0.5 is half the MAE: the point forecast is a median
             raise ValueError(
                 f"loss={self.loss!r} with levels: quantile heads train on the pinball loss, "
@@ -453,10 +476,14 @@ class RNNForecaster(Forecaster):
                 f"loss='mae'; for a mean with intervals, give conformal_windows=K instead "
                 f"of levels.")
 
+    def _levels(self) -> list:
+        """The trained levels as a list (``levels`` as given: None, a number, a list)."""
+        return _check_levels(self.levels)
+
     def _quantiles(self):
         """[0.5, lo_1, hi_1, lo_2, hi_2, ...] for the trained levels."""
         quantiles = [0.5]
-        for level in self.levels or ():
+        for level in self._levels():
             quantiles += [0.5 - level / 200, 0.5 + level / 200]
         return np.array(quantiles)
 
@@ -529,7 +556,7 @@ class RNNForecaster(Forecaster):
         if self.deseasonalize:
             self._warn_if_none_adjusted(panel)
         self.skipped_ids_ = panel.ids[:0]
-        self.quantiles_ = self._quantiles() if self.levels else None
+        self.quantiles_ = self._quantiles() if self._levels() else None
         self.lookback_ = max(lookbacks)
         self.networks_, self.member_lookbacks_, self.refit_epochs_ = [], [], {}
         self.hidden_size_ = self._hidden_size(windows_count)
@@ -1081,7 +1108,7 @@ class RNNForecaster(Forecaster):
         return np.zeros((len(windows), 1)), np.ones((len(windows), 1))
 
     def _interval_panel(self, panel, point, level):
-        trained = [] if self.levels is None else list(self.levels)
+        trained = self._levels()
         if level in trained and self._quantile_cache[0] is panel:
             forecast = self._quantile_cache[1]  # (S, h, Q), rearranged: never crossing
             k = 1 + 2 * trained.index(level)
@@ -1096,7 +1123,7 @@ class RNNForecaster(Forecaster):
     def _untrained_level(self, level) -> str | None:
         """Why ``level`` has no interval (None when it has one): neither a quantile head
         nor conformal calibration gives it."""
-        trained = [] if self.levels is None else _check_levels(self.levels)
+        trained = self._levels()
         if level in trained or self.conformal_windows:
             return None
         return (f"level {level:g} was not trained: the model has levels {trained}. "

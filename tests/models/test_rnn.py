@@ -863,7 +863,30 @@ def test_deseasonalize_must_be_a_bool_or_none():
         RNNForecaster(3, deseasonalize="yes").fit(monthly(multiplicative_seasonal(48, 2, 0)))
 
 
-def test_a_single_level_is_taken_as_a_list_of_one():
+def test_a_single_level_is_taken_as_a_list_of_one_and_the_parameter_kept_as_given():
     model = RNNForecaster(3, levels=80, **{**FAST, "epochs": 2}).fit(monthly(sine_series(40, 2, 1)))
-    assert model.levels == [80]
+    assert model.levels == 80 and len(model.quantiles_) == 3  # fit leaves its options alone
     assert "RNNForecaster-hi-80" in model.predict(levels=80).columns
+
+
+@pytest.mark.parametrize(("option", "value", "message"), [
+    ("early_stopping", "no", r"early_stopping must be True or False, got 'no'"),
+    ("log", "False", r"log must be True or False, got 'False'"),
+    ("seasonal_inputs", 0, r"seasonal_inputs must be True, False or None"),
+    ("learning_rate", float("inf"), r"learning_rate must be a finite number, got inf"),
+    ("dropout", "0.1", r"dropout must be a finite number, got '0.1'"),
+    ("max_grad_norm", -1, r"max_grad_norm must be >= 0, got -1"),
+    ("seed", None, r"seed must be a non-negative integer"),
+    ("levels", [80, 80], r"names a level twice"),
+])
+def test_options_of_the_wrong_kind_are_named_at_fit(option, value, message):
+    with pytest.raises(ValueError, match=message):
+        RNNForecaster(3, **{**FAST, option: value}).fit(monthly(sine_series(40, 2, 1)))
+
+
+def test_a_failed_refit_leaves_an_unfitted_model_not_half_of_one():
+    model = RNNForecaster(3, **{**FAST, "epochs": 2}).fit(monthly(sine_series(40, 2, 1)))
+    with pytest.raises(DataError):
+        model.fit(monthly({"short": np.arange(3.0)}))  # fewer than 1 + horizon values
+    with pytest.raises(NotFittedError):
+        model.predict()

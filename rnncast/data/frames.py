@@ -195,10 +195,12 @@ def prepare(
     return (panel, gaps, missing) if _unfilled else panel
 
 
-def refill(values, starts, gaps, missing, fill_gaps, fill_missing, ids) -> np.ndarray:
+def refill(values, starts, gaps, missing, fill_gaps, fill_missing, ids, *,
+           where="before a backtest's cutoff",
+           fix="drop that series, use fewer windows, or fill with 'zero'") -> np.ndarray:
     """``values`` (N,) with NaN at ``gaps`` and ``missing`` filled as ``prepare`` fills
-    them, from these values alone: a backtest's training part, filled without the
-    values after its cutoff."""
+    them, from these values alone (a backtest's training part, filled without the
+    values after its cutoff); a series with nothing to fill from is an error."""
     values = values.copy()
     for mask, method in ((gaps, fill_gaps), (missing, fill_missing)):
         if mask.any():
@@ -207,8 +209,7 @@ def refill(values, starts, gaps, missing, fill_gaps, fill_missing, ids) -> np.nd
     if empty.any():
         s = int(np.searchsorted(starts, np.argmax(empty), side="right") - 1)
         raise MissingValueError(
-            f"series {_fmt_id(ids[s])} has no finite value to fill from before a "
-            "backtest's cutoff; drop that series, use fewer windows, or fill with 'zero'.")
+            f"series {_fmt_id(ids[s])} has no finite value {where} to fill from; {fix}.")
     return values
 
 
@@ -1157,16 +1158,8 @@ def _fill(y, starts, steps, ids, frequency, ds, is_dates, fill_missing, fill_gap
             "filled %d inf value(s) in %s with fill_missing=%r", n_inf, label, fill_missing
         )
     values[missing] = np.nan  # inf is missing too
-    for mask, method in ((gaps, fill_gaps), (missing, fill_missing)):
-        if mask.any():
-            values[mask] = _filled(values, new_starts, method)[mask]
-    empty = np.isnan(values)
-    if empty.any():
-        s = int(np.searchsorted(new_starts, np.argmax(empty), side="right") - 1)
-        raise MissingValueError(
-            f"series {_fmt_id(ids[s])} has no finite value in {label} to fill from; drop "
-            "that series, or fill with 'zero'."
-        )
+    values = refill(values, new_starts, gaps, missing, fill_gaps, fill_missing, ids,
+                    where=f"in {label}", fix="drop that series, or fill with 'zero'")
     return values, new_starts, gaps, missing
 
 

@@ -114,7 +114,8 @@ def test_fit_deseasonalize_yes_on_data_without_a_season_warns_with_the_option(tm
                      "--output", str(tmp_path / "m.rnncast"))
     assert result.returncode == 0, result.stderr
     assert ("warning: deseasonalize=True adjusted none of the 1 series: their frequency, "
-            "'YS-JAN', has no season; give --season-length N, the N steps after which the "
+            "year starts ('YS-JAN'), has no season; give --season-length N, the N steps "
+            "after which the "
             "pattern repeats") in result.stderr
     assert "no season, forecasting" in result.stderr  # the summary claims no adjustment
     assert "seasonally adjusted (" not in result.stderr
@@ -179,7 +180,8 @@ def test_predict_refuses_new_data_at_another_frequency(model_file, sales_csv, tm
     path = tmp_path / "quarterly.csv"
     quarterly.to_csv(path, index=False)
     result = rnncast("predict", str(model_file), "--data", str(path), "-o", "-")
-    assert_clean_error(result, "frequency is 'QS-JAN'", "fitted on 'MS'")
+    assert_clean_error(result, "frequency is quarter starts ('QS-JAN')",
+                       "fitted on month starts ('MS')")
 
 
 def test_single_series_csv_needs_no_column_names(tmp_path):
@@ -657,7 +659,7 @@ def test_time_zone_option_makes_zoned_stamps_naive(tmp_path):
     # local wall-clock hours: 02:00 on 31 March does not exist in Paris, a gap
     result = rnncast("backtest", str(path), "--horizon", "6", "--models", "naive",
                      "--time-zone", "local")
-    assert_clean_error(result, "misses 1 time stamp(s) (frequency 'h')",
+    assert_clean_error(result, "misses 1 time stamp(s) (frequency hours ('h'))",
                        "after 2024-03-31 01:00:00 (next present: 2024-03-31 03:00:00)")
 
 

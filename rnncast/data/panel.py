@@ -8,6 +8,7 @@ common ``Frequency``. Models and evaluation work on these arrays; only the edges
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -95,7 +96,11 @@ class Frequency:
         return np.mod(ordinals, season)
 
     def describe(self) -> str:
-        return f"integer steps of {self.step}" if self.alias is None else f"'{self.alias}'"
+        """The frequency in words, with pandas' alias: "month starts ('MS')"."""
+        if self.alias is None:
+            return f"integer steps of {self.step}"
+        words = _alias_in_words(self.alias)
+        return f"{words} ('{self.alias}')" if words else f"'{self.alias}'"
 
     def future(self, last, horizon: int) -> np.ndarray:
         """The ``horizon`` time stamps after ``last``."""
@@ -219,3 +224,30 @@ class Panel:
             "ds": np.concatenate([self.frequency.future(last, horizon)
                                   for last in self.last_ds]),
         })
+
+
+_UNITS = {"MS": "month starts", "ME": "month ends", "M": "month ends", "D": "days",
+          "B": "business days", "h": "hours", "H": "hours", "min": "minutes",
+          "T": "minutes", "s": "seconds", "S": "seconds", "ms": "milliseconds",
+          "QS": "quarter starts", "QE": "quarter ends", "Q": "quarter ends",
+          "YS": "year starts", "AS": "year starts", "YE": "year ends", "A": "year ends",
+          "Y": "year ends", "BMS": "business month starts", "BME": "business month ends",
+          "SMS": "semi-month starts", "SME": "semi-month ends"}
+_DAYS = {"MON": "Monday", "TUE": "Tuesday", "WED": "Wednesday", "THU": "Thursday",
+         "FRI": "Friday", "SAT": "Saturday", "SUN": "Sunday"}
+
+
+def _alias_in_words(alias: str) -> str | None:
+    """'MS' -> 'month starts', '15min' -> 'every 15 minutes', 'W-SUN' -> 'weeks dated
+    on Sundays', 'QS-JAN' -> 'quarter starts'; None for an alias not listed here."""
+    match = re.fullmatch(r"(\d*)([A-Za-z]+)(?:-([A-Z]{3}))?", alias)
+    if match is None:
+        return None
+    count, unit, anchor = match.groups()
+    if unit == "W":
+        words = f"weeks dated on {_DAYS[anchor]}s" if anchor in _DAYS else "weeks"
+    elif unit in _UNITS:
+        words = _UNITS[unit]
+    else:
+        return None
+    return f"every {count} {words}" if count and count != "1" else words

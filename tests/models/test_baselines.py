@@ -223,8 +223,9 @@ def test_predict_refuses_new_data_at_another_frequency():
     monthly = long_frame({"a": np.arange(24.0)}, start="2020-01-01", freq="MS")
     weekly = long_frame({"a": np.arange(24.0)}, start="2020-01-05", freq="W-SUN")
     model = SeasonalNaive(3).fit(monthly)
-    with pytest.raises(FrequencyError, match=r"frequency is 'W-SUN', but SeasonalNaive was "
-                                             r"fitted on 'MS'.*Give data at 'MS'"):
+    with pytest.raises(FrequencyError, match=r"frequency is weeks dated on Sundays \('W-SUN'\), "
+                                             r"but SeasonalNaive was fitted on month starts "
+                                             r"\('MS'\).*Give data at month starts \('MS'\)"):
         model.predict(df=weekly)
 
 

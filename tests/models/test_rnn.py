@@ -841,8 +841,9 @@ def test_deseasonalized_forecast_carries_the_seasonal_pattern():
 def test_deseasonalize_true_that_adjusts_no_series_warns_why():
     options = {"lookback": 6, "epochs": 1}
     yearly = long_frame(multiplicative_seasonal(30, 2, seed=5), start="1950-01-01", freq="YS")
-    with pytest.warns(UserWarning, match="adjusted none of the 2 series: their frequency, "
-                                         "'YS-JAN', has no season; give season_length="):
+    with pytest.warns(UserWarning, match=r"adjusted none of the 2 series: their frequency, "
+                                         r"year starts \('YS-JAN'\), has no season; give "
+                                         r"season_length="):
         RNNForecaster(3, deseasonalize=True, **options).fit(yearly)
     # 30 monthly values: under three seasons (36) in every series
     with pytest.warns(UserWarning, match="adjusted none of the 2 series: every series has a "

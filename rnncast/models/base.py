@@ -96,6 +96,7 @@ class Forecaster:
         if hasattr(self, "panel_"):  # a failed refit leaves an unfitted model, not half of one
             del self.panel_
         try:
+            self._option_warnings()  # once per fit, not per conformal refit
             self._fit_panel(panel)
             self.panel_ = panel
             self.conformal_scores_ = None
@@ -109,6 +110,9 @@ class Forecaster:
                 stop.model = self
             raise
         return self
+
+    def _option_warnings(self) -> None:
+        """Warn about options that are valid but do nothing here (a subclass's)."""
 
     def _usable_after_interrupt(self) -> bool:
         """Whether a fit stopped by Ctrl-C left a model that can forecast."""

@@ -456,11 +456,6 @@ class RNNForecaster(Forecaster):
                 or self.seed < 0:
             raise ValueError(f"seed must be a non-negative integer (members are seeded with "
                              f"(seed, lookback, k)), got {self.seed!r}.")
-        if self.dropout > 0 and self.num_layers == 1:
-            warnings.warn(
-                f"dropout={self.dropout} does nothing with num_layers=1: it acts between "
-                "stacked layers. Set num_layers=2 or more, or leave dropout=0.",
-                UserWarning, stacklevel=stacklevel_outside_rnncast())
         if self.levels is not None and self.recursive:
             raise ValueError("levels (quantile heads) need the direct model: "
                              "set recursive=False, or use conformal_windows for intervals.")
@@ -475,6 +470,14 @@ class RNNForecaster(Forecaster):
                 f"loss={self.loss!r} would be ignored. For the median with intervals, leave "
                 f"loss='mae'; for a mean with intervals, give conformal_windows=K instead "
                 f"of levels.")
+
+    def _option_warnings(self) -> None:
+        # before _check_params: a dropout of the wrong type is its error, not a warning
+        if isinstance(self.dropout, int | float) and self.dropout > 0 and self.num_layers == 1:
+            warnings.warn(
+                f"dropout={self.dropout} does nothing with num_layers=1: it acts between "
+                "stacked layers. Set num_layers=2 or more, or leave dropout=0.",
+                UserWarning, stacklevel=stacklevel_outside_rnncast())
 
     def _levels(self) -> list:
         """The trained levels as a list (``levels`` as given: None, a number, a list)."""

@@ -273,7 +273,7 @@ def test_dropout_with_one_layer_warns_once_at_fit_and_dropout_is_checked():
     frame = monthly(sine_series(40, 2, 1))
     options = {**FAST, "epochs": 2}
     with pytest.warns(UserWarning, match="dropout=0.3 does nothing with num_layers=1") as caught:
-        RNNForecaster(3, dropout=0.3, **options).fit(frame)
+        RNNForecaster(3, dropout=0.3, conformal_windows=2, **options).fit(frame)  # 3 fits
     dropout_warnings = [w for w in caught if "does nothing" in str(w.message)]
     assert len(dropout_warnings) == 1 and dropout_warnings[0].filename == __file__
     with warnings.catch_warnings():

@@ -425,6 +425,8 @@ def _backtest(args) -> int:
 
     _check_outputs(args)
     _resolve_columns(args)
+    if args.train_levels and not args.levels:  # heads trained there are worth scoring
+        args.levels = args.train_levels
     frame = _read_data(args)
     names = [name.strip() for name in args.models.split(",")]
     models = {name: _model_by_name(name, args) for name in names}

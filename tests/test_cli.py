@@ -734,3 +734,10 @@ def test_backtest_checks_ids_before_the_refits(sales_csv, tmp_path):
                      "--models", "naive", "--plot", str(tmp_path / "b.png"), "--ids", "s9")
     assert_clean_error(result, "ids ['s9'] are not in the data; valid ids include 's0'")
     assert "mae" not in result.stdout  # no table: nothing was backtested
+
+
+def test_backtest_scores_the_levels_the_heads_were_trained_at(sales_csv):
+    result = rnncast("backtest", str(sales_csv), "--horizon", "6", *COLUMNS, *SMALL,
+                     "--models", "rnn", "--train-levels", "80", "--quiet")
+    assert result.returncode == 0, result.stderr
+    assert "coverage-80" in result.stdout

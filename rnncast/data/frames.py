@@ -51,7 +51,7 @@ import pandas as pd
 from pandas.api import types as pdt
 from pandas.tseries.frequencies import to_offset
 
-from rnncast.data.panel import Frequency, Panel
+from rnncast.data.panel import WEEKDAYS, Frequency, Panel
 from rnncast.errors import (
     ColumnTypeError,
     DataError,
@@ -70,7 +70,6 @@ SINGLE_ID = "series_0"
 
 _SHOWN = 3  # time stamps listed in a message
 _CHECKED = 10  # misfit series whose own frequency is inferred to explain an error
-WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")  # pandas weekly anchors
 _MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
 _DAY_NS = 86_400_000_000_000
 _HOUR_NS = 3_600_000_000_000

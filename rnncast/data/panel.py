@@ -233,8 +233,9 @@ _UNITS = {"MS": "month starts", "ME": "month ends", "M": "month ends", "D": "day
           "YS": "year starts", "AS": "year starts", "YE": "year ends", "A": "year ends",
           "Y": "year ends", "BMS": "business month starts", "BME": "business month ends",
           "SMS": "semi-month starts", "SME": "semi-month ends"}
-_DAYS = {"MON": "Monday", "TUE": "Tuesday", "WED": "Wednesday", "THU": "Thursday",
-         "FRI": "Friday", "SAT": "Saturday", "SUN": "Sunday"}
+WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")  # pandas weekly anchors
+_DAYS = dict(zip(WEEKDAYS, ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday",
+                             "Saturday", "Sunday"), strict=True))  # not the locale's names
 
 
 def _alias_in_words(alias: str) -> str | None:

@@ -327,17 +327,10 @@ def _check_model_fits_windows(model: Forecaster, h: int, levels) -> None:
             f"{model.name} has horizon={model.horizon}, shorter than h={h}: "
             f"construct it with horizon={h} (or more), or lower h."
         )
-    for level in levels:  # before any refit: quantile heads give their levels only
-        why = getattr(model, "_untrained_level", lambda _: None)(level)
+    for level in levels:  # before any refit, which the model's own check follows
+        why = model._untrained_level(level)
         if why is not None:
             raise ValueError(f"{model.name}: {why}")
-    no_own_intervals = type(model)._interval_panel is Forecaster._interval_panel
-    if levels and no_own_intervals and not model.conformal_windows:
-        raise ValueError(
-            f"{model.name} gives no intervals, so levels={levels} cannot be "
-            "forecast: construct it with conformal_windows=K (K >= 1) for "
-            "conformal intervals, or leave levels out."
-        )
 
 
 def _drop_short(

@@ -174,12 +174,21 @@ class Forecaster:
         raise NotImplementedError
 
     # -- intervals -------------------------------------------------------------------
+    def _untrained_level(self, level) -> str | None:
+        """Why the model, as constructed, can give no ``level``% interval (None when it
+        can): the one check behind ``predict`` and ``cross_validation``."""
+        if self.conformal_windows:
+            return None
+        return (f"{self.name} gives no intervals, so a {level:g}% interval cannot be "
+                "forecast: construct it with conformal_windows=K (K >= 1) for "
+                "conformal intervals, or leave levels out.")
+
     def _interval_panel(self, panel, point, level):
         """(lo, hi), each (S, h): conformal unless a subclass knows better."""
         if self.conformal_scores_ is None:
-            raise ValueError(
-                f"{self.name} has no intervals: construct it with conformal_windows=K "
-                "(K >= 1) to calibrate conformal intervals at fit time.")
+            raise ValueError(self._untrained_level(level)
+                             or f"{self.name} has no conformal calibration: its fit was "
+                                "stopped before it. Fit it again for intervals.")
         h = point.shape[1]
         count = len(self.conformal_scores_)
         needed = calibration_errors_needed(level)
@@ -203,17 +212,17 @@ class Forecaster:
         magnitudes share one calibration: (windows * S, horizon)."""
         scores = []
         held_out = self.conformal_windows * self.horizon
-        fewer = max(0, int(panel.lengths.min() - 1) // self.horizon)
-        advice = (f"give fewer windows (conformal_windows={fewer} fits every series), "
-                  if fewer else "") + "a shorter horizon, or drop the shortest series"
         too_short = panel.lengths <= held_out
         if too_short.any():
             named = ", ".join(repr(uid) for uid in panel.ids[too_short][:5])
+            fewer = int(panel.lengths.min() - 1) // self.horizon  # windows every series fits
             raise DataError(
                 f"conformal_windows={self.conformal_windows} refits {self.name} at "
                 f"cutoffs up to {held_out} steps ({self.conformal_windows} horizons) "
                 f"before each series' end, and {int(too_short.sum())} series have "
-                f"{held_out} or fewer values ({named}): {advice}.")
+                f"{held_out} or fewer values ({named}): "
+                + (f"give fewer windows (conformal_windows={fewer} fits every series), "
+                   if fewer else "") + "a shorter horizon, or drop the shortest series.")
         for window in range(1, self.conformal_windows + 1):
             train = panel.head(window * self.horizon)
             model = self.clone(conformal_windows=0)

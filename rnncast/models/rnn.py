@@ -1127,7 +1127,7 @@ class RNNForecaster(Forecaster):
         """Why ``level`` has no interval (None when it has one): neither a quantile head
         nor conformal calibration gives it."""
         trained = self._levels()
-        if level in trained or self.conformal_windows:
+        if level in trained or super()._untrained_level(level) is None:
             return None
         return (f"level {level:g} was not trained: the model has levels {trained}. "
                 f"Construct it with levels=[..., {level:g}], or with conformal_windows=K "

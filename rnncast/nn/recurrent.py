@@ -151,7 +151,7 @@ class Recurrent(Module):
         self._rng = resolve_rng(seed)
         self._cache = None
         self._workspaces = {}  # (layer, part of the batch) -> Workspace
-        self._part_buffers = {}  # part of the batch (1, 2, ...) -> its gradient buffer
+        self._part_buffers = {}  # part of the batch (1, 2, ...) -> (flat buffer, views)
 
         gate_rows = self.num_gates * self.hidden_size
         shapes = {}
@@ -334,7 +334,7 @@ class Recurrent(Module):
             for index, (part, caches, grads)
             in enumerate(zip(parts, part_caches, part_grads, strict=True))])
         for index in range(1, len(parts)):
-            self.flat_grads += self._part_buffers[index]
+            self.flat_grads += self._part_buffers[index][0]
 
         d_x = None
         if input_grad:
@@ -428,15 +428,15 @@ class Recurrent(Module):
         batch adds its gradients. The buffer is kept between calls (in
         ``_part_buffers[index]``, laid out like ``flat_grads``): fresh ones the size of
         the parameters cost page faults every step."""
-        flat = self._part_buffers.get(index)
-        if flat is None or flat.shape != self.flat_grads.shape or flat.dtype != self.dtype:
-            flat = self._part_buffers[index] = np.empty_like(self.flat_grads)
-        flat.fill(0)
-        views, start = {}, 0
-        for name, grad in self.grads.items():  # grads are views into flat_grads, in order
-            views[name] = flat[start : start + grad.size].reshape(grad.shape)
-            start += grad.size
-        return views
+        kept = self._part_buffers.get(index)
+        if kept is None or kept[0].shape != self.flat_grads.shape or kept[0].dtype != self.dtype:
+            flat, views, start = np.empty_like(self.flat_grads), {}, 0
+            for name, grad in self.grads.items():  # views into flat_grads, in order
+                views[name] = flat[start : start + grad.size].reshape(grad.shape)
+                start += grad.size
+            kept = self._part_buffers[index] = (flat, views)
+        kept[0].fill(0)
+        return kept[1]
 
     def _workspace(self, layer, part):
         key = (layer, part)

@@ -53,13 +53,13 @@ def read_table(path, columns=None, *, thousands=None, decimal=None,
                    "decimal": decimal or ("," if thousands == "." else ".")}
         if ROUND_TRIP_OPTION:  # a number rnncast wrote reads back as the same float
             options["float_precision"] = "round_trip"
-        # text columns as written, without pandas' guesses of type and of "NA"
-        text = [name for name in text_columns if name in header]
-        frame = pd.read_csv(path, usecols=usecols, converters=dict.fromkeys(text, str),
-                            **options)
-        for name in text:
-            if name in frame.columns:
-                frame[name] = frame[name].mask(frame[name] == "")  # empty: missing
+        frame = pd.read_csv(path, usecols=usecols, **options)
+        text = [name for name in text_columns if name in frame.columns]
+        if text:  # read again as written, without pandas' guesses of type and "NA"; in
+            # one read, converters still turn "NA" into NaN under pandas 3, and sparing
+            # only these columns from NA detection needs pandas' private list of NA words
+            frame[text] = pd.read_csv(path, sep=delimiter, usecols=text, dtype=str,
+                                      keep_default_na=False, na_values=[""])[text]
     except UnicodeDecodeError as error:
         raise DataError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start}). "
                         "Save it as UTF-8 CSV.") from error

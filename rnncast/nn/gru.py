@@ -36,8 +36,8 @@ def gate_scale(hidden, dtype):
     return scale
 
 
-def gru_forward(x_proj, h0, weight_hh_t, bias_hn, compiled=False, empty=fresh_array):
-    """One layer over time; h0 (B, H).
+def gru_forward(x_proj, h0, weight_hh_t, bias_hn, empty=fresh_array):
+    """One layer over time, the NumPy reference; h0 (B, H).
 
     x_proj (T, B, 3H) is x W_ih^T + b_ih with b_hr, b_hz added (they sit outside any
     product, unlike b_hn) and the r, z columns halved (``gate_scale``); weight_hh_t
@@ -46,15 +46,7 @@ def gru_forward(x_proj, h0, weight_hh_t, bias_hn, compiled=False, empty=fresh_ar
     """
     steps, batch, gate_width = x_proj.shape
     hidden = gate_width // 3
-    states = np.empty((steps + 1, batch, hidden), dtype=x_proj.dtype)
-    states[0] = h0
-    rz = empty("rz", (steps, batch, 2 * hidden), x_proj.dtype)
-    n = empty("n", (steps, batch, hidden), x_proj.dtype)
-    hn = empty("hn", (steps, batch, hidden), x_proj.dtype)
-    if compiled:
-        kernels.gru_forward_loop(x_proj, states, rz, n, hn, weight_hh_t, bias_hn,
-                                 kernels.product_rows(batch, gate_width, hidden), not h0.any())
-        return states, rz, n, hn
+    states, rz, n, hn = _forward_buffers(steps, batch, hidden, h0, x_proj.dtype, empty)
     gh = np.empty((batch, gate_width), dtype=x_proj.dtype)  # h_{t-1} W_hh^T, reused
     for t in range(steps):
         h_prev, h = states[t], states[t + 1]
@@ -73,20 +65,29 @@ def gru_forward(x_proj, h0, weight_hh_t, bias_hn, compiled=False, empty=fresh_ar
     return states, rz, n, hn
 
 
-def gru_backward(d_outputs, dh_last, cache, weight_hh, compiled=False, empty=fresh_array,
-                 state_grad=True):
-    """Backward of ``gru_forward``.  Returns (dA_x, dA_h (T, B, 3H), dh0 (B, H), or None
-    without ``state_grad``)."""
+def _forward_buffers(steps, batch, hidden, h0, dtype, empty):
+    """(states (T+1, B, H) starting at h0, rz (T, B, 2H), n and hn (T, B, H))."""
+    states = np.empty((steps + 1, batch, hidden), dtype=dtype)  # the caller's: not reused
+    states[0] = h0
+    return (states, empty("rz", (steps, batch, 2 * hidden), dtype),
+            empty("n", (steps, batch, hidden), dtype), empty("hn", (steps, batch, hidden), dtype))
+
+
+def _backward_buffers(dh_last, n, empty):
+    """dh (B, H) starting at the gradient reaching the last state; dA_h (T, B, 3H), da_n
+    (T, B, H)."""
+    steps, batch, hidden = n.shape
+    dh = np.zeros((batch, hidden), n.dtype) if dh_last is None else dh_last.copy()
+    return (dh, empty("dA_h", (steps, batch, 3 * hidden), n.dtype),
+            empty("da_n", n.shape, n.dtype))
+
+
+def gru_backward(d_outputs, dh_last, cache, weight_hh, empty=fresh_array, state_grad=True):
+    """Backward of ``gru_forward``, the NumPy reference. Returns (dA_x, dA_h (T, B, 3H),
+    dh0 (B, H), or None without ``state_grad``)."""
     states, rz, n, hn = cache
     steps, batch, hidden = n.shape
-    dA_h = empty("dA_h", (steps, batch, 3 * hidden), n.dtype)
-    da_n = empty("da_n", n.shape, n.dtype)
-    dh = np.zeros((batch, hidden), n.dtype) if dh_last is None else dh_last.copy()
-    if compiled:
-        kernels.gru_backward_loop(contiguous_or_none(d_outputs), dh, states, rz, n, hn,
-                                  weight_hh, dA_h, da_n,
-                                  kernels.product_rows(batch, hidden, 3 * hidden), state_grad)
-        return _input_side(dA_h, da_n, empty), dA_h, dh if state_grad else None
+    dh, dA_h, da_n = _backward_buffers(dh_last, n, empty)
     r, z = rz[..., :hidden], rz[..., hidden:]
     # Local derivatives of every step at once; the loop only chains them.
     dn_local = (1 - z) * (1 - n * n)  # dh -> da_n
@@ -123,6 +124,7 @@ class GRU(Recurrent):
     """
 
     num_gates = 3
+    kernel = "gru"
 
     def _gate_scale(self):
         return gate_scale(self.hidden_size, self.dtype)
@@ -134,11 +136,30 @@ class GRU(Recurrent):
 
     def _layer_forward(self, x_proj, initial, layer, weight_hh_t, empty):
         bias_hn = self.params[f"bias_hh_l{layer}"][2 * self.hidden_size :]
-        cache = gru_forward(x_proj, initial[0], weight_hh_t, bias_hn, self.compiled, empty)
+        cache = gru_forward(x_proj, initial[0], weight_hh_t, bias_hn, empty)
         return cache[0], (), cache
 
     def _layer_backward(self, d_outputs, d_final, cache, layer, empty, state_grad):
         dA_x, dA_h, dh0 = gru_backward(d_outputs, d_final[0], cache,
-                                       self.params[f"weight_hh_l{layer}"], self.compiled, empty,
-                                       state_grad)
+                                       self.params[f"weight_hh_l{layer}"], empty, state_grad)
         return dA_x, dA_h, (dh0,)
+
+    def _forward_call(self, x_proj, initial, layer, weight_hh_t, empty):
+        steps, batch, gate_width = x_proj.shape
+        cache = _forward_buffers(steps, batch, self.hidden_size, initial[0], self.dtype, empty)
+        bias_hn = self.params[f"bias_hh_l{layer}"][2 * self.hidden_size :]
+        arguments = (*cache, weight_hh_t, bias_hn,
+                     kernels.product_rows(batch, gate_width, self.hidden_size),
+                     not initial[0].any())
+        return arguments, (cache[0], (), cache)
+
+    def _backward_call(self, d_outputs, d_final, cache, layer, empty, state_grad):
+        states, rz, n, hn = cache
+        dh, dA_h, da_n = _backward_buffers(d_final[0], n, empty)
+        dA_x = empty("dA_x", dA_h.shape, dA_h.dtype)  # filled by the kernel
+        batch = n.shape[1]
+        arguments = (contiguous_or_none(d_outputs), dh, states, rz, n, hn,
+                     self.params[f"weight_hh_l{layer}"], dA_h, da_n, dA_x,
+                     kernels.product_rows(batch, self.hidden_size, 3 * self.hidden_size),
+                     state_grad)
+        return arguments, dA_x, dA_h, (dh,)

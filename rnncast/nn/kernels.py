@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import math
+import os
 import threading
 
 import numpy as np
@@ -71,6 +72,13 @@ def _compile_exact(function):
     if numba is None:
         return function
     return numba.njit(cache=True, nogil=True, error_model="numpy")(function)
+
+
+def _compile_parallel(function):
+    """As ``_compile``, with ``numba.prange`` spreading its loop over numba's threads."""
+    if numba is None:
+        return function
+    return numba.njit(cache=True, nogil=True, parallel=True, **_OPTIONS)(function)
 
 
 def resolve_backend(value: str) -> bool:
@@ -180,6 +188,82 @@ def _product(a, b, out, block_rows):
     """out = a @ b, in blocks of ``block_rows`` rows; a (M, K), b (K, N), out (M, N)."""
     for start in range(0, a.shape[0], block_rows):
         np.dot(a[start : start + block_rows], b, out[start : start + block_rows])
+
+
+@_compile
+def _project(layer_input, weight_t, bias, x_proj):
+    """x_proj = layer_input @ weight_t + bias, every step at once: layer_input (T, B, I),
+    weight_t (I, W), bias (W,), x_proj (T, B, W)."""
+    steps, batch, features = layer_input.shape
+    rows = steps * batch
+    flat = x_proj.reshape(rows, x_proj.shape[2])
+    if features == 1:
+        project_one_feature(layer_input.reshape(rows), weight_t[0], bias, flat)
+        return
+    np.dot(layer_input.reshape(rows, features), weight_t, flat)
+    for r in range(rows):
+        for j in range(flat.shape[1]):
+            flat[r, j] += bias[j]
+
+
+@_compile
+def _add_into(total, term):
+    """total += term, both C-ordered of one shape: one flat loop (numba's ``+=`` on 2-D
+    arrays took 4x as long)."""
+    flat_total, flat_term = total.reshape(total.size), term.reshape(term.size)
+    for k in range(flat_total.size):
+        flat_total[k] += flat_term[k]
+
+
+@_compile
+def _part_gradients(dA_x, dA_h, one_side, layer_input, states, weight_ih, first_row, grad_ih,
+                    grad_hh, grad_bias_ih, grad_bias_hh, scratch_ih, scratch_hh, accumulate,
+                    d_input):
+    """A layer's parameter gradients over one part of a batch, and its input gradient.
+
+    dA_x, dA_h (T, B, W): the gate gradients the input and recurrent sides see (the same
+    array when ``one_side``); layer_input (T, B, I); states (T+1, B, H), the initial
+    state first, whose rows before ``first_row`` are left out of W_hh's product (a zero
+    state adds nothing). grad_ih (W, I) = dA_x^T X, grad_hh (W, H) = dA_h^T H_prev, the
+    biases' the sums of dA_x's and dA_h's rows: added into the grad arrays when
+    ``accumulate`` (through the scratch arrays of their shapes), else written over them.
+    d_input (T, B, I) = dA_x W_ih unless None.
+    """
+    steps, batch, width = dA_x.shape
+    rows = steps * batch
+    input_side = dA_x.reshape(rows, width)
+    recurrent_side = dA_h.reshape(rows, width)
+    inputs = layer_input.reshape(rows, layer_input.shape[2])
+    if accumulate:
+        np.dot(input_side.T, inputs, scratch_ih)
+        _add_into(grad_ih, scratch_ih)
+    else:
+        np.dot(input_side.T, inputs, grad_ih)
+    if first_row < rows:
+        previous = states.reshape(rows + batch, states.shape[2])[first_row:rows]
+        if accumulate:
+            np.dot(recurrent_side[first_row:].T, previous, scratch_hh)
+            _add_into(grad_hh, scratch_hh)
+        else:
+            np.dot(recurrent_side[first_row:].T, previous, grad_hh)
+    elif not accumulate:
+        grad_hh[:] = 0
+    sums = np.zeros(width, dtype=dA_x.dtype)
+    for r in range(rows):
+        for j in range(width):
+            sums[j] += input_side[r, j]
+    if not accumulate:
+        grad_bias_ih[:] = 0
+        grad_bias_hh[:] = 0
+    grad_bias_ih += sums
+    if not one_side:
+        sums[:] = 0
+        for r in range(rows):
+            for j in range(width):
+                sums[j] += recurrent_side[r, j]
+    grad_bias_hh += sums
+    if d_input is not None:
+        np.dot(input_side, weight_ih, d_input.reshape(rows, d_input.shape[2]))
 
 
 # -- shared passes --------------------------------------------------------------------
@@ -442,3 +526,184 @@ def adam_update(params, grads, m, v, decay, shrink, keep1, beta2, keep2, step_si
         m[k] = m_k
         v[k] = v_k
         params[k] = p - m_k * step_size / (np.sqrt(v_k) / bias_correction2_sqrt + eps)
+
+
+# -- parts of a batch ------------------------------------------------------------------
+_threading_layer = None  # numba's, once found: "" where parallel regions are not used
+
+
+def parallel_regions() -> bool:
+    """Whether the parts of a batch run in numba's parallel regions: yes with its OpenMP
+    or TBB threading layer, whose idle threads wait for the next region spinning, not
+    asleep. Its fallback layer (workqueue) took 70 to 90 us a region here and cannot be
+    entered from two threads at once; there the layers use a Python thread pool."""
+    global _threading_layer
+    if _threading_layer is None:
+        try:
+            _first_region(np.zeros(2))
+            _threading_layer = numba.threading_layer()
+        except (ValueError, ImportError):  # no layer could be loaded
+            _threading_layer = ""
+    return _threading_layer in ("omp", "tbb")
+
+
+def _forget_parallel_regions():
+    """In a forked child: the parent's region threads did not come along, and GNU
+    OpenMP ends a child that starts them again; the pool serves instead."""
+    global _threading_layer
+    if _threading_layer is not None:
+        _threading_layer = ""
+
+
+if numba is not None and hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_parallel_regions)
+
+
+@_compile_parallel
+def _first_region(out):
+    for p in numba.prange(out.size):
+        out[p] = p
+
+
+# A layer's pass over one part of a batch: the input projection and time loop forward,
+# the time loop and W_hh gradient backward. Each ``*_parts`` function runs every part in
+# one parallel region, its arguments tuples with one item per part: numba's threads
+# (OpenMP or TBB) take a part each without going back to Python, where handing a part to
+# a Python thread and collecting it cost 25 to 45 us each way on a 2-core VM.
+@_compile
+def rnn_forward_part(layer_input, weight_t, bias, x_proj, states, weight_hh_t, relu,
+                     block_rows, zero_start):
+    _project(layer_input, weight_t, bias, x_proj)
+    rnn_forward_loop(x_proj, states, weight_hh_t, relu, block_rows, zero_start)
+
+
+@_compile_parallel
+def rnn_forward_parts(layer_input, weight_t, bias, x_proj, states, weight_hh_t, relu,
+                      block_rows, zero_start):
+    for p in numba.prange(len(x_proj)):
+        rnn_forward_part(layer_input[p], weight_t[p], bias[p], x_proj[p], states[p],
+                         weight_hh_t[p], relu[p], block_rows[p], zero_start[p])
+
+
+@_compile
+def rnn_backward_part(d_outputs, dh, states, weight_hh, relu, da, block_rows, state_grad,
+                      layer_input, weight_ih, first_row, grad_ih, grad_hh, grad_bias_ih,
+                      grad_bias_hh, scratch_ih, scratch_hh, accumulate, d_input):
+    rnn_backward_loop(d_outputs, dh, states, weight_hh, relu, da, block_rows, state_grad)
+    _part_gradients(da, da, True, layer_input, states, weight_ih, first_row, grad_ih,
+                    grad_hh, grad_bias_ih, grad_bias_hh, scratch_ih, scratch_hh, accumulate,
+                    d_input)
+
+
+@_compile_parallel
+def rnn_backward_parts(d_outputs, dh, states, weight_hh, relu, da, block_rows, state_grad,
+                       layer_input, weight_ih, first_row, grad_ih, grad_hh, grad_bias_ih,
+                       grad_bias_hh, scratch_ih, scratch_hh, accumulate, d_input):
+    for p in numba.prange(len(dh)):
+        rnn_backward_part(d_outputs[p], dh[p], states[p], weight_hh[p], relu[p], da[p],
+                          block_rows[p], state_grad[p], layer_input[p], weight_ih[p],
+                          first_row[p], grad_ih[p], grad_hh[p], grad_bias_ih[p],
+                          grad_bias_hh[p], scratch_ih[p], scratch_hh[p], accumulate[p],
+                          d_input[p])
+
+
+@_compile
+def gru_forward_part(layer_input, weight_t, bias, x_proj, states, rz, n, hn, weight_hh_t,
+                     bias_hn, block_rows, zero_start):
+    _project(layer_input, weight_t, bias, x_proj)
+    gru_forward_loop(x_proj, states, rz, n, hn, weight_hh_t, bias_hn, block_rows, zero_start)
+
+
+@_compile_parallel
+def gru_forward_parts(layer_input, weight_t, bias, x_proj, states, rz, n, hn, weight_hh_t,
+                      bias_hn, block_rows, zero_start):
+    for p in numba.prange(len(x_proj)):
+        gru_forward_part(layer_input[p], weight_t[p], bias[p], x_proj[p], states[p], rz[p],
+                         n[p], hn[p], weight_hh_t[p], bias_hn[p], block_rows[p],
+                         zero_start[p])
+
+
+@_compile
+def gru_backward_part(d_outputs, dh, states, rz, n, hn, weight_hh, dA_h, da_n, dA_x,
+                      block_rows, state_grad, layer_input, weight_ih, first_row, grad_ih,
+                      grad_hh, grad_bias_ih, grad_bias_hh, scratch_ih, scratch_hh,
+                      accumulate, d_input):
+    """As ``gru_backward_loop``, then dA_x = [da_r, da_z, da_n], the gates as the input
+    side sees them, and the layer's gradients (``_part_gradients``)."""
+    gru_backward_loop(d_outputs, dh, states, rz, n, hn, weight_hh, dA_h, da_n, block_rows,
+                      state_grad)
+    hidden = da_n.shape[2]
+    for t in range(dA_h.shape[0]):
+        for b in range(dA_h.shape[1]):
+            for j in range(2 * hidden):
+                dA_x[t, b, j] = dA_h[t, b, j]
+            for j in range(hidden):
+                dA_x[t, b, 2 * hidden + j] = da_n[t, b, j]
+    _part_gradients(dA_x, dA_h, False, layer_input, states, weight_ih, first_row, grad_ih,
+                    grad_hh, grad_bias_ih, grad_bias_hh, scratch_ih, scratch_hh, accumulate,
+                    d_input)
+
+
+@_compile_parallel
+def gru_backward_parts(d_outputs, dh, states, rz, n, hn, weight_hh, dA_h, da_n, dA_x,
+                       block_rows, state_grad, layer_input, weight_ih, first_row, grad_ih,
+                       grad_hh, grad_bias_ih, grad_bias_hh, scratch_ih, scratch_hh,
+                       accumulate, d_input):
+    for p in numba.prange(len(dh)):
+        gru_backward_part(d_outputs[p], dh[p], states[p], rz[p], n[p], hn[p], weight_hh[p],
+                          dA_h[p], da_n[p], dA_x[p], block_rows[p], state_grad[p],
+                          layer_input[p], weight_ih[p], first_row[p], grad_ih[p],
+                          grad_hh[p], grad_bias_ih[p], grad_bias_hh[p], scratch_ih[p],
+                          scratch_hh[p], accumulate[p], d_input[p])
+
+
+@_compile
+def lstm_forward_part(layer_input, weight_t, bias, x_proj, states, cells, gates, tanh_c,
+                      weight_hh_t, block_rows, zero_start):
+    _project(layer_input, weight_t, bias, x_proj)
+    lstm_forward_loop(x_proj, states, cells, gates, tanh_c, weight_hh_t, block_rows,
+                      zero_start)
+
+
+@_compile_parallel
+def lstm_forward_parts(layer_input, weight_t, bias, x_proj, states, cells, gates, tanh_c,
+                       weight_hh_t, block_rows, zero_start):
+    for p in numba.prange(len(x_proj)):
+        lstm_forward_part(layer_input[p], weight_t[p], bias[p], x_proj[p], states[p],
+                          cells[p], gates[p], tanh_c[p], weight_hh_t[p], block_rows[p],
+                          zero_start[p])
+
+
+@_compile
+def lstm_backward_part(d_outputs, dh, dc, states, cells, gates, tanh_c, weight_hh, dA,
+                       block_rows, state_grad, layer_input, weight_ih, first_row, grad_ih,
+                       grad_hh, grad_bias_ih, grad_bias_hh, scratch_ih, scratch_hh,
+                       accumulate, d_input):
+    lstm_backward_loop(d_outputs, dh, dc, cells, gates, tanh_c, weight_hh, dA, block_rows,
+                       state_grad)
+    _part_gradients(dA, dA, True, layer_input, states, weight_ih, first_row, grad_ih,
+                    grad_hh, grad_bias_ih, grad_bias_hh, scratch_ih, scratch_hh, accumulate,
+                    d_input)
+
+
+@_compile_parallel
+def lstm_backward_parts(d_outputs, dh, dc, states, cells, gates, tanh_c, weight_hh, dA,
+                        block_rows, state_grad, layer_input, weight_ih, first_row, grad_ih,
+                        grad_hh, grad_bias_ih, grad_bias_hh, scratch_ih, scratch_hh,
+                        accumulate, d_input):
+    for p in numba.prange(len(dh)):
+        lstm_backward_part(d_outputs[p], dh[p], dc[p], states[p], cells[p], gates[p],
+                           tanh_c[p], weight_hh[p], dA[p], block_rows[p], state_grad[p],
+                           layer_input[p], weight_ih[p], first_row[p], grad_ih[p],
+                           grad_hh[p], grad_bias_ih[p], grad_bias_hh[p], scratch_ih[p],
+                           scratch_hh[p], accumulate[p], d_input[p])
+
+
+PART_KERNELS = {  # a part's function, and the one that runs all parts at once
+    "rnn_forward": (rnn_forward_part, rnn_forward_parts),
+    "rnn_backward": (rnn_backward_part, rnn_backward_parts),
+    "gru_forward": (gru_forward_part, gru_forward_parts),
+    "gru_backward": (gru_backward_part, gru_backward_parts),
+    "lstm_forward": (lstm_forward_part, lstm_forward_parts),
+    "lstm_backward": (lstm_backward_part, lstm_backward_parts),
+}

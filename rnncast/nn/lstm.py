@@ -38,8 +38,8 @@ def gate_scale(hidden, dtype):
     return scale
 
 
-def lstm_forward(x_proj, h0, c0, weight_hh_t, compiled=False, empty=fresh_array):
-    """One layer over time; h0, c0 (B, H).
+def lstm_forward(x_proj, h0, c0, weight_hh_t, empty=fresh_array):
+    """One layer over time, the NumPy reference; h0, c0 (B, H).
 
     x_proj (T, B, 4H) is x W_ih^T + b_ih + b_hh with the i, f, o columns halved
     (``gate_scale``); weight_hh_t (H, 4H) is W_hh^T with the same columns halved
@@ -48,15 +48,8 @@ def lstm_forward(x_proj, h0, c0, weight_hh_t, compiled=False, empty=fresh_array)
     """
     steps, batch, gate_width = x_proj.shape
     hidden = gate_width // 4
-    states = np.empty((steps + 1, batch, hidden), dtype=x_proj.dtype)
-    cells = empty("cells", states.shape, x_proj.dtype)
-    states[0], cells[0] = h0, c0
-    gates = empty("gates", x_proj.shape, x_proj.dtype)  # (T, B, 4H)
-    tanh_c = empty("tanh_c", (steps, batch, hidden), x_proj.dtype)
-    if compiled:
-        kernels.lstm_forward_loop(x_proj, states, cells, gates, tanh_c, weight_hh_t,
-                                  kernels.product_rows(batch, gate_width, hidden), not h0.any())
-        return states, cells, gates, tanh_c
+    states, cells, gates, tanh_c = _forward_buffers(steps, batch, hidden, h0, c0,
+                                                    x_proj.dtype, empty)
     scale = gate_scale(hidden, x_proj.dtype)
     shift = 0.5 * (scale != 1).astype(x_proj.dtype)  # sigmoid = scale * tanh + 0.5
     gates4 = gates.reshape(steps, batch, 4, hidden)
@@ -78,21 +71,30 @@ def lstm_forward(x_proj, h0, c0, weight_hh_t, compiled=False, empty=fresh_array)
     return states, cells, gates, tanh_c
 
 
-def lstm_backward(d_outputs, dh_last, dc_last, cache, weight_hh, compiled=False,
-                  empty=fresh_array, state_grad=True):
-    """Backward of ``lstm_forward``.  Returns (dA (T, B, 4H), dh0, dc0 (B, H)); without
-    ``state_grad``, (dA, None, None)."""
+def _forward_buffers(steps, batch, hidden, h0, c0, dtype, empty):
+    """(states, cells (T+1, B, H) starting at h0, c0; gates (T, B, 4H), tanh_c (T, B, H))."""
+    states = np.empty((steps + 1, batch, hidden), dtype=dtype)  # the caller's: not reused
+    cells = empty("cells", states.shape, dtype)
+    states[0], cells[0] = h0, c0
+    return (states, cells, empty("gates", (steps, batch, 4 * hidden), dtype),
+            empty("tanh_c", (steps, batch, hidden), dtype))
+
+
+def _backward_buffers(dh_last, dc_last, shape, dtype, empty):
+    """dh, dc (B, H) starting at the gradients reaching the last states; dA (T, B, 4H)."""
+    steps, batch, gate_width = shape
+    dh = np.zeros((batch, gate_width // 4), dtype) if dh_last is None else dh_last.copy()
+    dc = np.zeros_like(dh) if dc_last is None else dc_last.copy()
+    return dh, dc, empty("dA", shape, dtype)
+
+
+def lstm_backward(d_outputs, dh_last, dc_last, cache, weight_hh, empty=fresh_array,
+                  state_grad=True):
+    """Backward of ``lstm_forward``, the NumPy reference. Returns (dA (T, B, 4H), dh0,
+    dc0 (B, H)); without ``state_grad``, (dA, None, None)."""
     states, cells, gates, tanh_c = cache
     steps, batch, hidden = tanh_c.shape
-    dtype = gates.dtype
-    dh = np.zeros((batch, hidden), dtype) if dh_last is None else dh_last.copy()
-    dc = np.zeros((batch, hidden), dtype) if dc_last is None else dc_last.copy()
-    dA = empty("dA", gates.shape, dtype)  # (T, B, 4H)
-    if compiled:
-        kernels.lstm_backward_loop(contiguous_or_none(d_outputs), dh, dc, cells, gates, tanh_c,
-                                   weight_hh, dA, kernels.product_rows(batch, hidden, 4 * hidden),
-                                   state_grad)
-        return (dA, dh, dc) if state_grad else (dA, None, None)
+    dh, dc, dA = _backward_buffers(dh_last, dc_last, gates.shape, gates.dtype, empty)
     gates4 = gates.reshape(steps, batch, 4, hidden)
     i, f, g, o = gates4[:, :, 0], gates4[:, :, 1], gates4[:, :, 2], gates4[:, :, 3]
     local = np.empty_like(gates4)  # (T, B, 4, H)
@@ -126,17 +128,35 @@ class LSTM(Recurrent):
 
     num_gates = 4
     has_cell_state = True
+    kernel = "lstm"
 
     def _gate_scale(self):
         return gate_scale(self.hidden_size, self.dtype)
 
     def _layer_forward(self, x_proj, initial, layer, weight_hh_t, empty):
-        cache = lstm_forward(x_proj, initial[0], initial[1], weight_hh_t, self.compiled, empty)
+        cache = lstm_forward(x_proj, initial[0], initial[1], weight_hh_t, empty)
         states, cells = cache[0], cache[1]
         return states, (cells[-1],), cache
 
     def _layer_backward(self, d_outputs, d_final, cache, layer, empty, state_grad):
         dA, dh0, dc0 = lstm_backward(d_outputs, d_final[0], d_final[1], cache,
-                                     self.params[f"weight_hh_l{layer}"], self.compiled, empty,
-                                     state_grad)
+                                     self.params[f"weight_hh_l{layer}"], empty, state_grad)
         return dA, dA, (dh0, dc0)
+
+    def _forward_call(self, x_proj, initial, layer, weight_hh_t, empty):
+        steps, batch, gate_width = x_proj.shape
+        cache = _forward_buffers(steps, batch, self.hidden_size, initial[0], initial[1],
+                                 self.dtype, empty)
+        arguments = (*cache, weight_hh_t,
+                     kernels.product_rows(batch, gate_width, self.hidden_size),
+                     not initial[0].any())
+        return arguments, (cache[0], (cache[1][-1],), cache)
+
+    def _backward_call(self, d_outputs, d_final, cache, layer, empty, state_grad):
+        states, cells, gates, tanh_c = cache
+        dh, dc, dA = _backward_buffers(d_final[0], d_final[1], gates.shape, self.dtype, empty)
+        batch, gate_width = gates.shape[1:]
+        arguments = (contiguous_or_none(d_outputs), dh, dc, states, cells, gates, tanh_c,
+                     self.params[f"weight_hh_l{layer}"], dA,
+                     kernels.product_rows(batch, self.hidden_size, gate_width), state_grad)
+        return arguments, dA, dA, (dh, dc)

@@ -237,53 +237,59 @@ class Recurrent(Module):
                 masks[layer] = (draw < keep).astype(self.dtype) / keep
 
         parts = self._batch_parts(batch, steps)
-        # several parts copy their top states into one array, each in its own thread
-        joined = (None if len(parts) == 1 else
-                  np.empty((steps, batch, self.hidden_size), dtype=self.dtype))
         # once per forward for all parts, per layer: the input side's weights and bias,
         # and W_hh^T (H, G*H), each with the gate scale
         projections = [self._projection_weights(layer) for layer in range(self.num_layers)]
         weights_t = [recurrent_weight_t(self.params[f"weight_hh_l{layer}"], self._gate_scale(),
                                         self.compiled)
                      for layer in range(self.num_layers)]
-        results = self._run_parts(self._forward_part, [
-            (np.ascontiguousarray(inputs[:, part]), tuple(s[:, part] for s in initial),
-             [None if m is None else m[:, part] for m in masks], projections, weights_t,
-             index, None if joined is None else joined[:, part])
-            for index, part in enumerate(parts)])
-        self._cache = (steps, batch, parts, [caches for _, _, caches in results])
+        part_inputs = [inputs if len(parts) == 1 else np.ascontiguousarray(inputs[:, part])
+                       for part in parts]  # each (T, b, I)
+        part_caches = [[] for _ in parts]  # per part, per layer: what backward needs
+        part_finals = [[] for _ in parts]  # per part, per layer: (h_T,) or (h_T, c_T)
+        with self._loop_threads():
+            for layer in range(self.num_layers):
+                part_masks = [None if masks[layer] is None else masks[layer][:, part]
+                              for part in parts]
+                if masks[layer] is not None:
+                    part_inputs = [x * m for x, m in zip(part_inputs, part_masks, strict=True)]
+                results = self._forward_layer(
+                    part_inputs, [tuple(s[layer][part] for s in initial) for part in parts],
+                    layer, projections[layer], weights_t[layer])
+                for index, (states, extra_final, cell_cache) in enumerate(results):
+                    part_caches[index].append(
+                        (part_inputs[index], states, part_masks[index], cell_cache))
+                    part_finals[index].append((states[-1],) + extra_final)
+                part_inputs = [states[1:] for states, _, _ in results]  # next layer's input
+        self._cache = (steps, batch, parts, part_caches)
 
-        top_states = results[0][0] if joined is None else joined  # (T, B, H)
-        outputs = top_states.transpose(1, 0, 2)
+        outputs = _join(part_inputs).transpose(1, 0, 2)  # (B, T, H)
         outputs.flags.writeable = False
-        final = tuple(_join([finals[k] for _, finals, _ in results])
-                      for k in range(len(results[0][1])))
+        final = tuple(_join([np.stack([f[k] for f in finals]) for finals in part_finals])
+                      for k in range(len(part_finals[0][0])))
         return outputs, (final if self.has_cell_state else final[0])
 
-    def _forward_part(self, layer_input, initial, masks, projections, weights_t, index,
-                      joined=None):
-        """All layers over part ``index`` of the batch: layer_input (T, b, I), initial a
-        tuple of (L, b, H), projections each layer's ``_projection_weights``, weights_t
-        its ``recurrent_weight_t``. Returns (top layer's states (T, b, H), final tuple
-        of (L, b, H), per-layer caches); copies the top states into ``joined`` if
-        given."""
-        caches, finals = [], []
-        for layer in range(self.num_layers):
-            mask = masks[layer]
-            if mask is not None:
-                layer_input = layer_input * mask
+    def _forward_layer(self, inputs, initials, layer, projection, weight_hh_t):
+        """Layer ``layer`` over each part of the batch: inputs (T, b, I) and initials
+        (tuples of (b, H)) are lists, one item per part; projection is the layer's
+        ``_projection_weights``. Returns per part (states (T+1, b, H), extra final
+        states, cache)."""
+        if not self.compiled:  # the NumPy reference, always one part
+            (layer_input,), (initial,) = inputs, initials
+            empty = self._workspace(layer, 0).empty
+            x_proj = self._project(layer_input, *projection, empty)
+            return [self._layer_forward(x_proj, initial, layer, weight_hh_t, empty)]
+        calls, results = [], []
+        for index, (layer_input, initial) in enumerate(zip(inputs, initials, strict=True)):
             empty = self._workspace(layer, index).empty
-            x_proj = self._project(layer_input, *projections[layer], empty)  # (T, b, G*H)
-            with self._loop_threads():
-                states, extra_final, cell_cache = self._layer_forward(
-                    x_proj, tuple(s[layer] for s in initial), layer, weights_t[layer], empty)
-            caches.append((layer_input, states, mask, cell_cache))
-            finals.append((states[-1],) + extra_final)
-            layer_input = states[1:]  # (T, b, H), contiguous: next layer's input
-        final = tuple(np.stack([f[k] for f in finals]) for k in range(len(finals[0])))
-        if joined is not None:
-            np.copyto(joined, layer_input)
-        return layer_input, final, caches
+            steps, batch, _ = layer_input.shape
+            x_proj = empty("x_proj", (steps, batch, self.num_gates * self.hidden_size),
+                           self.dtype)
+            arguments, result = self._forward_call(x_proj, initial, layer, weight_hh_t, empty)
+            calls.append((layer_input, *projection, x_proj, *arguments))
+            results.append(result)
+        _run_parts(kernels.PART_KERNELS[f"{self.kernel}_forward"], calls)
+        return results
 
     __call__ = forward
 
@@ -323,69 +329,85 @@ class Recurrent(Module):
             d_outputs = d_outputs.transpose(1, 0, 2)  # (T, B, H) view
         d_final = self._check_state(d_final_state, batch, "d_final_state", zeros=False)
 
-        # The first part adds straight into grads, the others into buffers of their own,
-        # added here in a fixed order so that the sum does not depend on thread timing.
-        part_grads = [self.grads] + [self._zeroed_part_gradients(index)
-                                     for index in range(1, len(parts))]
-        results = self._run_parts(self._backward_part, [
-            (caches, None if d_outputs is None else d_outputs[:, part],
-             tuple(None if d is None else d[:, part] for d in d_final), input_grad,
-             state_grad, grads, index)
-            for index, (part, caches, grads)
-            in enumerate(zip(parts, part_caches, part_grads, strict=True))])
-        for index in range(1, len(parts)):
-            self.flat_grads += self._part_buffers[index][0]
+        d_layer_outs = [None if d_outputs is None else d_outputs[:, part] for part in parts]
+        d_initial = [[] for _ in parts]  # per part, from the top layer down
+        with self._loop_threads():
+            for layer in reversed(range(self.num_layers)):
+                results = self._backward_layer(
+                    d_layer_outs,
+                    [tuple(None if d is None else d[layer][part] for d in d_final)
+                     for part in parts],
+                    [caches[layer] for caches in part_caches], layer,
+                    layer > 0 or input_grad, state_grad)
+                d_layer_outs = []
+                for index, (d_input, d_init) in enumerate(results):
+                    mask = part_caches[index][layer][2]
+                    if mask is not None and d_input is not None:
+                        d_input *= mask
+                    d_layer_outs.append(d_input)
+                    d_initial[index].append(d_init)
+        for index in range(1, len(parts)):  # in a fixed order: the sum does not depend
+            self.flat_grads += self._part_buffers[index][0]  # on the threads' timing
 
         d_x = None
         if input_grad:
-            d_x = np.ascontiguousarray(_join([d for d, _ in results]).transpose(1, 0, 2))
+            d_x = np.ascontiguousarray(_join(d_layer_outs).transpose(1, 0, 2))
         if not state_grad:
             return d_x, None
-        d_state = tuple(_join([d[k] for _, d in results]) for k in range(len(results[0][1])))
+        d_state = tuple(_join([np.stack([d[k] for d in reversed(inits)]) for inits in d_initial])
+                        for k in range(len(d_initial[0][0])))
         return d_x, (d_state if self.has_cell_state else d_state[0])
 
-    def _backward_part(self, caches, d_outputs, d_final, input_grad, state_grad, grads, index):
-        """Backward of ``_forward_part`` over part ``index`` of the batch, adding the
-        parameter gradients into ``grads``. Returns (d_input (T, b, I) or None,
-        d_initial tuple of (L, b, H), or None without ``state_grad``)."""
-        steps, batch = caches[0][0].shape[:2]  # the first layer's input (T, b, I)
-        hidden = self.hidden_size
-        d_initial = []
-        d_layer_out = d_outputs
-        for layer in reversed(range(self.num_layers)):
-            layer_input, states, mask, cell_cache = caches[layer]
-            weight_ih = self.params[f"weight_ih_l{layer}"]
-            d_last = tuple(None if d is None else d[layer] for d in d_final)
-            with self._loop_threads():
-                dA_x, dA_h, d_init = self._layer_backward(
-                    d_layer_out, d_last, cell_cache, layer, self._workspace(layer, index).empty,
-                    state_grad)
-            d_initial.append(d_init)
-
+    def _backward_layer(self, d_outputs, d_finals, caches, layer, input_grad, state_grad):
+        """Backward of ``_forward_layer``, adding the layer's parameter gradients into
+        ``grads`` (the first part) and the parts' own buffers (the others). d_outputs
+        (T, b, H) or None, d_finals (tuples of (b, H) or None) and caches are lists, one
+        item per part. Returns per part (d_input (T, b, I) or None without
+        ``input_grad``, d_initial tuple of (b, H), or Nones without ``state_grad``)."""
+        names = (f"weight_ih_l{layer}", f"weight_hh_l{layer}", f"bias_ih_l{layer}",
+                 f"bias_hh_l{layer}")
+        weight_ih = self.params[names[0]]
+        if not self.compiled:  # the NumPy reference, always one part
+            (layer_input, states, _, cell_cache), = caches
+            dA_x, dA_h, d_init = self._layer_backward(
+                d_outputs[0], d_finals[0], cell_cache, layer, self._workspace(layer, 0).empty,
+                state_grad)
+            steps, batch = layer_input.shape[:2]
             rows = steps * batch
             dA_x2 = dA_x.reshape(rows, -1)  # (T*b, G*H)
             dA_h2 = dA_x2 if dA_h is dA_x else dA_h.reshape(rows, -1)
             ones = np.ones(rows, dtype=self.dtype)  # bias sums as products: faster than sum
-            grads[f"weight_ih_l{layer}"] += dA_x2.T @ layer_input.reshape(rows, -1)
+            self.grads[names[0]] += dA_x2.T @ layer_input.reshape(rows, -1)
             # a zero initial state (the default) adds nothing to dW_hh: skip its rows
             first = batch if not states[0].any() else 0
-            grads[f"weight_hh_l{layer}"] += (dA_h2[first:].T
-                                             @ states[:-1].reshape(rows, hidden)[first:])
+            self.grads[names[1]] += (dA_h2[first:].T
+                                     @ states[:-1].reshape(rows, self.hidden_size)[first:])
             d_bias_ih = ones @ dA_x2
-            grads[f"bias_ih_l{layer}"] += d_bias_ih
-            grads[f"bias_hh_l{layer}"] += d_bias_ih if dA_h is dA_x else ones @ dA_h2
-            if layer == 0 and not input_grad:
-                d_layer_out = None
-                break
-            d_layer_out = (dA_x2 @ weight_ih).reshape(steps, batch, -1)  # (T, b, input)
-            if mask is not None:
-                d_layer_out *= mask
+            self.grads[names[2]] += d_bias_ih
+            self.grads[names[3]] += d_bias_ih if dA_h is dA_x else ones @ dA_h2
+            d_input = (dA_x2 @ weight_ih).reshape(steps, batch, -1) if input_grad else None
+            return [(d_input, d_init)]
 
-        if not state_grad:
-            return d_layer_out, None
-        d_initial.reverse()
-        d_state = tuple(np.stack([d[k] for d in d_initial]) for k in range(len(d_initial[0])))
-        return d_layer_out, d_state
+        calls, results = [], []
+        for index, (d_out, d_final, cache) in enumerate(
+                zip(d_outputs, d_finals, caches, strict=True)):
+            layer_input, states, _, cell_cache = cache
+            empty = self._workspace(layer, index).empty
+            arguments, _, _, d_init = self._backward_call(d_out, d_final, cell_cache, layer,
+                                                          empty, state_grad)
+            # the first part adds into grads; the others write their own buffers
+            grads = self.grads if index == 0 else self._part_gradients(index)
+            d_input = (np.empty(layer_input.shape, dtype=self.dtype) if input_grad
+                       else None)
+            calls.append((*arguments, layer_input, weight_ih,
+                          states.shape[1] if not states[0].any() else 0,
+                          *(grads[name] for name in names),
+                          empty("scratch_ih", weight_ih.shape, self.dtype),
+                          empty("scratch_hh", self.grads[names[1]].shape, self.dtype),
+                          index == 0, d_input))
+            results.append((d_input, d_init if state_grad else (None,) * len(d_init)))
+        _run_parts(kernels.PART_KERNELS[f"{self.kernel}_backward"], calls)
+        return results
 
     # -- threads: parts of the batch in parallel ------------------------------------------
     def _batch_parts(self, batch, steps):
@@ -399,35 +421,11 @@ class Recurrent(Module):
         bounds = [batch * k // count for k in range(count + 1)]
         return [slice(a, b) for a, b in zip(bounds[:-1], bounds[1:])]
 
-    def _run_parts(self, function, argument_lists):
-        """function(*arguments) for each list: the first in the calling thread, the
-        others at the same time on a thread pool.
-
-        With the compiled loops every BLAS runs on one thread throughout, one part or
-        several: several parts fill the cores themselves, and one part is a batch too
-        small to split, whose whole-sequence products (the weight gradients) gain
-        little from a second thread. Woken once, OpenBLAS's threads spin for some
-        milliseconds waiting for more work; on two cores they took one from the
-        other part's thread, or from the caller's own, and steps ran a third slower.
-        """
-        if not self.compiled:
-            return [function(*arguments) for arguments in argument_lists]  # one part
-        with kernels.single_threaded_blas():
-            if len(argument_lists) == 1:
-                return [function(*argument_lists[0])]
-            futures = [_thread_pool().submit(function, *arguments)
-                       for arguments in argument_lists[1:]]
-            try:  # the calling thread takes the first part rather than wait idle
-                first = function(*argument_lists[0])
-            finally:
-                rest = [future.result() for future in futures]
-            return [first, *rest]
-
-    def _zeroed_part_gradients(self, index):
-        """Zeroed views, by parameter name, of the buffer where part ``index`` > 0 of a
-        batch adds its gradients. The buffer is kept between calls (in
-        ``_part_buffers[index]``, laid out like ``flat_grads``): fresh ones the size of
-        the parameters cost page faults every step."""
+    def _part_gradients(self, index):
+        """Views, by parameter name, of the buffer where part ``index`` > 0 of a batch
+        writes its gradients, laid out like ``flat_grads``. Kept between calls
+        (``_part_buffers[index]``): fresh ones the size of the parameters cost page
+        faults every step. Every parameter's gradient is written over, not added to."""
         kept = self._part_buffers.get(index)
         if kept is None or kept[0].shape != self.flat_grads.shape or kept[0].dtype != self.dtype:
             flat, views, start = np.empty_like(self.flat_grads), {}, 0
@@ -435,7 +433,6 @@ class Recurrent(Module):
                 views[name] = flat[start : start + grad.size].reshape(grad.shape)
                 start += grad.size
             kept = self._part_buffers[index] = (flat, views)
-        kept[0].fill(0)
         return kept[1]
 
     def _workspace(self, layer, part):
@@ -445,8 +442,15 @@ class Recurrent(Module):
         return self._workspaces[key]
 
     def _loop_threads(self):
-        """Where the time loop runs its per-step products: one BLAS thread for the
-        compiled loops (``kernels.single_threaded_blas``), BLAS as set for NumPy's."""
+        """BLAS on one thread through a compiled pass (``kernels.single_threaded_blas``),
+        as set for NumPy's.
+
+        The compiled loops' per-step products are too small to share between cores, and
+        parts of a batch fill the cores themselves. A batch in one part gains little from
+        a second thread in its whole-sequence products either (the weight gradients):
+        woken once, OpenBLAS's threads spin for some milliseconds waiting for more work,
+        and on two cores they took one from the other part's thread, or from the
+        caller's own, and steps ran a third slower."""
         return kernels.single_threaded_blas() if self.compiled else contextlib.nullcontext()
 
     def _projection_weights(self, layer):
@@ -466,11 +470,6 @@ class Recurrent(Module):
         (T, B, I) -> (T, B, G*H): the one pass over the sequence before the loop.
         """
         steps, batch, features = layer_input.shape
-        if features == 1 and self.compiled:
-            x_proj = empty("x_proj", (steps, batch, weight.shape[1]), self.dtype)
-            kernels.project_one_feature(layer_input.reshape(-1), weight[0], bias,
-                                        x_proj.reshape(steps * batch, -1))
-            return x_proj
         if features == 1:
             # a broadcast multiply beats a (T*B, 1) x (1, G*H) matrix product
             x_proj = layer_input * weight[0]
@@ -521,6 +520,25 @@ class Recurrent(Module):
 def _join(parts):
     """Arrays of parts of the batch, batch on axis 1, as one (the part itself if alone)."""
     return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
+
+
+def _run_parts(functions, calls):
+    """Run a part function of ``kernels.PART_KERNELS`` on each part's arguments
+    (``calls``, one tuple per part): one part in this thread; several in one numba
+    parallel region, or, where there is none (``kernels.parallel_regions``), the first
+    in this thread and the others on the thread pool at the same time."""
+    part_function, parts_function = functions
+    if len(calls) == 1:
+        part_function(*calls[0])
+    elif kernels.parallel_regions():
+        parts_function(*zip(*calls))
+    else:
+        futures = [_thread_pool().submit(part_function, *arguments) for arguments in calls[1:]]
+        try:  # the calling thread takes the first part rather than wait idle
+            part_function(*calls[0])
+        finally:
+            for future in futures:
+                future.result()
 
 
 def _usable_cores():

@@ -459,22 +459,76 @@ def test_single_threaded_blas_restores_the_libraries_settings():
     assert after == before
 
 
+@pytest.mark.parametrize("cell", CELLS)
+def test_parts_give_the_same_bits_in_a_parallel_region_and_on_the_thread_pool(cell,
+                                                                              monkeypatch):
+    """Where numba has no OpenMP or TBB layer (or in a forked child), the parts run on a
+    Python thread pool instead: the same part functions, the same results."""
+    needs_compiled()
+    rng = np.random.default_rng(37)
+    x, d_out = rng.standard_normal((12, 5, 2)), rng.standard_normal((12, 5, 4))
+    results = []
+    for regions in (True, False):
+        monkeypatch.setattr(kernels, "parallel_regions", lambda answer=regions: answer)
+        layer = CELLS[cell](2, 4, 2, dtype="float64", seed=38, threads=2)
+        layer.min_part_work, layer.min_part_rows = 1, 2
+        results.append(run_forward_backward(layer, x, d_out))
+        assert len(layer._cache[2]) == 2
+    for ours, pooled in zip(*results, strict=True):
+        for a, b in zip(*(o if isinstance(o, tuple) else (o,) for o in (ours, pooled))):
+            np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_forked_child_trains_after_its_parent_used_parallel_regions():
+    """GNU OpenMP ends a forked child that starts its threads again; the child's layers
+    use the thread pool instead, and give the parent's result."""
+    needs_compiled()
+    rng = np.random.default_rng(39)
+    x, d_out = rng.standard_normal((12, 5, 2)), rng.standard_normal((12, 5, 4))
+
+    def gradients():
+        layer = GRU(2, 4, dtype="float64", seed=40, threads=2)
+        layer.min_part_work, layer.min_part_rows = 1, 2
+        return run_forward_backward(layer, x, d_out)[4]
+
+    expected = gradients()
+    reader, writer = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: report its gradients through the pipe, then leave
+        try:
+            os.write(writer, gradients().tobytes())
+        finally:
+            os._exit(0)
+    os.close(writer)
+    received = b""
+    while chunk := os.read(reader, 1 << 16):
+        received += chunk
+    os.close(reader)
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+    np.testing.assert_array_equal(np.frombuffer(received, dtype=np.float64), expected)
+
+
 def test_compiled_layers_keep_blas_on_one_thread_even_for_one_part(monkeypatch):
     """Woken BLAS threads spin on after their product and took a core from the loops."""
     needs_compiled()
     threadpoolctl = pytest.importorskip("threadpoolctl")
-    seen = []
-    original = LSTM._backward_part
+    from rnncast.nn import recurrent
 
-    def recording(self, *args):
+    seen = []
+    original = recurrent._run_parts
+
+    def recording(functions, calls):
         seen.append([lib["num_threads"] for lib in threadpoolctl.threadpool_info()
                      if lib["user_api"] == "blas"])
-        return original(self, *args)
+        return original(functions, calls)
 
-    monkeypatch.setattr(LSTM, "_backward_part", recording)
+    monkeypatch.setattr(recurrent, "_run_parts", recording)
     layer = LSTM(1, 8, threads=1, seed=52)
     run_forward_backward(layer, np.ones((4, 3, 1)), np.ones((4, 3, 8)))
-    assert len(layer._cache[2]) == 1 and seen == [[1] * len(seen[0])]
+    assert len(layer._cache[2]) == 1
+    assert len(seen) == 2 and seen == [[1] * len(seen[0])] * 2  # forward and backward
 
 
 def test_row_blocks_stay_within_the_small_product_limit(monkeypatch):

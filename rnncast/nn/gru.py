@@ -144,12 +144,11 @@ class GRU(Recurrent):
                                        self.params[f"weight_hh_l{layer}"], empty, state_grad)
         return dA_x, dA_h, (dh0,)
 
-    def _forward_call(self, x_proj, initial, layer, weight_hh_t, empty):
+    def _forward_call(self, x_proj, initial, layer, empty):
         steps, batch, gate_width = x_proj.shape
         cache = _forward_buffers(steps, batch, self.hidden_size, initial[0], self.dtype, empty)
         bias_hn = self.params[f"bias_hh_l{layer}"][2 * self.hidden_size :]
-        arguments = (*cache, weight_hh_t, bias_hn,
-                     kernels.product_rows(batch, gate_width, self.hidden_size),
+        arguments = (*cache, bias_hn, kernels.product_rows(batch, gate_width, self.hidden_size),
                      not initial[0].any())
         return arguments, (cache[0], (), cache)
 

@@ -143,12 +143,11 @@ class LSTM(Recurrent):
                                      self.params[f"weight_hh_l{layer}"], empty, state_grad)
         return dA, dA, (dh0, dc0)
 
-    def _forward_call(self, x_proj, initial, layer, weight_hh_t, empty):
+    def _forward_call(self, x_proj, initial, layer, empty):
         steps, batch, gate_width = x_proj.shape
         cache = _forward_buffers(steps, batch, self.hidden_size, initial[0], initial[1],
                                  self.dtype, empty)
-        arguments = (*cache, weight_hh_t,
-                     kernels.product_rows(batch, gate_width, self.hidden_size),
+        arguments = (*cache, kernels.product_rows(batch, gate_width, self.hidden_size),
                      not initial[0].any())
         return arguments, (cache[0], (cache[1][-1],), cache)
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import functools
 import math
 import os
 import warnings
@@ -30,7 +31,7 @@ import numpy as np
 
 from rnncast.errors import ShapeError
 from rnncast.nn import kernels
-from rnncast.nn.module import Module, resolve_dtype, resolve_rng
+from rnncast.nn.module import Module, aligned_zeros, resolve_dtype, resolve_rng
 
 
 def fresh_array(name, shape, dtype):
@@ -44,9 +45,10 @@ class Workspace:
     The loops' buffers (gate pre-activations, gates, their gradients: T x B x G x H
     values each) were megabytes of fresh memory every training step, and the page
     faults of touching it cost as much as a third of an LSTM's forward pass at 128 units.
-    Reused, they stay mapped. Nothing handed to the caller lives here (outputs and
-    states are new arrays), and an array over ``limit`` bytes is allocated afresh, so
-    one large prediction does not hold its memory afterwards.
+    Reused, they stay mapped, and start on a cache line (``aligned_zeros``). Nothing
+    handed to the caller lives here (outputs and states are new arrays), and an array
+    over ``limit`` bytes is allocated afresh, so one large prediction does not hold its
+    memory afterwards.
     """
 
     limit = 1 << 26  # bytes
@@ -60,7 +62,7 @@ class Workspace:
             return np.empty(shape, dtype=dtype)
         flat = self._flat.get(name)
         if flat is None or flat.size < size or flat.dtype != dtype:
-            flat = self._flat[name] = np.empty(size, dtype=dtype)
+            flat = self._flat[name] = aligned_zeros(size, dtype)
         return flat[:size].reshape(shape)
 
 
@@ -238,11 +240,8 @@ class Recurrent(Module):
 
         parts = self._batch_parts(batch, steps)
         # once per forward for all parts, per layer: the input side's weights and bias,
-        # and W_hh^T (H, G*H), each with the gate scale
+        # with the gate scale
         projections = [self._projection_weights(layer) for layer in range(self.num_layers)]
-        weights_t = [recurrent_weight_t(self.params[f"weight_hh_l{layer}"], self._gate_scale(),
-                                        self.compiled)
-                     for layer in range(self.num_layers)]
         part_inputs = [inputs if len(parts) == 1 else np.ascontiguousarray(inputs[:, part])
                        for part in parts]  # each (T, b, I)
         part_caches = [[] for _ in parts]  # per part, per layer: what backward needs
@@ -255,7 +254,7 @@ class Recurrent(Module):
                     part_inputs = [x * m for x, m in zip(part_inputs, part_masks, strict=True)]
                 results = self._forward_layer(
                     part_inputs, [tuple(s[layer][part] for s in initial) for part in parts],
-                    layer, projections[layer], weights_t[layer])
+                    layer, projections[layer])
                 for index, (states, extra_final, cell_cache) in enumerate(results):
                     part_caches[index].append(
                         (part_inputs[index], states, part_masks[index], cell_cache))
@@ -265,28 +264,41 @@ class Recurrent(Module):
 
         outputs = _join(part_inputs).transpose(1, 0, 2)  # (B, T, H)
         outputs.flags.writeable = False
-        final = tuple(_join([np.stack([f[k] for f in finals]) for finals in part_finals])
-                      for k in range(len(part_finals[0][0])))
+        final = tuple(np.empty((self.num_layers, batch, self.hidden_size), self.dtype)
+                      for _ in part_finals[0][0])  # (L, B, H) each: h_T, and c_T for LSTM
+        for part, finals in zip(parts, part_finals, strict=True):
+            for layer, states in enumerate(finals):
+                for whole, last in zip(final, states, strict=True):
+                    whole[layer, part] = last
         return outputs, (final if self.has_cell_state else final[0])
 
-    def _forward_layer(self, inputs, initials, layer, projection, weight_hh_t):
+    def _forward_layer(self, inputs, initials, layer, projection):
         """Layer ``layer`` over each part of the batch: inputs (T, b, I) and initials
         (tuples of (b, H)) are lists, one item per part; projection is the layer's
         ``_projection_weights``. Returns per part (states (T+1, b, H), extra final
         states, cache)."""
+        weight_hh = self.params[f"weight_hh_l{layer}"]
         if not self.compiled:  # the NumPy reference, always one part
             (layer_input,), (initial,) = inputs, initials
             empty = self._workspace(layer, 0).empty
             x_proj = self._project(layer_input, *projection, empty)
+            weight_hh_t = recurrent_weight_t(weight_hh, self._gate_scale())  # (H, G*H)
             return [self._layer_forward(x_proj, initial, layer, weight_hh_t, empty)]
+        # W_hh^T with the gate scale, made by the kernels: one for every part
+        scale = self._gate_scale()
+        if scale is None:
+            scale = _ones(weight_hh.shape[0], self.dtype)
+        weight_hh_t = self._workspace(layer, 0).empty("weight_hh_t", weight_hh.shape[::-1],
+                                                      self.dtype)
         calls, results = [], []
         for index, (layer_input, initial) in enumerate(zip(inputs, initials, strict=True)):
             empty = self._workspace(layer, index).empty
             steps, batch, _ = layer_input.shape
             x_proj = empty("x_proj", (steps, batch, self.num_gates * self.hidden_size),
                            self.dtype)
-            arguments, result = self._forward_call(x_proj, initial, layer, weight_hh_t, empty)
-            calls.append((layer_input, *projection, x_proj, *arguments))
+            arguments, result = self._forward_call(x_proj, initial, layer, empty)
+            calls.append((weight_hh, scale, weight_hh_t, layer_input, *projection, x_proj,
+                          *arguments))
             results.append(result)
         _run_parts(kernels.PART_KERNELS[f"{self.kernel}_forward"], calls)
         return results
@@ -576,20 +588,23 @@ def contiguous_or_none(d_outputs):
     return None if d_outputs is None else np.ascontiguousarray(d_outputs)
 
 
-def recurrent_weight_t(weight_hh, scale=None, compiled=False):
+@functools.cache
+def _ones(size, dtype):
+    ones = np.ones(size, dtype=dtype)
+    ones.flags.writeable = False  # one array per size, shared by every call
+    return ones
+
+
+def recurrent_weight_t(weight_hh, scale=None):
     """weight_hh^T (H, G*H), its columns times ``scale`` (G*H,) if given, C-contiguous.
 
     ``weight_hh.T`` is a Fortran-ordered view; BLAS takes it as a transposed operand,
     and each step's ``h @ weight_hh.T`` ran up to 1.4x slower that way at batch 32
-    (hidden 128, OpenBLAS), so the loops get a copy, one per forward pass.
-    ``compiled`` makes it with ``kernels.transpose_scaled``, the same values faster.
+    (hidden 128, OpenBLAS), so the loops get a copy, one per forward pass. (The
+    compiled layers make theirs with ``kernels.transpose_scaled``: the same values.)
     """
     transposed = np.empty(weight_hh.shape[::-1], dtype=weight_hh.dtype)
-    if compiled:
-        if scale is None:
-            scale = np.ones(weight_hh.shape[0], dtype=weight_hh.dtype)
-        kernels.transpose_scaled(weight_hh, scale, transposed)
-    elif scale is None:
+    if scale is None:
         transposed[...] = weight_hh.T
     else:
         np.multiply(weight_hh.T, scale, out=transposed)

@@ -104,10 +104,10 @@ class RNN(Recurrent):
                                self.nonlinearity, empty, state_grad)
         return da, da, (dh0,)
 
-    def _forward_call(self, x_proj, initial, layer, weight_hh_t, empty):
+    def _forward_call(self, x_proj, initial, layer, empty):
         steps, batch, hidden = x_proj.shape
         states = _forward_buffers(steps, batch, hidden, initial[0], self.dtype)
-        arguments = (states, weight_hh_t, self.nonlinearity == "relu",
+        arguments = (states, self.nonlinearity == "relu",
                      kernels.product_rows(batch, hidden, hidden), not initial[0].any())
         return arguments, (states, (), states)
 

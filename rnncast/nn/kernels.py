@@ -565,40 +565,27 @@ def _first_region(out):
         out[p] = p
 
 
-# A layer's pass over one part of a batch: W_hh^T, the input projection and the time loop
+# A layer's pass over one part of a batch: the input projection and the time loop
 # forward; the time loop and the weight gradients backward. Each ``*_parts`` function
-# runs every part in parallel regions, its arguments tuples with one item per part:
+# runs every part in one parallel region, its arguments tuples with one item per part:
 # numba's threads (OpenMP or TBB) take a part each without going back to Python, where
 # handing a part to a Python thread and collecting it cost 25 to 45 us each way on a
-# 2-core VM. Each ``prange`` loop is a region of its own, ended before the next starts.
+# 2-core VM. The parts share one W_hh^T, made before the region: made in shares by the
+# threads in a region of its own, or by each thread for itself, it cost as much, and in
+# some processes much more.
 @_compile
-def _transpose_block(weight, scale, out, block, count):
-    """Block ``block`` of ``count`` of ``transpose_scaled``: a share of weight's rows,
-    the edges on multiples of 8 (the transpose's tiles)."""
-    rows = weight.shape[0]
-    start = (rows * block // count) // TILE * TILE
-    stop = rows if block == count - 1 else (rows * (block + 1) // count) // TILE * TILE
-    transpose_scaled(weight[start:stop], scale[start:stop], out[:, start:stop])
-
-
-
-@_compile
-def rnn_forward_part(weight_hh, scale, weight_hh_t, layer_input, weight_t, bias, x_proj,
-                     states, relu, block_rows, zero_start):
-    transpose_scaled(weight_hh, scale, weight_hh_t)
+def rnn_forward_part(weight_hh_t, layer_input, weight_t, bias, x_proj, states, relu,
+                     block_rows, zero_start):
     _project(layer_input, weight_t, bias, x_proj)
     rnn_forward_loop(x_proj, states, weight_hh_t, relu, block_rows, zero_start)
 
 
 @_compile_parallel
-def rnn_forward_parts(weight_hh, scale, weight_hh_t, layer_input, weight_t, bias, x_proj,
-                      states, relu, block_rows, zero_start):
-    for c in numba.prange(len(x_proj)):  # W_hh^T in blocks first: every part reads it
-        _transpose_block(weight_hh[0], scale[0], weight_hh_t[0], c, len(x_proj))
+def rnn_forward_parts(weight_hh_t, layer_input, weight_t, bias, x_proj, states, relu,
+                      block_rows, zero_start):
     for p in numba.prange(len(x_proj)):
-        _project(layer_input[p], weight_t[p], bias[p], x_proj[p])
-        rnn_forward_loop(x_proj[p], states[p], weight_hh_t[p], relu[p], block_rows[p],
-                         zero_start[p])
+        rnn_forward_part(weight_hh_t[p], layer_input[p], weight_t[p], bias[p], x_proj[p],
+                         states[p], relu[p], block_rows[p], zero_start[p])
 
 
 @_compile
@@ -624,22 +611,19 @@ def rnn_backward_parts(d_outputs, dh, states, weight_hh, relu, da, block_rows, s
 
 
 @_compile
-def gru_forward_part(weight_hh, scale, weight_hh_t, layer_input, weight_t, bias, x_proj,
+def gru_forward_part(weight_hh_t, layer_input, weight_t, bias, x_proj,
                      states, rz, n, hn, bias_hn, block_rows, zero_start):
-    transpose_scaled(weight_hh, scale, weight_hh_t)
     _project(layer_input, weight_t, bias, x_proj)
     gru_forward_loop(x_proj, states, rz, n, hn, weight_hh_t, bias_hn, block_rows, zero_start)
 
 
 @_compile_parallel
-def gru_forward_parts(weight_hh, scale, weight_hh_t, layer_input, weight_t, bias, x_proj,
+def gru_forward_parts(weight_hh_t, layer_input, weight_t, bias, x_proj,
                       states, rz, n, hn, bias_hn, block_rows, zero_start):
-    for c in numba.prange(len(x_proj)):  # W_hh^T in blocks first: every part reads it
-        _transpose_block(weight_hh[0], scale[0], weight_hh_t[0], c, len(x_proj))
     for p in numba.prange(len(x_proj)):
-        _project(layer_input[p], weight_t[p], bias[p], x_proj[p])
-        gru_forward_loop(x_proj[p], states[p], rz[p], n[p], hn[p], weight_hh_t[p],
-                         bias_hn[p], block_rows[p], zero_start[p])
+        gru_forward_part(weight_hh_t[p], layer_input[p], weight_t[p],
+                         bias[p], x_proj[p], states[p], rz[p], n[p], hn[p], bias_hn[p],
+                         block_rows[p], zero_start[p])
 
 
 @_compile
@@ -677,23 +661,20 @@ def gru_backward_parts(d_outputs, dh, states, rz, n, hn, weight_hh, dA_h, da_n, 
 
 
 @_compile
-def lstm_forward_part(weight_hh, scale, weight_hh_t, layer_input, weight_t, bias, x_proj,
+def lstm_forward_part(weight_hh_t, layer_input, weight_t, bias, x_proj,
                       states, cells, gates, tanh_c, block_rows, zero_start):
-    transpose_scaled(weight_hh, scale, weight_hh_t)
     _project(layer_input, weight_t, bias, x_proj)
     lstm_forward_loop(x_proj, states, cells, gates, tanh_c, weight_hh_t, block_rows,
                       zero_start)
 
 
 @_compile_parallel
-def lstm_forward_parts(weight_hh, scale, weight_hh_t, layer_input, weight_t, bias, x_proj,
+def lstm_forward_parts(weight_hh_t, layer_input, weight_t, bias, x_proj,
                        states, cells, gates, tanh_c, block_rows, zero_start):
-    for c in numba.prange(len(x_proj)):  # W_hh^T in blocks first: every part reads it
-        _transpose_block(weight_hh[0], scale[0], weight_hh_t[0], c, len(x_proj))
     for p in numba.prange(len(x_proj)):
-        _project(layer_input[p], weight_t[p], bias[p], x_proj[p])
-        lstm_forward_loop(x_proj[p], states[p], cells[p], gates[p], tanh_c[p],
-                          weight_hh_t[p], block_rows[p], zero_start[p])
+        lstm_forward_part(weight_hh_t[p], layer_input[p], weight_t[p],
+                          bias[p], x_proj[p], states[p], cells[p], gates[p], tanh_c[p],
+                          block_rows[p], zero_start[p])
 
 
 @_compile

@@ -278,18 +278,15 @@ class Recurrent(Module):
         ``_projection_weights``. Returns per part (states (T+1, b, H), extra final
         states, cache)."""
         weight_hh = self.params[f"weight_hh_l{layer}"]
+        weight_hh_t = recurrent_weight_t(  # (H, G*H), with the gate scale, for every part
+            weight_hh, self._gate_scale(), self.compiled,
+            out=self._workspace(layer, 0).empty("weight_hh_t", weight_hh.shape[::-1],
+                                                self.dtype))
         if not self.compiled:  # the NumPy reference, always one part
             (layer_input,), (initial,) = inputs, initials
             empty = self._workspace(layer, 0).empty
             x_proj = self._project(layer_input, *projection, empty)
-            weight_hh_t = recurrent_weight_t(weight_hh, self._gate_scale())  # (H, G*H)
             return [self._layer_forward(x_proj, initial, layer, weight_hh_t, empty)]
-        # W_hh^T with the gate scale, made by the kernels: one for every part
-        scale = self._gate_scale()
-        if scale is None:
-            scale = _ones(weight_hh.shape[0], self.dtype)
-        weight_hh_t = self._workspace(layer, 0).empty("weight_hh_t", weight_hh.shape[::-1],
-                                                      self.dtype)
         calls, results = [], []
         for index, (layer_input, initial) in enumerate(zip(inputs, initials, strict=True)):
             empty = self._workspace(layer, index).empty
@@ -297,8 +294,7 @@ class Recurrent(Module):
             x_proj = empty("x_proj", (steps, batch, self.num_gates * self.hidden_size),
                            self.dtype)
             arguments, result = self._forward_call(x_proj, initial, layer, empty)
-            calls.append((weight_hh, scale, weight_hh_t, layer_input, *projection, x_proj,
-                          *arguments))
+            calls.append((weight_hh_t, layer_input, *projection, x_proj, *arguments))
             results.append(result)
         _run_parts(kernels.PART_KERNELS[f"{self.kernel}_forward"], calls)
         return results
@@ -595,16 +591,21 @@ def _ones(size, dtype):
     return ones
 
 
-def recurrent_weight_t(weight_hh, scale=None):
-    """weight_hh^T (H, G*H), its columns times ``scale`` (G*H,) if given, C-contiguous.
+def recurrent_weight_t(weight_hh, scale=None, compiled=False, out=None):
+    """weight_hh^T (H, G*H), its columns times ``scale`` (G*H,) if given, C-contiguous,
+    in ``out`` if given.
 
     ``weight_hh.T`` is a Fortran-ordered view; BLAS takes it as a transposed operand,
     and each step's ``h @ weight_hh.T`` ran up to 1.4x slower that way at batch 32
-    (hidden 128, OpenBLAS), so the loops get a copy, one per forward pass. (The
-    compiled layers make theirs with ``kernels.transpose_scaled``: the same values.)
+    (hidden 128, OpenBLAS), so the loops get a copy, one per forward pass.
+    ``compiled`` makes it with ``kernels.transpose_scaled``, the same values faster.
     """
-    transposed = np.empty(weight_hh.shape[::-1], dtype=weight_hh.dtype)
-    if scale is None:
+    transposed = np.empty(weight_hh.shape[::-1], dtype=weight_hh.dtype) if out is None else out
+    if compiled:
+        if scale is None:
+            scale = _ones(weight_hh.shape[0], weight_hh.dtype)
+        kernels.transpose_scaled(weight_hh, scale, transposed)
+    elif scale is None:
         transposed[...] = weight_hh.T
     else:
         np.multiply(weight_hh.T, scale, out=transposed)

@@ -413,23 +413,20 @@ def test_parts_of_a_batch_accumulate_gradients_like_the_whole_batch(cell):
 @pytest.mark.parametrize("shape", [(512, 128), (96, 32), (15, 5), (13, 7), (8, 16)])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_compiled_transpose_gives_numpys_values_exactly(shape, dtype):
-    """Whole, and in the blocks of rows the parts of a batch make it in."""
     needs_compiled()
     from rnncast.nn.recurrent import recurrent_weight_t
 
     rng = np.random.default_rng(36)
     weight = rng.standard_normal(shape).astype(dtype)
     scale = rng.standard_normal(shape[0]).astype(dtype)
-    expected = weight.T * scale
-    np.testing.assert_array_equal(recurrent_weight_t(weight, scale), expected)
-    whole = np.full(shape[::-1], np.nan, dtype=dtype)
-    kernels.transpose_scaled(weight, scale, whole)
-    np.testing.assert_array_equal(whole, expected)
-    for count in (2, 3):
-        blocks = np.full(shape[::-1], np.nan, dtype=dtype)
-        for block in range(count):
-            kernels._transpose_block(weight, scale, blocks, block, count)
-        np.testing.assert_array_equal(blocks, expected)
+    for factors in (None, scale):
+        compiled = recurrent_weight_t(weight, factors, compiled=True)
+        assert compiled.flags.c_contiguous and compiled.shape == shape[::-1]
+        expected = weight.T if factors is None else weight.T * factors
+        np.testing.assert_array_equal(compiled, expected)
+        into = np.full(shape[::-1], np.nan, dtype=dtype)
+        assert recurrent_weight_t(weight, factors, compiled=True, out=into) is into
+        np.testing.assert_array_equal(into, expected)
 
 
 def test_batch_is_split_only_where_each_part_has_the_work_to_pay_for_a_thread():

@@ -294,7 +294,7 @@ def project_one_feature(x, weight, bias, x_proj):
             x_proj[r, j] = value * weight[j] + bias[j]
 
 
-TILE = 8  # rows and columns of the blocks transpose_scaled moves through a small buffer
+COLUMN_BLOCK = 8  # weight's columns transpose_scaled writes out together
 
 
 @_compile_exact
@@ -302,24 +302,18 @@ def transpose_scaled(weight, scale, out):
     """out = (weight * scale[:, None]).T: weight (R, C) C-ordered, scale (R,), out (C, R).
 
     NumPy's strided copy of a transpose ran at 0.9 ns a value here (57 us for LSTM's
-    512 x 128 W_hh, every forward pass); through 8 x 8 blocks, read along rows into a
-    buffer and written along rows out of it, both sides stay in cache lines, 2.6x
-    faster. One product per value, so the result is NumPy's exactly."""
+    512 x 128 W_hh, every forward pass). Here each of weight's rows gives 8 columns at
+    a time, written along 8 rows of out at once: 11 us (22 us through 8 x 8 tiles, 44
+    us a column at a time). One product per value, so the result is NumPy's exactly."""
     rows, cols = weight.shape
-    tile = np.empty((TILE, TILE), dtype=weight.dtype)
-    full_rows, full_cols = rows - rows % TILE, cols - cols % TILE
-    for r0 in range(0, full_rows, TILE):
-        for c0 in range(0, full_cols, TILE):
-            for i in range(TILE):
-                factor = scale[r0 + i]
-                for j in range(TILE):
-                    tile[j, i] = weight[r0 + i, c0 + j] * factor
-            for j in range(TILE):
-                for i in range(TILE):
-                    out[c0 + j, r0 + i] = tile[j, i]
-    for r in range(rows):  # the edges outside whole blocks
-        start = full_cols if r < full_rows else 0
-        for c in range(start, cols):
+    full = cols - cols % COLUMN_BLOCK
+    for c0 in range(0, full, COLUMN_BLOCK):
+        for r in range(rows):
+            factor = scale[r]
+            for c in range(c0, c0 + COLUMN_BLOCK):
+                out[c, r] = weight[r, c] * factor
+    for c in range(full, cols):
+        for r in range(rows):
             out[c, r] = weight[r, c] * scale[r]
 
 

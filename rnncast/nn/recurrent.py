@@ -355,7 +355,8 @@ class Recurrent(Module):
                     d_layer_outs.append(d_input)
                     d_initial[index].append(d_init)
         for index in range(1, len(parts)):  # in a fixed order: the sum does not depend
-            self.flat_grads += self._part_buffers[index][0]  # on the threads' timing
+            # on the threads' timing
+            kernels.add_into(self.flat_grads, self._part_buffers[index][0])  # compiled
 
         d_x = None
         if input_grad:

@@ -246,15 +246,20 @@ class Recurrent(Module):
                        for part in parts]  # each (T, b, I)
         part_caches = [[] for _ in parts]  # per part, per layer: what backward needs
         part_finals = [[] for _ in parts]  # per part, per layer: (h_T,) or (h_T, c_T)
+        # several parts copy their top layer's states into one array, in their threads
+        joined = (None if len(parts) == 1 else
+                  np.empty((steps, batch, self.hidden_size), dtype=self.dtype))
         with self._loop_threads():
             for layer in range(self.num_layers):
                 part_masks = [None if masks[layer] is None else masks[layer][:, part]
                               for part in parts]
                 if masks[layer] is not None:
                     part_inputs = [x * m for x, m in zip(part_inputs, part_masks, strict=True)]
+                top = joined is not None and layer == self.num_layers - 1
                 results = self._forward_layer(
                     part_inputs, [tuple(s[layer][part] for s in initial) for part in parts],
-                    layer, projections[layer])
+                    layer, projections[layer],
+                    [joined[:, part] if top else None for part in parts])
                 for index, (states, extra_final, cell_cache) in enumerate(results):
                     part_caches[index].append(
                         (part_inputs[index], states, part_masks[index], cell_cache))
@@ -262,7 +267,7 @@ class Recurrent(Module):
                 part_inputs = [states[1:] for states, _, _ in results]  # next layer's input
         self._cache = (steps, batch, parts, part_caches)
 
-        outputs = _join(part_inputs).transpose(1, 0, 2)  # (B, T, H)
+        outputs = (part_inputs[0] if joined is None else joined).transpose(1, 0, 2)  # (B, T, H)
         outputs.flags.writeable = False
         final = tuple(np.empty((self.num_layers, batch, self.hidden_size), self.dtype)
                       for _ in part_finals[0][0])  # (L, B, H) each: h_T, and c_T for LSTM
@@ -272,11 +277,12 @@ class Recurrent(Module):
                     whole[layer, part] = last
         return outputs, (final if self.has_cell_state else final[0])
 
-    def _forward_layer(self, inputs, initials, layer, projection):
-        """Layer ``layer`` over each part of the batch: inputs (T, b, I) and initials
-        (tuples of (b, H)) are lists, one item per part; projection is the layer's
-        ``_projection_weights``. Returns per part (states (T+1, b, H), extra final
-        states, cache)."""
+    def _forward_layer(self, inputs, initials, layer, projection, joined):
+        """Layer ``layer`` over each part of the batch: inputs (T, b, I), initials
+        (tuples of (b, H)) and joined (the part's (T, b, H) view of the batch's outputs,
+        to copy its states into, or None) are lists, one item per part; projection is
+        the layer's ``_projection_weights``. Returns per part (states (T+1, b, H), extra
+        final states, cache)."""
         weight_hh = self.params[f"weight_hh_l{layer}"]
         weight_hh_t = recurrent_weight_t(  # (H, G*H), with the gate scale, for every part
             weight_hh, self._gate_scale(), self.compiled,
@@ -288,13 +294,14 @@ class Recurrent(Module):
             x_proj = self._project(layer_input, *projection, empty)
             return [self._layer_forward(x_proj, initial, layer, weight_hh_t, empty)]
         calls, results = [], []
-        for index, (layer_input, initial) in enumerate(zip(inputs, initials, strict=True)):
+        for index, (layer_input, initial, outputs) in enumerate(
+                zip(inputs, initials, joined, strict=True)):
             empty = self._workspace(layer, index).empty
             steps, batch, _ = layer_input.shape
             x_proj = empty("x_proj", (steps, batch, self.num_gates * self.hidden_size),
                            self.dtype)
             arguments, result = self._forward_call(x_proj, initial, layer, empty)
-            calls.append((weight_hh_t, layer_input, *projection, x_proj, *arguments))
+            calls.append((weight_hh_t, layer_input, *projection, x_proj, *arguments, outputs))
             results.append(result)
         _run_parts(kernels.PART_KERNELS[f"{self.kernel}_forward"], calls)
         return results

@@ -61,8 +61,9 @@ def read_table(path, columns=None, *, thousands=None, decimal=None,
             frame[text] = pd.read_csv(path, sep=delimiter, usecols=text, dtype=str,
                                       keep_default_na=False, na_values=[""])[text]
     except UnicodeDecodeError as error:
-        raise DataError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start}). "
-                        "Save it as UTF-8 CSV.") from error
+        # pandas decodes in chunks, and error.start counts from the chunk's start
+        where = _first_non_utf8(path) or f"{error.reason}"
+        raise DataError(f"{path}: not UTF-8 text ({where}). Save it as UTF-8 CSV.") from error
     except pd.errors.EmptyDataError as error:
         raise DataError(f"{path}: the file is empty. Give a CSV with a header row and "
                         "data rows.") from error
@@ -197,6 +198,30 @@ def _sniff_delimiter(path) -> tuple[str, str]:
     counts = {sep: first_line.count(sep) for sep in (",", ";", "\t", "|")}
     best = max(counts, key=counts.get)
     return (best if counts[best] > 0 else ","), text
+
+
+def _first_non_utf8(path: Path) -> str | None:
+    """Where the file's first byte that is not UTF-8 sits, as "<reason> at byte N
+    (line L)" (N from 0, L from 1, in the decompressed text), or None if there is none."""
+    import codecs
+
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    offset = lines = 0  # bytes and newlines before this chunk
+    with _open_binary(path) as stream:
+        while True:
+            chunk = stream.read(1 << 20)
+            pending = len(decoder.getstate()[0])  # the start of a character cut in two
+            try:
+                decoder.decode(chunk, final=not chunk)
+            except UnicodeDecodeError as error:
+                # error.start counts from the pending bytes, which hold no newline
+                inside = max(error.start - pending, 0)
+                line = lines + chunk[:inside].count(b"\n") + 1
+                return f"{error.reason} at byte {offset - pending + error.start} (line {line})"
+            if not chunk:
+                return None
+            offset += len(chunk)
+            lines += chunk.count(b"\n")
 
 
 def _open_binary(path: Path):

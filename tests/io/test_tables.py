@@ -40,6 +40,21 @@ def test_non_utf8_bytes_after_the_sniffed_start_are_caught(tmp_path):
         read_table(path, COLUMNS)
 
 
+@pytest.mark.parametrize("suffix", [".csv", ".csv.gz"])
+def test_the_first_non_utf8_byte_is_named_by_its_place_in_the_file(suffix, tmp_path):
+    """pandas decodes in chunks and reports offsets within one; the message counts from
+    the start of the (decompressed) file, and gives the line."""
+    import gzip
+
+    head = ("unique_id,ds,y\n" + "a,2020-01-01,1\n" * 20000).encode()  # > 256 KiB
+    content = head + "b,2020-01-01,é\n".encode("latin-1") + b"c,2020-01-01,2\n"
+    path = tmp_path / f"data{suffix}"
+    path.write_bytes(gzip.compress(content) if suffix.endswith(".gz") else content)
+    expected_byte = len(head) + len(b"b,2020-01-01,")
+    with pytest.raises(DataError, match=rf"at byte {expected_byte} \(line 20002\)"):
+        read_table(path, COLUMNS)
+
+
 @pytest.mark.parametrize("sep", [";", "\t", "|"])
 def test_the_delimiter_is_sniffed(sep, tmp_path):
     text = sep.join(COLUMNS) + "\n" + "\n".join(

@@ -20,6 +20,7 @@ computed at ``fit`` when ``conformal_windows`` > 0.
 
 from __future__ import annotations
 
+import contextvars
 import copy
 import inspect
 import warnings
@@ -36,6 +37,22 @@ from rnncast.errors import (
     TrainingInterrupted,
     stacklevel_outside_rnncast,
 )
+
+# the warning categories given in the fit running now, when one is (see warn_once_per_fit)
+_warned_in_this_fit = contextvars.ContextVar("rnncast_warned_in_this_fit", default=None)
+
+
+def warn_once_per_fit(message: str, category: type[Warning]) -> None:
+    """Warn, unless the fit running now already gave a warning of ``category``: its
+    refits for conformal intervals train like it and would repeat it, each with its own
+    figures in the message (which Python's warning filter then does not take for a
+    repeat)."""
+    given = _warned_in_this_fit.get()
+    if given is not None:
+        if category in given:
+            return
+        given.add(category)
+    warnings.warn(message, category, stacklevel=stacklevel_outside_rnncast())
 
 
 class IntervalWarning(UserWarning):
@@ -95,6 +112,7 @@ class Forecaster:
                              f"conformal intervals), got {windows!r}.")
         if hasattr(self, "panel_"):  # a failed refit leaves an unfitted model, not half of one
             del self.panel_
+        warned = _warned_in_this_fit.set(set())
         try:
             self._option_warnings()  # once per fit, not per conformal refit
             self._fit_panel(panel)
@@ -109,6 +127,8 @@ class Forecaster:
                 self.conformal_scores_ = None
                 stop.model = self
             raise
+        finally:
+            _warned_in_this_fit.reset(warned)
         return self
 
     def _option_warnings(self) -> None:

@@ -52,7 +52,7 @@ from rnncast.errors import (
     TrainingInterrupted,
     stacklevel_outside_rnncast,
 )
-from rnncast.models.base import Forecaster, _check_levels
+from rnncast.models.base import Forecaster, _check_levels, warn_once_per_fit
 from rnncast.nn import GRU, LSTM, RNN, SGD, Adam, AdamW, Linear, clip_grad_norm, get_loss
 from rnncast.nn.losses import pinball
 
@@ -970,19 +970,18 @@ class RNNForecaster(Forecaster):
             else:
                 cause = ("the weights grew too large: lower learning_rate, or keep "
                          "max_grad_norm set")
-            warnings.warn(f"training is stuck: {last['saturation']:.0%} of the {self.cell} "
-                          f"units' hidden values are saturated (|h| > {SATURATED}), so "
-                          "almost no gradient flows back and the forecasts hardly depend "
-                          f"on the inputs. Likely cause: {cause}.", TrainingStuckWarning,
-                          stacklevel=stacklevel_outside_rnncast())
+            warn_once_per_fit(f"training is stuck: {last['saturation']:.0%} of the "
+                              f"{self.cell} units' hidden values are saturated (|h| > "
+                              f"{SATURATED}), so almost no gradient flows back and the "
+                              "forecasts hardly depend on the inputs. Likely cause: "
+                              f"{cause}.", TrainingStuckWarning)
         elif last["grad_norm"] < VANISHED_GRAD_NORM and last["loss"] > STUCK_LOSS:
-            warnings.warn(f"training is stuck: the gradient norm fell to "
-                          f"{last['grad_norm']:.1e} while the loss is still "
-                          f"{last['loss']:.3g}, so the weights no longer change. Likely "
-                          "cause: vanishing gradients through a long lookback; use "
-                          "cell='gru' or 'lstm', a shorter lookback, or a higher "
-                          "learning_rate.", TrainingStuckWarning,
-                          stacklevel=stacklevel_outside_rnncast())
+            warn_once_per_fit(f"training is stuck: the gradient norm fell to "
+                              f"{last['grad_norm']:.1e} while the loss is still "
+                              f"{last['loss']:.3g}, so the weights no longer change. Likely "
+                              "cause: vanishing gradients through a long lookback; use "
+                              "cell='gru' or 'lstm', a shorter lookback, or a higher "
+                              "learning_rate.", TrainingStuckWarning)
 
     # -- forecast --------------------------------------------------------------------
     def _last_windows(self, values, panel, lookback):

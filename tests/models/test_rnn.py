@@ -688,6 +688,19 @@ def test_the_seed_notebooks_unscaled_setup_warns_that_training_is_stuck():
     assert model.history_.saturation.iloc[-1] > 0.9
 
 
+def test_a_stuck_fit_warns_once_not_once_per_conformal_refit():
+    model = RNNForecaster(1, cell="rnn", hidden_size=5, lookback=3, batch_size=4,
+                          optimizer="sgd", learning_rate=1e-3, loss="mse", scaler="none",
+                          recursive=True, early_stopping=False, epochs=20,
+                          conformal_windows=2)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.fit(SEED_SALES)
+        model.fit(SEED_SALES)  # a second fit warns again
+    stuck = [w for w in caught if w.category is TrainingStuckWarning]
+    assert len(stuck) == 2 and all(w.filename == __file__ for w in stuck)
+
+
 def test_the_seed_configuration_scaled_trains_without_warning():
     model = RNNForecaster(1, cell="rnn", hidden_size=5, lookback=3, batch_size=4,
                           optimizer="sgd", learning_rate=1e-3, loss="mse", scaler="window",

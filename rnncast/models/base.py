@@ -223,7 +223,8 @@ class Forecaster:
                 f"conformal_windows={-(-needed // series)} or more, or ask for a lower "
                 "level.", IntervalWarning, stacklevel=stacklevel_outside_rnncast())
         radius = conformal_radius(self.conformal_scores_[:, :h], level)  # (h,) scale-free
-        half_width = radius * series_scale(panel)[:, None]  # (S, h) in each series' units
+        # (S, h) in each series' units; none for a series that never changed
+        half_width = radius * series_scale(panel, constant=0.0)[:, None]
         return point - half_width, point + half_width
 
     def _conformal_scores(self, panel: Panel) -> np.ndarray:
@@ -285,15 +286,23 @@ def conformal_radius(scores: np.ndarray, level: float) -> np.ndarray:
     return np.quantile(scores, rank, axis=0, method="inverted_cdf")
 
 
-def series_scale(panel: Panel) -> np.ndarray:
-    """(S,) typical one-step change of each series: the mean absolute difference, or
-    the mean absolute value where the series never changes, or 1 where it is all zero."""
+def series_scale(panel: Panel, constant=None) -> np.ndarray:
+    """(S,) typical one-step change of each series: the mean absolute difference, or,
+    where the series never changes, its mean absolute value (1 where it is all zero),
+    or ``constant`` if given for a series of two values or more. The conformal errors
+    are divided by the fallback; an interval is 0 wide for a series that never changed
+    (as statsforecast's Naive gives): scaled by its level, a flat series at 100 had an
+    80% interval of -99 to 299. A single value has no change to go by: its size scales
+    its interval."""
     diffs = np.abs(np.diff(panel.values))
     diffs[panel.starts[1:-1] - 1] = 0.0  # no difference across two series
     steps = np.maximum(panel.lengths - 1, 1)
     scale = np.add.reduceat(np.append(diffs, 0.0), panel.starts[:-1]) / steps
     magnitude = np.add.reduceat(np.abs(panel.values), panel.starts[:-1]) / panel.lengths
-    return np.where(scale > 0, scale, np.where(magnitude > 0, magnitude, 1.0))
+    fallback = np.where(magnitude > 0, magnitude, 1.0)
+    if constant is not None:
+        fallback = np.where(panel.lengths > 1, constant, fallback)
+    return np.where(scale > 0, scale, fallback)
 
 
 def _check_levels(levels):

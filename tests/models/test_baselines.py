@@ -195,6 +195,21 @@ def test_conformal_intervals_follow_each_series_scale():
     assert 200 < width["large"] / width["small"] < 5000
 
 
+def test_a_series_that_never_changed_gets_an_interval_0_wide():
+    """Not one scaled by its level (a flat series at 100 had an 80% interval of -99 to
+    299); a single value, with no change to go by, still has its size as its scale."""
+    rng = np.random.default_rng(44)
+    series = {"flat": np.full(40, 100.0), "walk": 1000 + rng.normal(0, 20, 40).cumsum()}
+    model = Naive(3, conformal_windows=4).fit(long_frame(series))
+    forecast = model.predict(levels=[80]).set_index("unique_id")
+    flat, walk = forecast.loc["flat"], forecast.loc["walk"]
+    assert (flat["Naive-lo-80"] == 100.0).all() and (flat["Naive-hi-80"] == 100.0).all()
+    assert (walk["Naive-hi-80"] - walk["Naive-lo-80"] > 1).all()
+    one_value = long_frame({"flat": [100.0], "walk": [1000.0]}, start=40)
+    newer = model.predict(df=one_value, levels=[80]).set_index("unique_id")
+    assert (newer["Naive-hi-80"] - newer["Naive-lo-80"] > 1).all()
+
+
 def test_predict_on_new_data_reads_the_fitted_column_names():
     frame = long_frame({"a": [1.0, 2.0, 3.0], "b": [4.0, 5.0, 6.0]}).rename(
         columns={"unique_id": "store", "ds": "day", "y": "sales"})

@@ -114,25 +114,29 @@ def plot_forecast(
     for ax, uid in zip(axes, chosen):
         future = future_by_id[uid].sort_values("ds")
         past = past_by_id.get(uid)
+        x = _times(future["ds"])
+        joint = None  # the last actual, where each forecast line starts from
         if past is not None and len(past):
             past = past.sort_values("ds").tail(
                 history_steps or max(HISTORY_FACTOR * len(future), MIN_HISTORY))
-            ax.plot(
-                _times(past["ds"]),
-                past["y"].to_numpy(float),
-                color=ACTUAL_COLOUR,
-                linewidth=1.3,
-                label="history",
-            )
-        x = _times(future["ds"])
+            past_x, past_y = _times(past["ds"]), past["y"].to_numpy(float)
+            ax.plot(past_x, past_y, color=ACTUAL_COLOUR, linewidth=1.3, label="history")
+            if len(x) and past_x[-1] < x[0] and np.isfinite(past_y[-1]):
+                joint = (past_x[-1:], past_y[-1:])
         for model in models:
             _draw_bands(ax, x, future, model, colours[model])
+            values = future[model].to_numpy(float)
+            # drawn from the last actual on, so that history and forecast read as one
+            # line; its markers only on the forecast's own points
+            line_x = x if joint is None else np.concatenate([joint[0], x])
+            line_y = values if joint is None else np.concatenate([joint[1], values])
             ax.plot(
-                x,
-                future[model].to_numpy(float),
+                line_x,
+                line_y,
                 color=colours[model],
                 linewidth=1.8,
                 marker="o" if len(future) <= 30 else None,
+                markevery=None if joint is None else slice(1, None),
                 markersize=2.5,
                 label=model,
             )

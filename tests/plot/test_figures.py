@@ -178,8 +178,24 @@ def test_forecast_with_integer_ds_uses_a_numeric_axis():
     history = history_frame(dates=False)
     fig = plot_forecast(history, forecast_frame(history))
     line = fig.axes[0].get_lines()[1]
-    np.testing.assert_array_equal(line.get_xdata(), np.arange(40, 46))
+    np.testing.assert_array_equal(line.get_xdata(), np.arange(39, 46))  # from the last actual
     assert fig.axes[-1].get_xlabel() == "time step"
+
+
+def test_each_forecast_line_starts_at_the_last_actual_without_a_marker_there():
+    """No gap between the history and the forecast; the forecast's markers only on its
+    own points."""
+    history = history_frame(ids=("a",))
+    forecast = forecast_frame(history)
+    fig = plot_forecast(history, forecast)
+    past, *models = fig.axes[0].get_lines()
+    for line, model in zip(models, ["RNN", "Naive"], strict=True):
+        assert line.get_xdata()[0] == past.get_xdata()[-1]
+        assert line.get_ydata()[0] == past.get_ydata()[-1]
+        np.testing.assert_array_equal(line.get_ydata()[1:], forecast[model].to_numpy(float))
+        assert line.get_markevery() == slice(1, None)
+    alone = plot_forecast(history.iloc[:0], forecast)  # no history: nothing to join
+    assert len(alone.axes[0].get_lines()[0].get_xdata()) == len(forecast)
 
 
 def test_axes_are_labelled_as_asked_or_by_default():

@@ -44,6 +44,7 @@ MIN_HISTORY = 36  # ...and at least this many steps: a one-step forecast needs c
 PANEL_WIDTH, PANEL_HEIGHT = 10.0, 2.7  # inches
 ACTUAL_COLOUR = "0.15"  # near black: the data, set apart from every model colour
 CUTOFF_COLOUR = "0.55"
+BAND_EDGE_STYLES = ("--", ":")  # outlined bands: the narrowest level dashed, wider dotted
 
 
 
@@ -109,6 +110,7 @@ def plot_forecast(
     colours = _model_colours(models)
     past_by_id = dict(iter(history.groupby("unique_id", sort=False, observed=True)))
     future_by_id = dict(iter(forecast.groupby("unique_id", sort=False, observed=True)))
+    outline = _outline_bands(forecast, models)
 
     fig, axes = _new_figure(len(chosen))
     for ax, uid in zip(axes, chosen):
@@ -124,7 +126,7 @@ def plot_forecast(
             if len(x) and past_x[-1] < x[0] and np.isfinite(past_y[-1]):
                 joint = (past_x[-1:], past_y[-1:])
         for model in models:
-            _draw_bands(ax, x, future, model, colours[model])
+            _draw_bands(ax, x, future, model, colours[model], outline)
             values = future[model].to_numpy(float)
             # drawn from the last actual on, so that history and forecast read as one
             # line; its markers only on the forecast's own points
@@ -279,6 +281,9 @@ def plot_backtest(
     chosen = _choose_ids(cv_frame, ids, max_series, "cv_frame")
     colours = _model_colours(models)
     by_id = dict(iter(cv_frame.groupby("unique_id", sort=False, observed=True)))
+    # windows overlap when a time is forecast from more than one cutoff
+    overlap = cv_frame.duplicated(["unique_id", "ds"]).any()
+    outline = _outline_bands(cv_frame, models, overlap)
 
     fig, axes = _new_figure(len(chosen))
     for ax, uid in zip(axes, chosen):
@@ -298,7 +303,7 @@ def plot_backtest(
             window = rows[rows["cutoff"] == cutoff].sort_values("ds")
             x = _times(window["ds"])
             for model in models:
-                _draw_bands(ax, x, window, model, colours[model])
+                _draw_bands(ax, x, window, model, colours[model], outline)
                 ax.plot(
                     x,
                     window[model].to_numpy(float),
@@ -410,20 +415,31 @@ def _level_value(level):
         return np.inf
 
 
-def _draw_bands(ax, x, rows, model, colour):
+def _draw_bands(ax, x, rows, model, colour, outline=False):
+    """The model's intervals, filled; or, with ``outline``, as their edges only (dashed
+    for the narrowest level, dotted for the others), where fills would pile up into one
+    muddy shade: several models' bands, or overlapping backtest windows."""
     levels = _interval_levels(rows, model)
     # the narrowest band darkest: they stack, so the centre reads as most likely
     alphas = np.linspace(0.32, 0.14, len(levels)) if len(levels) > 1 else [0.25]
-    for level, alpha in zip(levels, alphas):
-        ax.fill_between(
-            x,
-            rows[f"{model}-lo-{level}"].to_numpy(float),
-            rows[f"{model}-hi-{level}"].to_numpy(float),
-            color=colour,
-            alpha=alpha,
-            linewidth=0,
-            label=f"{level}% interval",
-        )
+    for index, (level, alpha) in enumerate(zip(levels, alphas)):
+        low = rows[f"{model}-lo-{level}"].to_numpy(float)
+        high = rows[f"{model}-hi-{level}"].to_numpy(float)
+        if not outline:
+            ax.fill_between(x, low, high, color=colour, alpha=alpha, linewidth=0,
+                            label=f"{level}% interval")
+            continue
+        style = BAND_EDGE_STYLES[min(index, len(BAND_EDGE_STYLES) - 1)]
+        ax.plot(x, low, color=colour, linewidth=0.9, linestyle=style,
+                label=f"{level}% interval")
+        ax.plot(x, high, color=colour, linewidth=0.9, linestyle=style)
+
+
+def _outline_bands(frame, models, windows_overlap=False) -> bool:
+    """Whether bands are drawn as edges: more than one model has intervals, or one
+    model's backtest windows overlap."""
+    with_bands = [model for model in models if _interval_levels(frame, model)]
+    return len(with_bands) > 1 or (bool(with_bands) and windows_overlap)
 
 
 def _is_datetime(ds):
@@ -462,12 +478,8 @@ def _figure_legend(fig, axes):
         for handle, label in zip(*ax.get_legend_handles_labels()):
             entries.setdefault(label, handle)
     labels = sorted(entries, key=lambda label: label.endswith("% interval"))  # stable
-    handles = [
-        Patch(facecolor="0.35", alpha=entries[label].get_alpha(), linewidth=0)
-        if label.endswith("% interval")
-        else entries[label]
-        for label in labels
-    ]
+    handles = [_grey_band(entries[label]) if label.endswith("% interval") else entries[label]
+               for label in labels]
     # as many columns as fit across the figure, so no entry runs off its edge
     fit = int(PANEL_WIDTH * 11 // (max(map(len, labels)) + 8))
     fig.legend(
@@ -477,6 +489,13 @@ def _figure_legend(fig, axes):
         ncols=max(1, min(len(labels), fit)),
         frameon=False,
     )
+
+
+def _grey_band(handle):
+    """A band's legend entry in grey, filled or as its edge like the band itself."""
+    if isinstance(handle, Line2D):
+        return Line2D([], [], color="0.35", linewidth=0.9, linestyle=handle.get_linestyle())
+    return Patch(facecolor="0.35", alpha=handle.get_alpha(), linewidth=0)
 
 
 def _finish(fig, path):

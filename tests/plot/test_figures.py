@@ -116,14 +116,34 @@ def test_forecast_draws_all_history_when_shorter_than_four_horizons():
     assert len(fig.axes[0].get_lines()[0].get_xdata()) == 10
 
 
-def test_forecast_draws_a_band_per_model_and_level_lighter_when_wider():
+def test_forecast_draws_a_band_per_level_lighter_when_wider():
     history = history_frame(ids=("a", "b"))
-    fig = plot_forecast(history, forecast_frame(history, levels=(80, 95)))
+    fig = plot_forecast(history, forecast_frame(history, models=("RNN",), levels=(80, 95)))
     for ax in fig.axes:
         drawn = bands(ax)
-        assert len(drawn) == 4  # 2 models x 2 levels
-        assert [band.get_label() for band in drawn[:2]] == ["80% interval", "95% interval"]
+        assert len(drawn) == 2
+        assert [band.get_label() for band in drawn] == ["80% interval", "95% interval"]
         assert drawn[0].get_alpha() > drawn[1].get_alpha()
+
+
+def edges(ax, label):
+    return [line for line in ax.get_lines() if line.get_label() == label]
+
+
+def test_several_models_bands_are_drawn_as_their_edges():
+    """Filled, two models' bands piled up into one muddy shade."""
+    history = history_frame(ids=("a",))
+    forecast = forecast_frame(history, levels=(80, 95))
+    fig = plot_forecast(history, forecast)
+    ax = fig.axes[0]
+    assert bands(ax) == []
+    assert [line.get_linestyle() for line in edges(ax, "80% interval")] == ["--", "--"]
+    assert [line.get_linestyle() for line in edges(ax, "95% interval")] == [":", ":"]
+    low = [line for line in ax.get_lines() if line.get_label() == "80% interval"][0]
+    np.testing.assert_array_equal(low.get_ydata(), forecast["RNN-lo-80"].to_numpy(float)[:6])
+    legend = {text.get_text(): handle for text, handle
+              in zip(fig.legends[0].get_texts(), fig.legends[0].legend_handles)}
+    assert legend["80% interval"].get_linestyle() == "--"
 
 
 def test_forecast_model_colours_are_the_same_in_every_panel():
@@ -339,6 +359,16 @@ def test_backtest_of_a_single_series_with_bands_writes_a_png(tmp_path):
     assert len(fig.axes) == 1
     assert len(bands(fig.axes[0])) == 2  # one per cutoff
     assert_png(tmp_path / "b.png")
+
+
+def test_backtest_bands_of_overlapping_windows_are_drawn_as_their_edges():
+    frame = cv_frame(ids=("only",), models=("RNN",), h=4)
+    frame["RNN-lo-80"], frame["RNN-hi-80"] = frame["RNN"] - 1, frame["RNN"] + 1
+    overlapping = frame.assign(ds=frame["ds"] - 2 * (frame["cutoff"] > 20),
+                               cutoff=frame["cutoff"] - 2 * (frame["cutoff"] > 20))
+    ax = plot_backtest(overlapping).axes[0]
+    assert bands(ax) == [] and len(edges(ax, "80% interval")) == 2  # one per cutoff
+    assert len(bands(plot_backtest(frame).axes[0])) == 2  # apart: filled
 
 
 def test_backtest_needs_a_cutoff_column():

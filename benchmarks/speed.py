@@ -74,7 +74,7 @@ def rnncast_step(cell, hidden, x, y, threads):
 
     layer = {"rnn": RNN, "gru": GRU, "lstm": LSTM}[cell](1, hidden, seed=0, threads=threads)
     head = Linear(hidden, 1, seed=1)
-    optimizer = Adam([layer, head], lr=1e-3)
+    optimizer = Adam([layer, head], lr=1e-3, threads=threads)
 
     def run_step():
         optimizer.zero_grad()

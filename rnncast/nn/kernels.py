@@ -81,6 +81,14 @@ def _compile_parallel(function):
     return numba.njit(cache=True, nogil=True, parallel=True, **_OPTIONS)(function)
 
 
+def _compile_parallel_exact(function):
+    """As ``_compile_parallel``, without fastmath (see ``_compile_exact``): compiled with
+    it, the Adam update it called rounded differently from NumPy's."""
+    if numba is None:
+        return function
+    return numba.njit(cache=True, nogil=True, parallel=True, error_model="numpy")(function)
+
+
 def resolve_backend(value: str) -> bool:
     """Whether ``backend`` (``"auto"``, ``"numpy"`` or ``"numba"``) runs compiled code."""
     if value not in ("auto", "numpy", "numba"):
@@ -523,8 +531,31 @@ def adam_update(params, grads, m, v, decay, shrink, keep1, beta2, keep2, step_si
         params[k] = p - m_k * step_size / (np.sqrt(v_k) / bias_correction2_sqrt + eps)
 
 
+PARALLEL_ADAM_SIZE = 32768  # parameters from which Adam's update is split across threads
+
+
+@_compile_parallel_exact
+def adam_update_in_parts(params, grads, m, v, decay, shrink, keep1, beta2, keep2, step_size,
+                         bias_correction2_sqrt, eps, count):
+    """``adam_update`` on ``count`` contiguous shares of the buffers at once, one per
+    thread: the same operations on each value, so the same bits."""
+    size = params.size
+    for part in numba.prange(count):
+        start, stop = size * part // count, size * (part + 1) // count
+        adam_update(params[start:stop], grads[start:stop], m[start:stop], v[start:stop],
+                    decay, shrink, keep1, beta2, keep2, step_size, bias_correction2_sqrt, eps)
+
+
 # -- parts of a batch ------------------------------------------------------------------
 _threading_layer = None  # numba's, once found: "" where parallel regions are not used
+
+
+def usable_cores() -> int:
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def parallel_regions() -> bool:

@@ -204,6 +204,10 @@ class Adam(_Optimizer):
         the reference; ``"numba"`` makes the same operations in one compiled pass
         (``rnncast[fast]``), 3x to 8x faster and equal to the NumPy update bit for
         bit; ``"auto"`` takes numba when it is installed.
+    threads : int or None
+        Compiled backend: a module of at least 32,768 parameters is updated in this
+        many shares at once, one per thread (the same bits as in one). None: the cores
+        this process may use; 1: one thread.
 
     Attributes
     ----------
@@ -222,10 +226,15 @@ class Adam(_Optimizer):
         eps: float = 1e-8,
         weight_decay: float = 0.0,
         backend: str = "auto",
+        threads: int | None = None,
     ) -> None:
         super().__init__(modules, lr)
         self.compiled = kernels.resolve_backend(backend)
         self.backend = backend
+        if threads is not None and (isinstance(threads, bool) or int(threads) != threads
+                                    or threads < 1):
+            raise ValueError(f"threads must be a positive integer or None, got {threads!r}.")
+        self.threads = threads
         beta1, beta2 = betas
         _check_in_unit_interval("betas[0]", beta1)
         _check_in_unit_interval("betas[1]", beta2)
@@ -257,7 +266,13 @@ class Adam(_Optimizer):
                 shrink = 1 - lr * lam if lam != 0 and self._decoupled_weight_decay else 1
                 scalars = (lam if coupled else 0, shrink, 1 - beta1, beta2, 1 - beta2,
                            step_size, bias_correction2_sqrt, eps)
-                kernels.adam_update(p, g, m, v, *map(p.dtype.type, scalars))
+                scalars = tuple(map(p.dtype.type, scalars))
+                parts = self.threads if self.threads is not None else kernels.usable_cores()
+                if p.size >= kernels.PARALLEL_ADAM_SIZE and parts > 1 \
+                        and kernels.parallel_regions():
+                    kernels.adam_update_in_parts(p, g, m, v, *scalars, parts)
+                else:
+                    kernels.adam_update(p, g, m, v, *scalars)
                 continue
             if lam != 0:
                 if self._decoupled_weight_decay:
@@ -304,7 +319,7 @@ class AdamW(Adam):
     eps : float, >= 0
     weight_decay : float, >= 0
         Fraction of the parameters removed per unit of learning rate.
-    backend : {"auto", "numpy", "numba"}
+    backend : {"auto", "numpy", "numba"}, threads : int or None
         As :class:`Adam`'s.
     """
 
@@ -318,9 +333,10 @@ class AdamW(Adam):
         eps: float = 1e-8,
         weight_decay: float = 1e-2,
         backend: str = "auto",
+        threads: int | None = None,
     ) -> None:
         super().__init__(modules, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
-                         backend=backend)
+                         backend=backend, threads=threads)
 
 
 def clip_grad_norm(modules, max_norm: float) -> float:

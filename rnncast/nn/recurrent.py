@@ -429,7 +429,7 @@ class Recurrent(Module):
     def _batch_parts(self, batch, steps):
         """Slices of the batch to run on separate cores: one, unless the compiled loops
         have enough work per step for a thread's start and join to pay off."""
-        cores = self.threads if self.threads is not None else _usable_cores()
+        cores = self.threads if self.threads is not None else kernels.usable_cores()
         work = steps * batch * self.num_gates * self.hidden_size * self.hidden_size
         count = min(cores, batch // self.min_part_rows, max(1, int(work // self.min_part_work)))
         if not self.compiled or count < 2:
@@ -557,13 +557,6 @@ def _run_parts(functions, calls):
                 future.result()
 
 
-def _usable_cores():
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
-
-
 _pool = None  # the thread pool that runs parts of batches, made on first use
 
 
@@ -572,7 +565,7 @@ def _thread_pool():
     global _pool
     if _pool is None:
         _pool = concurrent.futures.ThreadPoolExecutor(
-            max_workers=max(1, _usable_cores() - 1), thread_name_prefix="rnncast")
+            max_workers=max(1, kernels.usable_cores() - 1), thread_name_prefix="rnncast")
     return _pool
 
 

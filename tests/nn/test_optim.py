@@ -253,25 +253,33 @@ def test_compiled_adam_equals_the_numpy_update_bit_for_bit(name, kwargs, dtype):
     if not kernels.AVAILABLE:
         pytest.skip("numba is not installed: pip install -e '.[fast]'")
     rng = np.random.default_rng(4)
-    start = [rng.normal(size=size).astype(dtype) for size in (1000, 7)]
-    gradients = [[rng.normal(size=size).astype(dtype) for size in (1000, 7)]
+    sizes = (1000, 7, kernels.PARALLEL_ADAM_SIZE + 5)  # the last in shares, on threads
+    start = [rng.normal(size=size).astype(dtype) for size in sizes]
+    gradients = [[rng.normal(size=size).astype(dtype) for size in sizes]
                  for _ in range(STEPS)]
     runs = {}
-    for backend in ("numpy", "numba"):
+    for backend, threads in (("numpy", None), ("numba", 1), ("numba", 3)):
         modules = [FakeModule(p) for p in start]
         for module in modules:
             module.flat_params = module.flat_params.astype(dtype)
             module.flat_grads = np.zeros_like(module.flat_params)
-        optimizer = getattr(optim, name)(modules, backend=backend, **kwargs)
+        optimizer = getattr(optim, name)(modules, backend=backend, threads=threads, **kwargs)
         assert optimizer.compiled == (backend == "numba")
         for step in range(STEPS):
             for module, g in zip(modules, gradients[step], strict=True):
                 module.flat_grads[...] = g
             optimizer.step()
-        runs[backend] = [m.flat_params for m in modules] + optimizer._m + optimizer._v
-    for compiled, reference in zip(runs["numba"], runs["numpy"], strict=True):
-        assert compiled.dtype == dtype
-        np.testing.assert_array_equal(compiled, reference)
+        runs[backend, threads] = [m.flat_params for m in modules] + optimizer._m + optimizer._v
+    for run in (("numba", 1), ("numba", 3)):
+        for compiled, reference in zip(runs[run], runs["numpy", None], strict=True):
+            assert compiled.dtype == dtype
+            np.testing.assert_array_equal(compiled, reference)
+
+
+@pytest.mark.parametrize("threads", [0, 1.5, True])
+def test_adam_threads_must_be_a_positive_integer(threads):
+    with pytest.raises(ValueError, match="threads must be a positive integer or None"):
+        Adam([FakeModule([1.0])], threads=threads)
 
 
 def test_unknown_optimizer_backend_is_named():

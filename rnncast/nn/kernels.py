@@ -225,6 +225,16 @@ def add_into(total, term):
 
 
 @_compile
+def _row_sums(a):
+    """(W,) sums of a (R, W)'s rows, added in row order."""
+    sums = np.zeros(a.shape[1], dtype=a.dtype)
+    for r in range(a.shape[0]):
+        for j in range(a.shape[1]):
+            sums[j] += a[r, j]
+    return sums
+
+
+@_compile
 def _part_gradients(dA_x, dA_h, one_side, layer_input, states, weight_ih, first_row, grad_ih,
                     grad_hh, grad_bias_ih, grad_bias_hh, scratch_ih, scratch_hh, accumulate,
                     d_input):
@@ -257,20 +267,12 @@ def _part_gradients(dA_x, dA_h, one_side, layer_input, states, weight_ih, first_
             np.dot(recurrent_side[first_row:].T, previous, grad_hh)
     elif not accumulate:
         grad_hh[:] = 0
-    sums = np.zeros(width, dtype=dA_x.dtype)
-    for r in range(rows):
-        for j in range(width):
-            sums[j] += input_side[r, j]
     if not accumulate:
         grad_bias_ih[:] = 0
         grad_bias_hh[:] = 0
+    sums = _row_sums(input_side)
     grad_bias_ih += sums
-    if not one_side:
-        sums[:] = 0
-        for r in range(rows):
-            for j in range(width):
-                sums[j] += recurrent_side[r, j]
-    grad_bias_hh += sums
+    grad_bias_hh += sums if one_side else _row_sums(recurrent_side)
     if d_input is not None:
         np.dot(input_side, weight_ih, d_input.reshape(rows, d_input.shape[2]))
 
@@ -676,7 +678,7 @@ def gru_backward_part(d_outputs, dh, states, rz, n, hn, weight_hh, dA_h, da_n, d
     gru_backward_loop(d_outputs, dh, states, rz, n, hn, weight_hh, dA_h, da_n, block_rows,
                       state_grad)
     hidden = da_n.shape[2]
-    for t in range(dA_h.shape[0]):
+    for t in range(dA_h.shape[0]):  # loops: numba's slice assignment took 3x as long
         for b in range(dA_h.shape[1]):
             for j in range(2 * hidden):
                 dA_x[t, b, j] = dA_h[t, b, j]

@@ -267,9 +267,10 @@ class Adam(_Optimizer):
                 scalars = (lam if coupled else 0, shrink, 1 - beta1, beta2, 1 - beta2,
                            step_size, bias_correction2_sqrt, eps)
                 scalars = tuple(map(p.dtype.type, scalars))
-                parts = self.threads if self.threads is not None else kernels.usable_cores()
-                if p.size >= kernels.PARALLEL_ADAM_SIZE and parts > 1 \
-                        and kernels.parallel_regions():
+                parts = 1
+                if p.size >= kernels.PARALLEL_ADAM_SIZE and kernels.parallel_regions():
+                    parts = self.threads if self.threads is not None else kernels.usable_cores()
+                if parts > 1:
                     kernels.adam_update_in_parts(p, g, m, v, *scalars, parts)
                 else:
                     kernels.adam_update(p, g, m, v, *scalars)

@@ -53,7 +53,18 @@ from rnncast.errors import (
     stacklevel_outside_rnncast,
 )
 from rnncast.models.base import Forecaster, _check_levels, warn_once_per_fit
-from rnncast.nn import GRU, LSTM, RNN, SGD, Adam, AdamW, Linear, clip_grad_norm, get_loss
+from rnncast.nn import (
+    GRU,
+    LSTM,
+    RNN,
+    SGD,
+    Adam,
+    AdamW,
+    Linear,
+    RecurrentRegressor,
+    clip_grad_norm,
+    get_loss,
+)
 from rnncast.nn.losses import pinball
 
 logger = logging.getLogger(__name__)
@@ -146,37 +157,30 @@ def _progress_bar(enabled, epochs, tags, anchor):
                 dynamic_ncols=True)
 
 
-class _Network:
-    """Recurrent layers and a linear head on the last layer's final state."""
+class _Network(RecurrentRegressor):
+    """The forecaster's network: recurrent layers and a linear head on the last layer's
+    final state (``rnncast.nn.RecurrentRegressor``), and the random stream that drew
+    its weights."""
 
     def __init__(self, cell, hidden_size, num_layers, dropout, outputs, dtype, rng,
                  input_size=1):
         # dropout acts between stacked layers; one layer has none (and would warn)
-        self.recurrent = CELLS[cell](input_size, hidden_size, num_layers,
+        super().__init__(CELLS[cell](input_size, hidden_size, num_layers,
                                      dropout=dropout if num_layers > 1 else 0.0,
-                                     dtype=dtype, seed=rng)
-        self.head = Linear(hidden_size, outputs, dtype=dtype, seed=rng)
+                                     dtype=dtype, seed=rng),
+                         Linear(hidden_size, outputs, dtype=dtype, seed=rng))
         self.rng = rng  # the stream that drew the weights goes on to shuffle batches
-        self.layers = [self.recurrent, self.head]
-        self._final_shape = None
-        self._outputs = None
 
     def forward(self, inputs):  # (B, L) or (B, L, F) scaled inputs -> (B, outputs)
-        inputs = inputs[:, :, None] if inputs.ndim == 2 else inputs
-        self._outputs, final = self.recurrent.forward(inputs)  # (B, L, H)
-        h = final[0] if isinstance(final, tuple) else final  # (layers, B, H)
-        self._final_shape = h.shape
-        return self.head.forward(h[-1])
+        return super().forward(inputs[:, :, None] if inputs.ndim == 2 else inputs)
 
-    def backward(self, d_outputs):
-        d_h = np.zeros(self._final_shape, dtype=d_outputs.dtype)
-        d_h[-1] = self.head.backward(d_outputs)
-        d_final = (d_h, None) if self.recurrent.has_cell_state else d_h
-        self.recurrent.backward(None, d_final, input_grad=False, state_grad=False)
+    def loss_and_gradients(self, inputs, *args, **kwargs):
+        return super().loss_and_gradients(inputs[:, :, None] if inputs.ndim == 2 else inputs,
+                                          *args, **kwargs)
 
     def saturation(self):
-        """Share of the top layer's hidden values of the last forward with |h| > 0.99."""
-        return float(np.mean(np.abs(self._outputs) > SATURATED))
+        """Share of the top layer's hidden values of the last pass with |h| > 0.99."""
+        return float(np.mean(np.abs(self.top_states()) > SATURATED))
 
     def weights(self):
         return [layer.flat_params.copy() for layer in self.layers]
@@ -920,10 +924,11 @@ class RNNForecaster(Forecaster):
     def _gradients(self, network, inputs, targets, weights):
         """Loss of a batch, its gradients in the layers (clipped if asked) and their
         global norm before clipping."""
-        for layer in network.layers:
-            layer.zero_grad()
-        loss, grad = self._batch_loss(network.forward(inputs), targets, weights)
-        network.backward(grad)
+        if self.quantiles_ is None:
+            loss = network.loss_and_gradients(inputs, targets, self.loss, weight=weights)
+        else:
+            loss = network.loss_and_gradients(inputs, targets, "pinball", weight=weights,
+                                              quantiles=self.quantiles_)
         if self.max_grad_norm:
             return loss, clip_grad_norm(network.layers, self.max_grad_norm)
         return loss, float(np.sqrt(sum(float(np.dot(layer.flat_grads, layer.flat_grads))

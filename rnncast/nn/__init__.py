@@ -12,10 +12,11 @@ from rnncast.nn.lstm import LSTM
 from rnncast.nn.module import Module
 from rnncast.nn.optim import SGD, Adam, AdamW, CosineAnnealingLR, ReduceLROnPlateau, clip_grad_norm
 from rnncast.nn.recurrent import Recurrent
+from rnncast.nn.regressor import RecurrentRegressor
 from rnncast.nn.rnn import RNN
 
 __all__ = [
-    "GRU", "LSTM", "RNN", "Linear", "Module", "Recurrent",
+    "GRU", "LSTM", "RNN", "Linear", "Module", "Recurrent", "RecurrentRegressor",
     "mse", "mae", "huber", "pinball", "LOSSES", "get_loss",
     "SGD", "Adam", "AdamW", "clip_grad_norm", "ReduceLROnPlateau", "CosineAnnealingLR",
     "check_gradients", "check_loss_gradients", "relative_error",

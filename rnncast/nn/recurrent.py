@@ -538,16 +538,17 @@ def _join(parts):
     return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
 
 
-def _run_parts(functions, calls):
+def _run_parts(functions, calls, zipped=None):
     """Run a part function of ``kernels.PART_KERNELS`` on each part's arguments
     (``calls``, one tuple per part): one part in this thread; several in one numba
     parallel region, or, where there is none (``kernels.parallel_regions``), the first
-    in this thread and the others on the thread pool at the same time."""
+    in this thread and the others on the thread pool at the same time. ``zipped``:
+    ``tuple(zip(*calls))`` if the caller keeps it, what the region takes."""
     part_function, parts_function = functions
     if len(calls) == 1:
         part_function(*calls[0])
     elif kernels.parallel_regions():
-        parts_function(*zip(*calls))
+        parts_function(*(zip(*calls) if zipped is None else zipped))
     else:
         futures = [_thread_pool().submit(part_function, *arguments) for arguments in calls[1:]]
         try:  # the calling thread takes the first part rather than wait idle

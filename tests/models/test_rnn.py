@@ -622,16 +622,17 @@ TINY = {"hidden_size": 8, "epochs": 6, "batch_size": 16}
 
 
 def poison_losses(monkeypatch, calls_to_poison):
-    """Make the training loss NaN on the given calls (0-based) of ``_batch_loss``."""
-    original = RNNForecaster._batch_loss
+    """Make the training loss NaN on the given training steps (0-based calls of
+    ``_gradients``)."""
+    original = RNNForecaster._gradients
     calls = []
 
-    def batch_loss(self, prediction, target, weight):
-        value, grad = original(self, prediction, target, weight)
+    def gradients(self, network, inputs, targets, weights):
+        value, norm = original(self, network, inputs, targets, weights)
         calls.append(1)
-        return (np.nan, grad) if len(calls) - 1 in calls_to_poison else (value, grad)
+        return (np.nan, norm) if len(calls) - 1 in calls_to_poison else (value, norm)
 
-    monkeypatch.setattr(RNNForecaster, "_batch_loss", batch_loss)
+    monkeypatch.setattr(RNNForecaster, "_gradients", gradients)
 
 
 def test_a_non_finite_step_restores_the_weights_and_halves_the_learning_rate(monkeypatch):

@@ -1,11 +1,12 @@
 """Training-step throughput of rnncast against PyTorch on the same model and data.
 
 One training step = forward over a batch of windows, a linear head on the last hidden
-state, MSE loss, backward, Adam update; float32, one input feature. Both libraries run
-in the same invocation, each in its own worker process pinned to the same number of
-threads (BLAS/OpenMP threads for NumPy, ``threads=`` for rnncast's layer, whose compiled
-loops run parts of a large batch on separate cores, ``torch.set_num_threads`` for
-PyTorch). Separate processes, because PyTorch's OpenMP threads keep spinning for a while
+state, MSE loss, backward, Adam update; float32, one input feature. rnncast's step is
+``RecurrentRegressor.loss_and_gradients`` and ``Adam.step``, as its forecaster trains.
+Both libraries run in the same invocation, each in its own worker process pinned to the
+same number of threads (BLAS/OpenMP threads for NumPy, ``threads=`` for rnncast's layer,
+whose compiled loops run parts of a large batch on separate cores,
+``torch.set_num_threads`` for PyTorch). Separate processes, because PyTorch's OpenMP threads keep spinning for a while
 after its last parallel region: run in turn in one process, rnncast's two-thread steps
 shared a core with them and ran up to 1.6x slower than its one-thread steps.
 
@@ -68,23 +69,17 @@ def time_steps(run_step, min_seconds, repeats):
 
 
 def rnncast_step(cell, hidden, x, y, threads):
-    from rnncast.nn import GRU, LSTM, RNN, Linear
-    from rnncast.nn.losses import mse
+    from rnncast.nn import GRU, LSTM, RNN, Linear, RecurrentRegressor
     from rnncast.nn.optim import Adam
 
     layer = {"rnn": RNN, "gru": GRU, "lstm": LSTM}[cell](1, hidden, seed=0, threads=threads)
-    head = Linear(hidden, 1, seed=1)
-    optimizer = Adam([layer, head], lr=1e-3, threads=threads)
+    network = RecurrentRegressor(layer, Linear(hidden, 1, seed=1))
+    optimizer = Adam(network.layers, lr=1e-3, threads=threads)
 
     def run_step():
-        optimizer.zero_grad()
-        _, final = layer.forward(x)
-        last = final[0][-1] if cell == "lstm" else final[-1]  # (B, H), top layer
-        _, d_pred = mse(head.forward(last), y)
-        d_last = head.backward(d_pred)[None]  # (1, B, H)
+        # forward, head, MSE and backward; gradients written over, so no zero_grad.
         # PyTorch's default zero h0 takes no gradient either
-        layer.backward(None, (d_last, None) if cell == "lstm" else d_last, input_grad=False,
-                       state_grad=False)
+        network.loss_and_gradients(x, y, "mse")
         optimizer.step()
 
     return run_step

@@ -593,14 +593,16 @@ def _first_region(out):
         out[p] = p
 
 
-# A layer's pass over one part of a batch: the input projection and the time loop
-# forward; the time loop and the weight gradients backward. Each ``*_parts`` function
-# runs every part in one parallel region, its arguments tuples with one item per part:
-# numba's threads (OpenMP or TBB) take a part each without going back to Python, where
-# handing a part to a Python thread and collecting it cost 25 to 45 us each way on a
-# 2-core VM. The parts share one W_hh^T, made before the region: made in shares by the
-# threads in a region of its own, or by each thread for itself, it cost as much, and in
-# some processes much more.
+# A layer's pass over one part of a batch: W_hh^T, the input projection and the time
+# loop forward; the time loop and the weight gradients backward. Each ``*_parts``
+# function runs every part in one parallel region, its arguments tuples with one item
+# per part: numba's threads (OpenMP or TBB) take a part each without going back to
+# Python, where handing a part to a Python thread and collecting it cost 25 to 45 us
+# each way on a 2-core VM. Each part makes its own W_hh^T (weight_hh^T with the gate
+# scale, in a buffer only it uses): one W_hh^T made by the calling thread for all parts
+# took 11 us on some runs of the development VM and 82 us on others, writing over lines
+# the other core had read in the last step; the development machine ran one mode or the
+# other for minutes at a time.
 @_compile
 def _copy_outputs(states, joined):
     """joined (T, b, H), this part's columns of the whole batch's outputs, = states[1:]
@@ -614,19 +616,21 @@ def _copy_outputs(states, joined):
 
 
 @_compile
-def rnn_forward_part(weight_hh_t, layer_input, weight_t, bias, x_proj, states, relu,
-                     block_rows, zero_start, joined):
+def rnn_forward_part(weight_hh, scale, weight_hh_t, layer_input, weight_t, bias, x_proj,
+                     states, relu, block_rows, zero_start, joined):
+    transpose_scaled(weight_hh, scale, weight_hh_t)
     _project(layer_input, weight_t, bias, x_proj)
     rnn_forward_loop(x_proj, states, weight_hh_t, relu, block_rows, zero_start)
     _copy_outputs(states, joined)
 
 
 @_compile_parallel
-def rnn_forward_parts(weight_hh_t, layer_input, weight_t, bias, x_proj, states, relu,
-                      block_rows, zero_start, joined):
+def rnn_forward_parts(weight_hh, scale, weight_hh_t, layer_input, weight_t, bias, x_proj,
+                      states, relu, block_rows, zero_start, joined):
     for p in numba.prange(len(x_proj)):
-        rnn_forward_part(weight_hh_t[p], layer_input[p], weight_t[p], bias[p], x_proj[p],
-                         states[p], relu[p], block_rows[p], zero_start[p], joined[p])
+        rnn_forward_part(weight_hh[p], scale[p], weight_hh_t[p], layer_input[p], weight_t[p],
+                         bias[p], x_proj[p], states[p], relu[p], block_rows[p],
+                         zero_start[p], joined[p])
 
 
 @_compile
@@ -652,20 +656,21 @@ def rnn_backward_parts(d_outputs, dh, states, weight_hh, relu, da, block_rows, s
 
 
 @_compile
-def gru_forward_part(weight_hh_t, layer_input, weight_t, bias, x_proj, states, rz, n, hn,
-                     bias_hn, block_rows, zero_start, joined):
+def gru_forward_part(weight_hh, scale, weight_hh_t, layer_input, weight_t, bias, x_proj,
+                     states, rz, n, hn, bias_hn, block_rows, zero_start, joined):
+    transpose_scaled(weight_hh, scale, weight_hh_t)
     _project(layer_input, weight_t, bias, x_proj)
     gru_forward_loop(x_proj, states, rz, n, hn, weight_hh_t, bias_hn, block_rows, zero_start)
     _copy_outputs(states, joined)
 
 
 @_compile_parallel
-def gru_forward_parts(weight_hh_t, layer_input, weight_t, bias, x_proj, states, rz, n, hn,
-                      bias_hn, block_rows, zero_start, joined):
+def gru_forward_parts(weight_hh, scale, weight_hh_t, layer_input, weight_t, bias, x_proj,
+                      states, rz, n, hn, bias_hn, block_rows, zero_start, joined):
     for p in numba.prange(len(x_proj)):
-        gru_forward_part(weight_hh_t[p], layer_input[p], weight_t[p], bias[p], x_proj[p],
-                         states[p], rz[p], n[p], hn[p], bias_hn[p], block_rows[p],
-                         zero_start[p], joined[p])
+        gru_forward_part(weight_hh[p], scale[p], weight_hh_t[p], layer_input[p], weight_t[p],
+                         bias[p], x_proj[p], states[p], rz[p], n[p], hn[p], bias_hn[p],
+                         block_rows[p], zero_start[p], joined[p])
 
 
 @_compile
@@ -703,8 +708,9 @@ def gru_backward_parts(d_outputs, dh, states, rz, n, hn, weight_hh, dA_h, da_n, 
 
 
 @_compile
-def lstm_forward_part(weight_hh_t, layer_input, weight_t, bias, x_proj, states, cells,
-                      gates, tanh_c, block_rows, zero_start, joined):
+def lstm_forward_part(weight_hh, scale, weight_hh_t, layer_input, weight_t, bias, x_proj,
+                      states, cells, gates, tanh_c, block_rows, zero_start, joined):
+    transpose_scaled(weight_hh, scale, weight_hh_t)
     _project(layer_input, weight_t, bias, x_proj)
     lstm_forward_loop(x_proj, states, cells, gates, tanh_c, weight_hh_t, block_rows,
                       zero_start)
@@ -712,12 +718,12 @@ def lstm_forward_part(weight_hh_t, layer_input, weight_t, bias, x_proj, states, 
 
 
 @_compile_parallel
-def lstm_forward_parts(weight_hh_t, layer_input, weight_t, bias, x_proj, states, cells,
-                       gates, tanh_c, block_rows, zero_start, joined):
+def lstm_forward_parts(weight_hh, scale, weight_hh_t, layer_input, weight_t, bias, x_proj,
+                       states, cells, gates, tanh_c, block_rows, zero_start, joined):
     for p in numba.prange(len(x_proj)):
-        lstm_forward_part(weight_hh_t[p], layer_input[p], weight_t[p], bias[p], x_proj[p],
-                          states[p], cells[p], gates[p], tanh_c[p], block_rows[p],
-                          zero_start[p], joined[p])
+        lstm_forward_part(weight_hh[p], scale[p], weight_hh_t[p], layer_input[p], weight_t[p],
+                          bias[p], x_proj[p], states[p], cells[p], gates[p], tanh_c[p],
+                          block_rows[p], zero_start[p], joined[p])
 
 
 @_compile

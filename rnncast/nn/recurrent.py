@@ -194,6 +194,11 @@ class Recurrent(Module):
         computed as 0.5 tanh(a / 2) + 0.5, so their pre-activations arrive halved."""
         return None
 
+    def _compiled_gate_scale(self):
+        """``_gate_scale``, ones where it is None: what the compiled parts multiply by."""
+        scale = self._gate_scale()
+        return _ones(self.num_gates * self.hidden_size, self.dtype) if scale is None else scale
+
     def _folded_bias(self, bias_ih, bias_hh):
         """The biases that can join x W_ih^T before the loop (all but GRU's b_hn)."""
         return bias_ih + bias_hh
@@ -284,13 +289,12 @@ class Recurrent(Module):
         the layer's ``_projection_weights``. Returns per part (states (T+1, b, H), extra
         final states, cache)."""
         weight_hh = self.params[f"weight_hh_l{layer}"]
-        weight_hh_t = recurrent_weight_t(  # (H, G*H), with the gate scale, for every part
-            weight_hh, self._gate_scale(), self.compiled,
-            out=self._workspace(layer, 0).empty("weight_hh_t", weight_hh.shape[::-1],
-                                                self.dtype))
         if not self.compiled:  # the NumPy reference, always one part
             (layer_input,), (initial,) = inputs, initials
             empty = self._workspace(layer, 0).empty
+            weight_hh_t = recurrent_weight_t(  # (H, G*H), with the gate scale
+                weight_hh, self._gate_scale(),
+                out=empty("weight_hh_t", weight_hh.shape[::-1], self.dtype))
             x_proj = self._project(layer_input, *projection, empty)
             return [self._layer_forward(x_proj, initial, layer, weight_hh_t, empty)]
         calls, results = [], []
@@ -301,7 +305,10 @@ class Recurrent(Module):
             x_proj = empty("x_proj", (steps, batch, self.num_gates * self.hidden_size),
                            self.dtype)
             arguments, result = self._forward_call(x_proj, initial, layer, empty)
-            calls.append((weight_hh_t, layer_input, *projection, x_proj, *arguments, outputs))
+            # each part makes its own W_hh^T (H, G*H) with the gate scale (kernels.py)
+            calls.append((weight_hh, self._compiled_gate_scale(),
+                          empty("weight_hh_t", weight_hh.shape[::-1], self.dtype),
+                          layer_input, *projection, x_proj, *arguments, outputs))
             results.append(result)
         _run_parts(kernels.PART_KERNELS[f"{self.kernel}_forward"], calls)
         return results
@@ -593,21 +600,17 @@ def _ones(size, dtype):
     return ones
 
 
-def recurrent_weight_t(weight_hh, scale=None, compiled=False, out=None):
+def recurrent_weight_t(weight_hh, scale=None, out=None):
     """weight_hh^T (H, G*H), its columns times ``scale`` (G*H,) if given, C-contiguous,
-    in ``out`` if given.
+    in ``out`` if given: the NumPy loops' copy (the compiled parts make theirs with
+    ``kernels.transpose_scaled``, the same values).
 
     ``weight_hh.T`` is a Fortran-ordered view; BLAS takes it as a transposed operand,
     and each step's ``h @ weight_hh.T`` ran up to 1.4x slower that way at batch 32
     (hidden 128, OpenBLAS), so the loops get a copy, one per forward pass.
-    ``compiled`` makes it with ``kernels.transpose_scaled``, the same values faster.
     """
     transposed = np.empty(weight_hh.shape[::-1], dtype=weight_hh.dtype) if out is None else out
-    if compiled:
-        if scale is None:
-            scale = _ones(weight_hh.shape[0], weight_hh.dtype)
-        kernels.transpose_scaled(weight_hh, scale, transposed)
-    elif scale is None:
+    if scale is None:
         transposed[...] = weight_hh.T
     else:
         np.multiply(weight_hh.T, scale, out=transposed)

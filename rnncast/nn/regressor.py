@@ -31,7 +31,7 @@ from rnncast.nn import kernels
 from rnncast.nn.linear import Linear
 from rnncast.nn.losses import LOSSES, huber, pinball
 from rnncast.nn.module import aligned_zeros
-from rnncast.nn.recurrent import Recurrent, Workspace, _run_parts, recurrent_weight_t
+from rnncast.nn.recurrent import Recurrent, Workspace, _run_parts
 
 
 class RecurrentRegressor:
@@ -212,7 +212,6 @@ class _FusedStep:
         self.parts = [slice(start, stop) for start, stop in parts]
         dtype, hidden = recurrent.dtype, recurrent.hidden_size
         gate_width = recurrent.num_gates * hidden
-        self.weight_hh_t = aligned_zeros(hidden * gate_width, dtype).reshape(hidden, gate_width)
         self.weight_t = aligned_zeros(features * gate_width, dtype).reshape(features, gate_width)
         self.bias = aligned_zeros(gate_width, dtype)
         quantile_values = np.ones(1, dtype) if quantiles is None else np.asarray(quantiles, dtype)
@@ -229,8 +228,11 @@ class _FusedStep:
             initial = tuple(np.zeros((rows, hidden), dtype)
                             for _ in range(2 if recurrent.has_cell_state else 1))
             arguments, (states, _, cache) = recurrent._forward_call(x_proj, initial, 0, empty)
-            forward_calls.append((self.weight_hh_t, layer_input, self.weight_t, self.bias,
-                                  x_proj, *arguments, None))
+            weight_hh = recurrent.params[names[1]]
+            forward_calls.append((weight_hh, recurrent._compiled_gate_scale(),
+                                  empty("weight_hh_t", (hidden, gate_width), dtype),
+                                  layer_input, self.weight_t, self.bias, x_proj, *arguments,
+                                  None))
             backward_arguments, _, _, d_final = recurrent._backward_call(
                 None, (None,) * len(initial), cache, 0, empty, False)
             if index == 0:
@@ -269,8 +271,6 @@ class _FusedStep:
 
     def run(self, x, target, weight):
         recurrent = self.recurrent
-        recurrent_weight_t(recurrent.params["weight_hh_l0"], recurrent._gate_scale(), True,
-                           out=self.weight_hh_t)
         weight_t, bias = recurrent._projection_weights(0)
         self.weight_t[...] = weight_t
         self.bias[...] = bias

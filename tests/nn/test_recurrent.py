@@ -413,20 +413,22 @@ def test_parts_of_a_batch_accumulate_gradients_like_the_whole_batch(cell):
 @pytest.mark.parametrize("shape", [(512, 128), (96, 32), (15, 5), (13, 7), (8, 16)])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_compiled_transpose_gives_numpys_values_exactly(shape, dtype):
+    """kernels.transpose_scaled, which each compiled part runs, against the NumPy loops'
+    recurrent_weight_t: the same product per value, so the same bits."""
     needs_compiled()
     from rnncast.nn.recurrent import recurrent_weight_t
 
     rng = np.random.default_rng(36)
     weight = rng.standard_normal(shape).astype(dtype)
     scale = rng.standard_normal(shape[0]).astype(dtype)
-    for factors in (None, scale):
-        compiled = recurrent_weight_t(weight, factors, compiled=True)
-        assert compiled.flags.c_contiguous and compiled.shape == shape[::-1]
-        expected = weight.T if factors is None else weight.T * factors
-        np.testing.assert_array_equal(compiled, expected)
-        into = np.full(shape[::-1], np.nan, dtype=dtype)
-        assert recurrent_weight_t(weight, factors, compiled=True, out=into) is into
-        np.testing.assert_array_equal(into, expected)
+    for factors in (np.ones(shape[0], dtype), scale):
+        compiled = np.full(shape[::-1], np.nan, dtype=dtype)
+        kernels.transpose_scaled(weight, factors, compiled)
+        np.testing.assert_array_equal(compiled, weight.T * factors)
+        np.testing.assert_array_equal(compiled, recurrent_weight_t(weight, factors))
+    np.testing.assert_array_equal(recurrent_weight_t(weight), weight.T)
+    into = np.empty(shape[::-1], dtype=dtype)
+    assert recurrent_weight_t(weight, scale, out=into) is into
 
 
 def test_batch_is_split_only_where_each_part_has_the_work_to_pay_for_a_thread():

@@ -6,9 +6,10 @@ state, MSE loss, backward, Adam update; float32, one input feature. rnncast's st
 Both libraries run in the same invocation, each in its own worker process pinned to the
 same number of threads (BLAS/OpenMP threads for NumPy, ``threads=`` for rnncast's layer,
 whose compiled loops run parts of a large batch on separate cores,
-``torch.set_num_threads`` for PyTorch). Separate processes, because PyTorch's OpenMP threads keep spinning for a while
-after its last parallel region: run in turn in one process, rnncast's two-thread steps
-shared a core with them and ran up to 1.6x slower than its one-thread steps.
+``torch.set_num_threads`` for PyTorch). Separate processes, because PyTorch's OpenMP
+threads keep spinning for a while after its last parallel region: run in turn in one
+process, rnncast's two-thread steps shared a core with them and ran up to 1.6x slower
+than its one-thread steps.
 
 The header names the BLAS kernel NumPy and SciPy run (numba's products go through
 SciPy's). An ``OPENBLAS_CORETYPE`` in the environment overrides OpenBLAS's choice, and

@@ -87,6 +87,25 @@ class Module:
             self.grads[name] = self.flat_grads[start : start + size].reshape(shape)
             start += size
 
+    def __getstate__(self):
+        """What ``copy.deepcopy`` and pickle take: the flat buffers, not the views into
+        them. Copied one by one, the views would stop aliasing the buffers, and an
+        optimizer would update weights the layer never reads; ``__setstate__`` makes
+        them again over the copied buffers."""
+        state = self.__dict__.copy()
+        state["params"] = {name: value.shape for name, value in self.params.items()}
+        del state["grads"]
+        return state
+
+    def __setstate__(self, state):
+        state = dict(state)
+        shapes = state.pop("params")
+        flat_params, flat_grads = state.pop("flat_params"), state.pop("flat_grads")
+        self.__dict__.update(state)
+        self._allocate(shapes, flat_params.dtype)
+        self.flat_params[...] = flat_params
+        self.flat_grads[...] = flat_grads
+
     @property
     def num_parameters(self) -> int:
         return self.flat_params.size

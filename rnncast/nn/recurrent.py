@@ -179,6 +179,13 @@ class Recurrent(Module):
                 f"hidden_size={self.hidden_size}, num_layers={self.num_layers}, "
                 f"dropout={self.dropout}, dtype='{self.dtype.name}')")
 
+    def __getstate__(self):
+        """As ``Module``'s, without the loops' scratch arrays, the parts' gradient
+        buffers and the last forward's cache (a copy starts with a forward)."""
+        state = super().__getstate__()
+        state.update(_cache=None, _workspaces={}, _part_buffers={})
+        return state
+
     @property
     def backend(self) -> str:
         return self._backend

@@ -67,6 +67,11 @@ class RecurrentRegressor:
         self._top_states = None  # () -> (B, T, H): the last pass's top-layer states
         self._step = None  # the _FusedStep of the last batch shape
 
+    def __getstate__(self):
+        """Copies and pickles leave out the compiled step's argument tuples, which hold
+        views of this network's own arrays; a copy builds its own on its first step."""
+        return {**self.__dict__, "_step": None, "_top_states": None, "_final_shape": None}
+
     def __repr__(self) -> str:
         return f"RecurrentRegressor({self.recurrent!r}, {self.head!r})"
 

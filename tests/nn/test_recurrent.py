@@ -629,3 +629,32 @@ def test_parameters_gradients_and_loop_buffers_start_on_a_cache_line(dtype):
     assert layer.num_parameters == sum(p.size for p in layer.params.values())
     buffer = layer._workspace(0, 0).empty("gates", (3, 4, 64), np.dtype(dtype))
     assert buffer.ctypes.data % CACHE_LINE == 0
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_a_deep_copy_keeps_its_views_on_its_own_buffers(cell):
+    """params and grads stay views of the copy's flat buffers, so an optimizer's update
+    of flat_params reaches the copy's forward (and not the original's)."""
+    import copy
+
+    from rnncast.nn import SGD
+
+    layer = CELLS[cell](2, 4, 2, seed=40, threads=2)
+    layer.min_part_work, layer.min_part_rows = 1, 2  # parts, with their own buffers
+    x = np.random.default_rng(41).standard_normal((8, 3, 2)).astype(np.float32)
+    d_out = np.ones((8, 3, 4), np.float32)
+    layer.forward(x)
+    layer.backward(d_out)
+    twin = copy.deepcopy(layer)
+    for name in layer.params:
+        assert np.shares_memory(twin.params[name], twin.flat_params)
+        assert np.shares_memory(twin.grads[name], twin.flat_grads)
+    np.testing.assert_array_equal(twin.flat_grads, layer.flat_grads)
+    before = layer.forward(x)[0].copy()
+    twin.zero_grad()
+    twin.forward(x)
+    twin.backward(d_out)
+    np.testing.assert_allclose(twin.flat_grads, layer.flat_grads, rtol=1e-5, atol=1e-7)
+    SGD([twin], lr=0.5).step()
+    assert not np.allclose(twin.forward(x)[0], before)
+    np.testing.assert_array_equal(layer.forward(x)[0], before)

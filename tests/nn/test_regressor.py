@@ -1,5 +1,8 @@
 """RecurrentRegressor: its compiled training step against the composed one and PyTorch."""
 
+import copy
+import pickle
+
 import numpy as np
 import pytest
 
@@ -266,3 +269,36 @@ def test_head_must_read_the_layers_hidden_state():
         RecurrentRegressor(Linear(5, 5), Linear(5, 2))
     with pytest.raises(RuntimeError, match="before forward"):
         RecurrentRegressor(GRU(1, 5), Linear(5, 2)).backward(np.zeros((3, 2)))
+
+
+@pytest.mark.parametrize("copier", [copy.deepcopy, lambda n: pickle.loads(pickle.dumps(n))],
+                         ids=["deepcopy", "pickle"])
+def test_a_copy_trains_its_own_weights(copier):
+    """A copied network's parameters and gradients are views of its own flat buffers
+    (copied one by one, they were separate arrays: the optimizer updated weights the
+    layers never read), and its compiled step is built over them, not the original's."""
+    needs_compiled()
+    rng = np.random.default_rng(13)
+    x, target, weight = batch(rng)
+    original = network("lstm", split=True)
+    original.loss_and_gradients(x, target, "mae", weight=weight)  # builds its step
+    twin = copier(original)
+    for layer, copied in zip(original.layers, twin.layers, strict=True):
+        for name in layer.params:
+            assert np.shares_memory(copied.params[name], copied.flat_params)
+            assert np.shares_memory(copied.grads[name], copied.flat_grads)
+            assert not np.shares_memory(copied.params[name], layer.flat_params)
+        assert copied.flat_params.ctypes.data % 64 == 0
+    optimizer = Adam(twin.layers, lr=0.1)
+    before = [layer.flat_params.copy() for layer in original.layers]
+    for _ in range(3):
+        twin.loss_and_gradients(x, target, "mae", weight=weight)
+        optimizer.step()
+    for layer, kept in zip(original.layers, before, strict=True):
+        np.testing.assert_array_equal(layer.flat_params, kept)  # the original untouched
+    fresh = network("lstm", split=True)
+    for layer, trained in zip(fresh.layers, twin.layers, strict=True):
+        layer.load_state_dict(trained.state_dict())
+    value = twin.loss_and_gradients(x, target, "mae", weight=weight)
+    assert value == fresh.loss_and_gradients(x, target, "mae", weight=weight)
+    assert value < original.loss_and_gradients(x, target, "mae", weight=weight)

@@ -763,25 +763,25 @@ PART_KERNELS = {  # a part's function, and the one that runs all parts at once
 
 # -- a training step's head and loss ---------------------------------------------------
 # ``RecurrentRegressor.loss_and_gradients`` runs the layer's forward parts, these, then
-# its backward parts, each with arguments built once per batch shape: no Python between
-# the layer, the head and the loss, where the step spent a quarter of its time.
+# its backward parts, each with arguments built once per batch shape: almost no Python
+# between the layer, the head and the loss, where an LSTM step (hidden 128, batch 32)
+# had spent a fifth of its time.
 LOSS_KINDS = {"mse": 0, "mae": 1, "huber": 2, "pinball": 3}
 
 
 @_compile
 def head_loss_part(states, head_weight, head_bias, target, weight, loss_kind, delta,
-                   quantiles, inverse_count, predictions, dh, grad_weight, grad_bias,
-                   d_cell, loss_sum):
+                   quantiles, inverse_count, dh, grad_weight, grad_bias, d_cell, loss_sum):
     """A linear head on one part's last states, the loss on its outputs, and their
     gradients, as ``losses.py`` and ``Linear`` define them.
 
     states (T+1, b, H); head_weight (K, H), head_bias (K,) with K = S * Q outputs per
     row, output k the forecast of target k // Q at quantile k % Q (Q = 1 unless
     ``loss_kind`` is pinball's); target, weight (b, S); quantiles (Q,);
-    inverse_count = 1 / N, N the outputs of the whole batch. Writes predictions (b, K),
-    dh (b, H) = dL/dh_T, grad_weight (K, H), grad_bias (K,) (over, not into), zeroes
-    d_cell (b, H; LSTM's dL/dc_T) unless None, and loss_sum[0] = the part's sum of
-    weight x elementwise loss, in float64.
+    inverse_count = 1 / N, N the outputs of the whole batch. Writes dh (b, H) = dL/dh_T,
+    grad_weight (K, H) and grad_bias (K,) (over, not into), zeroes d_cell (b, H; LSTM's
+    dL/dc_T) unless None, and sets loss_sum[0] to the part's sum of weight x
+    elementwise loss, in float64.
     """
     last = states[states.shape[0] - 1]  # (b, H)
     rows, hidden = last.shape
@@ -798,7 +798,6 @@ def head_loss_part(states, head_weight, head_bias, target, weight, loss_kind, de
             prediction = head_bias[k]
             for j in range(hidden):
                 prediction += last[r, j] * head_weight[k, j]
-            predictions[r, k] = prediction
             difference = prediction - target[r, k // count]
             if loss_kind == 0:  # mse
                 value, slope = difference * difference, difference + difference
@@ -832,13 +831,11 @@ def head_loss_part(states, head_weight, head_bias, target, weight, loss_kind, de
 
 @_compile_parallel
 def head_loss_parts(states, head_weight, head_bias, target, weight, loss_kind, delta,
-                    quantiles, inverse_count, predictions, dh, grad_weight, grad_bias,
-                    d_cell, loss_sum):
+                    quantiles, inverse_count, dh, grad_weight, grad_bias, d_cell, loss_sum):
     for p in numba.prange(len(states)):
         head_loss_part(states[p], head_weight[p], head_bias[p], target[p], weight[p],
-                       loss_kind[p], delta[p], quantiles[p], inverse_count[p],
-                       predictions[p], dh[p], grad_weight[p], grad_bias[p], d_cell[p],
-                       loss_sum[p])
+                       loss_kind[p], delta[p], quantiles[p], inverse_count[p], dh[p],
+                       grad_weight[p], grad_bias[p], d_cell[p], loss_sum[p])
 
 
 PART_KERNELS["head_loss"] = (head_loss_part, head_loss_parts)

@@ -10,10 +10,10 @@ backward, the gradients left in each layer's ``grads``. With the compiled backen
 one recurrent layer, it runs as three compiled calls whose arguments are built once
 per batch shape (``_FusedStep``): the layer's forward over each part of the batch, the
 head and the loss, the layer's backward, each part on its own core. Going through
-``forward``, a loss function and ``backward`` instead, a step spent a quarter of its
-time (at hidden 128, batch 32) in the Python between them. Both give the same values to
-float rounding (the tests hold them to each other, and the composed path to PyTorch);
-each is deterministic.
+``forward``, a loss function and ``backward`` instead, an LSTM step (hidden 128, batch
+32) spent a fifth of its time in the Python between them. Both give the same values to
+float rounding (the tests hold them to each other and to PyTorch); each is
+deterministic.
 
 >>> network = RecurrentRegressor(LSTM(1, 32, seed=0), Linear(32, 6, seed=1))
 >>> optimizer = Adam(network.layers, lr=1e-3)
@@ -205,9 +205,9 @@ class _FusedStep:
 
     Every buffer of the pass and every argument tuple of the three part functions
     (``kernels.PART_KERNELS``: the layer's forward, ``head_loss``, the layer's
-    backward) is made here once; a step refreshes the weight copies the loops read
-    (W_hh^T and the input projection, with the gate scale), copies the batch into each
-    part's buffers and makes the three calls. Part 0 writes the layers' ``grads``, the
+    backward) is made here once; a step refreshes the input projection's weights (with
+    the gate scale; each part makes its own W_hh^T), copies the batch into each part's
+    buffers and makes the three calls. Part 0 writes the layers' ``grads``, the
     others their own buffers, added in after, in part order.
     """
 
@@ -253,9 +253,8 @@ class _FusedStep:
             loss_sum = np.zeros(1)
             head_calls.append((states, head.params["weight"], head.params["bias"], target_rows,
                                weight_rows, kernels.LOSS_KINDS[loss], dtype.type(delta),
-                               quantile_values, inverse_count,
-                               empty("predictions", (rows, head.out_features), dtype),
-                               d_final[0], head_grads["weight"], head_grads["bias"],
+                               quantile_values, inverse_count, d_final[0],
+                               head_grads["weight"], head_grads["bias"],
                                d_final[1] if len(d_final) > 1 else None, loss_sum))
             weight_ih = recurrent.params[names[0]]
             backward_calls.append((*backward_arguments, layer_input, weight_ih, rows,
@@ -272,7 +271,8 @@ class _FusedStep:
                       for name, calls in ((f"{recurrent.kernel}_forward", forward_calls),
                                           ("head_loss", head_calls),
                                           (f"{recurrent.kernel}_backward", backward_calls))]
-        self.weighted = None  # whether the weight buffers hold weights (None: ones)
+        self.weighted = None  # whether the weight buffers hold weights, not ones (None:
+        # not yet filled)
 
     def run(self, x, target, weight):
         recurrent = self.recurrent

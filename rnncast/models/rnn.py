@@ -63,9 +63,8 @@ from rnncast.nn import (
     Linear,
     RecurrentRegressor,
     clip_grad_norm,
-    get_loss,
 )
-from rnncast.nn.losses import pinball
+from rnncast.nn.losses import output_loss
 
 logger = logging.getLogger(__name__)
 
@@ -828,11 +827,12 @@ class RNNForecaster(Forecaster):
     def _batch_loss(self, prediction, target, weight):
         """Loss and its gradient for a batch; prediction (B, outputs), target (B, steps),
         weight (B, steps) per target."""
-        if self.quantiles_ is None:
-            return get_loss(self.loss)(prediction, target, weight=weight)
-        quantile_prediction = prediction.reshape(target.shape + (len(self.quantiles_),))
-        value, grad = pinball(quantile_prediction, target, self.quantiles_, weight=weight)
-        return value, grad.reshape(prediction.shape)
+        return output_loss(prediction, target, self._loss_name(), weight=weight,
+                           quantiles=self.quantiles_)
+
+    def _loss_name(self):
+        """The training loss: the pinball loss with quantile heads, else ``loss``."""
+        return self.loss if self.quantiles_ is None else "pinball"
 
     # overflow shows up as a non-finite loss or norm, handled in the loop
     @np.errstate(over="ignore", invalid="ignore")
@@ -924,11 +924,8 @@ class RNNForecaster(Forecaster):
     def _gradients(self, network, inputs, targets, weights):
         """Loss of a batch, its gradients in the layers (clipped if asked) and their
         global norm before clipping."""
-        if self.quantiles_ is None:
-            loss = network.loss_and_gradients(inputs, targets, self.loss, weight=weights)
-        else:
-            loss = network.loss_and_gradients(inputs, targets, "pinball", weight=weights,
-                                              quantiles=self.quantiles_)
+        loss = network.loss_and_gradients(inputs, targets, self._loss_name(), weight=weights,
+                                          quantiles=self.quantiles_)
         if self.max_grad_norm:
             return loss, clip_grad_norm(network.layers, self.max_grad_norm)
         return loss, float(np.sqrt(sum(float(np.dot(layer.flat_grads, layer.flat_grads))

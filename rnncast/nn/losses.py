@@ -59,6 +59,40 @@ def _check_not_empty(loss: str, p: np.ndarray) -> None:
         raise ShapeError(f"{loss}: prediction is empty (shape {p.shape}); a mean needs data.")
 
 
+def broadcast_weight(loss: str, weight, target_shape) -> np.ndarray:
+    """``weight`` broadcast to ``target_shape`` (a read-only view), or a ShapeError that
+    names the loss and both shapes."""
+    weight = np.asarray(weight)
+    try:
+        return np.broadcast_to(weight, target_shape)
+    except ValueError:
+        raise ShapeError(f"{loss}: weight has shape {weight.shape}, which does not "
+                         f"broadcast to the target's {target_shape}. Give one weight "
+                         "per element, or e.g. shape (batch, 1) for one per row.") from None
+
+
+def check_huber_delta(delta) -> None:
+    if not delta > 0:
+        raise ValueError(f"huber: delta must be > 0, got {delta!r}.")
+
+
+def check_quantiles(quantiles, dtype) -> np.ndarray:
+    """The pinball loss's quantiles as a (Q,) array of ``dtype``, each strictly inside
+    (0, 1), or an error that says which are not."""
+    q = np.asarray(quantiles, dtype=dtype)
+    if q.ndim != 1 or q.size == 0:
+        raise ShapeError(
+            f"pinball: quantiles must be a non-empty 1-D sequence, got shape {q.shape}."
+        )
+    outside = q[~((q > 0) & (q < 1))]
+    if outside.size:
+        raise ValueError(
+            f"pinball: every quantile must lie strictly between 0 and 1, got "
+            f"{outside.tolist()}. Use e.g. quantiles=(0.1, 0.5, 0.9)."
+        )
+    return q
+
+
 def _weighted(loss: str, elementwise, slope, weight, target_shape, dtype):
     """``(mean(weight * elementwise), weight * slope / N)``, the gradient in ``dtype``.
 
@@ -66,13 +100,7 @@ def _weighted(loss: str, elementwise, slope, weight, target_shape, dtype):
     prediction; weight: None, or broadcastable to ``target_shape``.
     """
     if weight is not None:
-        weight = np.asarray(weight)
-        try:
-            weight = np.broadcast_to(weight, target_shape)
-        except ValueError:
-            raise ShapeError(f"{loss}: weight has shape {weight.shape}, which does not "
-                             f"broadcast to the target's {target_shape}. Give one weight "
-                             "per element, or e.g. shape (batch, 1) for one per row.") from None
+        weight = broadcast_weight(loss, weight, target_shape)
         if elementwise.ndim > len(target_shape):  # pinball: one more axis, the quantiles
             weight = weight[..., None]
         elementwise = weight * elementwise
@@ -148,8 +176,7 @@ def huber(
     grad : ndarray, shape and dtype of ``prediction``
         ``weight * clip(prediction - target, -delta, delta) / N``.
     """
-    if not delta > 0:
-        raise ValueError(f"huber: delta must be > 0, got {delta!r}.")
+    check_huber_delta(delta)
     p, d = _prediction_and_difference("huber", prediction, target)
     abs_d = np.abs(d)
     elementwise = np.where(abs_d < delta, 0.5 * d * d, delta * (abs_d - 0.5 * delta))
@@ -191,17 +218,7 @@ def pinball(
     """
     p = _as_float(prediction)
     t = np.asarray(target)
-    q = np.asarray(quantiles, dtype=p.dtype)
-    if q.ndim != 1 or q.size == 0:
-        raise ShapeError(
-            f"pinball: quantiles must be a non-empty 1-D sequence, got shape {q.shape}."
-        )
-    outside = q[~((q > 0) & (q < 1))]
-    if outside.size:
-        raise ValueError(
-            f"pinball: every quantile must lie strictly between 0 and 1, got "
-            f"{outside.tolist()}. Use e.g. quantiles=(0.1, 0.5, 0.9)."
-        )
+    q = check_quantiles(quantiles, p.dtype)
     if p.shape != (*t.shape, q.size):
         raise ShapeError(
             f"pinball: prediction has shape {p.shape}; with target shape {t.shape} and "
@@ -217,6 +234,21 @@ def pinball(
 
 
 LOSSES: dict[str, Loss] = {"mse": mse, "mae": mae, "huber": huber, "pinball": pinball}
+
+
+def output_loss(prediction, target, loss: str, *, weight=None, quantiles=None,
+                delta: float = 1.0) -> tuple[float, np.ndarray]:
+    """A loss on a head's outputs, prediction (B, S * Q), against targets (B, S): output
+    k is the forecast of target k // Q at quantile ``quantiles[k % Q]`` for ``pinball``
+    (the only loss that takes quantiles), Q = 1 otherwise. Returns the loss value and
+    its gradient, shaped like ``prediction``."""
+    if loss == "pinball":
+        value, grad = pinball(np.reshape(prediction, np.shape(target) + (len(quantiles),)),
+                              target, quantiles, weight=weight)
+        return value, grad.reshape(np.shape(prediction))
+    if loss == "huber":
+        return huber(prediction, target, delta, weight=weight)
+    return get_loss(loss)(prediction, target, weight=weight)
 
 
 def get_loss(name: str) -> Loss:

@@ -29,7 +29,13 @@ import numpy as np
 from rnncast.errors import ShapeError
 from rnncast.nn import kernels
 from rnncast.nn.linear import Linear
-from rnncast.nn.losses import LOSSES, huber, pinball
+from rnncast.nn.losses import (
+    broadcast_weight,
+    check_huber_delta,
+    check_quantiles,
+    get_loss,
+    output_loss,
+)
 from rnncast.nn.module import aligned_zeros
 from rnncast.nn.recurrent import Recurrent, Workspace, _run_parts
 
@@ -128,14 +134,12 @@ class RecurrentRegressor:
         float
             The loss value, as the loss function gives it for ``forward(x)``.
         """
-        if loss not in LOSSES:
-            raise ValueError(f"unknown loss {loss!r}; choose one of "
-                             f"{', '.join(sorted(LOSSES))}.")
+        get_loss(loss)  # an unknown name is an error that lists the known ones
         if (loss == "pinball") != (quantiles is not None):
             raise ValueError("quantiles go with loss='pinball' and only with it: give "
                              "both or neither.")
-        if loss == "huber" and not delta > 0:
-            raise ValueError(f"huber: delta must be > 0, got {delta!r}.")
+        if loss == "huber":
+            check_huber_delta(delta)
         count = 1 if quantiles is None else len(quantiles)
         target = np.asarray(target, dtype=self.dtype)
         if target.ndim != 2 or target.shape[1] * count != self.head.out_features:
@@ -144,21 +148,21 @@ class RecurrentRegressor:
             raise ShapeError(f"target has shape {target.shape}; the head has "
                              f"{self.head.out_features} outputs, so it must be {expected}.")
         recurrent = self.recurrent
-        if not (recurrent.compiled and recurrent.num_layers == 1):
-            return self._composed_step(x, target, loss, weight, quantiles, delta)
         x = recurrent._check_input(x)
         if x.shape[0] != target.shape[0]:
             raise ShapeError(f"x has {x.shape[0]} windows but target has "
                              f"{target.shape[0]} rows; give one target row per window.")
+        if not (recurrent.compiled and recurrent.num_layers == 1):
+            return self._composed_step(x, target, loss, weight, quantiles, delta)
         if weight is not None:
-            weight = _broadcast_weight(weight, target.shape)
+            weight = broadcast_weight(loss, weight, target.shape)
         key = (x.shape, target.shape[1], loss, None if quantiles is None else
                tuple(quantiles), delta, tuple(part.indices(x.shape[0])[:2] for part in
                                               recurrent._batch_parts(*x.shape[:2])))
         if self._step is None or self._step.key != key:
-            if quantiles is not None:  # the loss function's checks, on a row of zeros
-                pinball(np.zeros((1, count), self.dtype), np.zeros(1, self.dtype), quantiles)
-            self._step = _FusedStep(key, recurrent, self.head, quantiles)
+            quantile_values = (None if quantiles is None
+                               else check_quantiles(quantiles, self.dtype))
+            self._step = _FusedStep(key, recurrent, self.head, quantile_values)
         value = self._step.run(x, target, weight)
         self._top_states = self._step.top_states
         return value
@@ -167,18 +171,8 @@ class RecurrentRegressor:
         """``loss_and_gradients`` through forward, a loss function and backward: the
         reference, and the path of the NumPy backend and of stacked layers."""
         self.zero_grad()
-        prediction = self.forward(x)
-        if prediction.shape[0] != target.shape[0]:
-            raise ShapeError(f"x has {prediction.shape[0]} windows but target has "
-                             f"{target.shape[0]} rows; give one target row per window.")
-        if loss == "pinball":
-            value, grad = pinball(prediction.reshape(target.shape + (len(quantiles),)),
-                                  target, quantiles, weight=weight)
-            grad = grad.reshape(prediction.shape)
-        elif loss == "huber":
-            value, grad = huber(prediction, target, delta, weight=weight)
-        else:
-            value, grad = LOSSES[loss](prediction, target, weight=weight)
+        value, grad = output_loss(self.forward(x), target, loss, weight=weight,
+                                  quantiles=quantiles, delta=delta)
         self.backward(grad)
         return value
 
@@ -188,16 +182,6 @@ class RecurrentRegressor:
         if self._top_states is None:
             raise RuntimeError("RecurrentRegressor.top_states called before a forward pass.")
         return self._top_states()
-
-
-def _broadcast_weight(weight, shape):
-    weight = np.asarray(weight)
-    try:
-        return np.broadcast_to(weight, shape)
-    except ValueError:
-        raise ShapeError(f"weight has shape {weight.shape}, which does not broadcast to "
-                         f"the target's {shape}. Give one weight per target, or e.g. "
-                         "shape (batch, 1) for one per window.") from None
 
 
 class _FusedStep:
@@ -219,7 +203,7 @@ class _FusedStep:
         gate_width = recurrent.num_gates * hidden
         self.weight_t = aligned_zeros(features * gate_width, dtype).reshape(features, gate_width)
         self.bias = aligned_zeros(gate_width, dtype)
-        quantile_values = np.ones(1, dtype) if quantiles is None else np.asarray(quantiles, dtype)
+        quantile_values = np.ones(1, dtype) if quantiles is None else quantiles
         names = ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0")
         inverse_count = dtype.type(1.0 / (batch * head.out_features))
         self.inputs, self.targets, self.weights, self.states, self.losses = [], [], [], [], []

@@ -202,6 +202,7 @@ def _rnn_from_args(args, horizon):
         max_grad_norm=args.max_grad_norm, windows_per_epoch=args.windows_per_epoch,
         lookback=args.lookback, loss=args.loss, window_weights=args.window_weights,
         scaler=args.scaler, anchor=None if args.anchor == "auto" else args.anchor,
+        level_input=_AUTO_YES_NO[args.level_input],
         log=args.log, season_length=args.season_length,
         deseasonalize=_AUTO_YES_NO[args.deseasonalize],
         epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
@@ -341,6 +342,8 @@ def _training_summary(model, interrupted: bool = False) -> str:
                 "others have values at or below zero, or fewer than three seasons)")]
     if model.anchor_ in ANCHOR_DESCRIPTIONS:
         parts[0] += f", forecasting the change from {ANCHOR_DESCRIPTIONS[model.anchor_]}"
+    if model.level_input_:
+        parts[0] += ", reading each window's level over its scale"
     if model.early_stopping and not model.refit_epochs_ and model.refit:
         if interrupted:  # stopped in the first run that chooses the epochs
             parts.append("stopped while choosing the number of epochs, at its best epoch "
@@ -756,6 +759,11 @@ def _add_model_options(parser) -> None:
                        "exponentially weighted level, or its last value plus half its "
                        "drift per step ahead; 'auto': below 1,000 training windows "
                        "'drift' without a season and 'level' with one, 'mean' otherwise")
+    group.add_argument("--level-input", choices=("auto", "yes", "no"), default="auto",
+                       help="also feed each window's mean over its scale (log), which "
+                       "the scaling hides: how far a series sits above zero; 'auto': "
+                       "when no series goes below zero and none is seasonally adjusted "
+                       "(with --scaler window and without --log)")
     group.add_argument("--log", action="store_true", help="model log(y); needs y > 0")
     group.add_argument("--season-length", type=_positive_int, default=None, metavar="STEPS",
                        help="steps per season, for the RNN and backtest's snaive, when "

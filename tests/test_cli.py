@@ -99,10 +99,17 @@ def test_fit_reports_the_members_lookbacks_and_chosen_epochs(sales_csv, tmp_path
             in result.stderr)
     assert load_model(path).anchor_ == "drift"
     result = rnncast("fit", str(sales_csv), "--horizon", "3", *COLUMNS, *SMALL,
-                     "--lookback", "6", "--anchor", "level", "--output", str(path), "-q")
+                     "--lookback", "6", "--anchor", "level", "--level-input", "yes",
+                     "--output", str(path), "-q")
     assert result.returncode == 0, result.stderr
-    assert "forecasting the change from each window's smoothed level" in result.stderr
-    assert load_model(path).anchor_ == "level"
+    assert ("forecasting the change from each window's smoothed level, reading each "
+            "window's level over its scale" in result.stderr)
+    model = load_model(path)
+    assert model.anchor_ == "level" and model.level_input_ is True
+    assert "level over its scale" not in rnncast(
+        "fit", str(sales_csv), "--horizon", "3", *COLUMNS, *SMALL, "--lookback", "6",
+        "--level-input", "no", "--output", str(path), "-q").stderr
+    assert load_model(path).level_input_ is False
 
 
 def test_fit_deseasonalize_yes_on_data_without_a_season_warns_with_the_option(tmp_path):

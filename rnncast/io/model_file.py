@@ -64,7 +64,7 @@ _FITTED = {
     "RNNForecaster": _FITTED_BASE
     | {"hidden_size_", "season_length_", "deseasonalize_", "weak_season_share_",
        "forecast_from_padding_", "pad_with_",
-       "partial_windows_", "anchor_", "lookback_",
+       "partial_windows_", "anchor_", "level_input_", "lookback_",
        "member_lookbacks_", "refit_epochs_", "skipped_ids_", "quantiles_", "networks_",
        "history_", "series_stats_"},
     "SeasonalNaive": _FITTED_BASE | {"season_length_"},
@@ -202,6 +202,7 @@ def _encode_rnn(model: RNNForecaster, panel: Panel, arrays: dict) -> dict:
         "pad_with_": str(model.pad_with_),
         "partial_windows_": bool(model.partial_windows_),
         "anchor_": str(model.anchor_),
+        "level_input_": bool(model.level_input_),
         "member_lookbacks_": [int(lookback) for lookback in model.member_lookbacks_],
         "refit_epochs_": [[int(k), int(v)] for k, v in model.refit_epochs_.items()],
         "quantiles_": None if quantiles is None else [float(q) for q in quantiles],
@@ -523,6 +524,8 @@ def _decode_rnn(model: RNNForecaster, fitted: dict, series: dict, arrays: dict) 
     model.anchor_ = fitted.get("anchor_", "mean")  # older files: outputs from the window mean
     if model.anchor_ not in ANCHORS:
         raise ValueError(f"an unknown anchor {model.anchor_!r}")
+    # older files: the networks read the scaled values (and season) only
+    model.level_input_ = bool(fitted.get("level_input_", False))
     # older files: trained on whole windows only
     model.partial_windows_ = bool(fitted.get("partial_windows_", False))
     # files written before lookback ensembles: every member reads lookback_

@@ -10,6 +10,10 @@ pinball loss, and the forecast carries prediction intervals.
 Each window's loss is weighted by its scale over its series' in-sample seasonal naive
 error, so what training minimises is the MASE of the windows' forecasts.
 
+Centring and scaling hide how far a window sits above zero. Where the series never go
+below zero and are not seasonally adjusted, and there are enough windows to learn from,
+the network reads it as a second input: log(window mean / window scale).
+
 Where a window is too short to show two seasons, or there are too few windows for the
 network to learn the seasonal pattern itself, the seasonal series are first divided by
 their seasonal indices (a classical decomposition) and the forecast is multiplied by
@@ -119,6 +123,19 @@ SMALL_DATA_ANCHOR_WINDOWS = 1_000
 ANCHORS = ("mean", "last", "level", "drift")
 DRIFT_SHARE = 0.5  # of the window's mean step, added per step ahead by the drift anchor
 LEVEL_SMOOTHING = 0.7  # the weight of a window's last value in the "level" anchor
+
+# The level input (``level_input``): log(window mean / window scale), clipped to
+# LEVEL_INPUT_RANGE, then centred on LEVEL_INPUT_CENTRE and divided by
+# LEVEL_INPUT_SPREAD. The clip keeps an all-zero window (log 0) finite, and treats every
+# window whose mean is more than e^4 (about 55) times its mean change alike: what the
+# input says is how near zero a series is, and such a window is far from it. On M3's
+# "other" group (smooth series, most of them 50 to 400 times their mean change) the
+# clip at 4 did better than one at 8 at two of three validation origins, means of six
+# seeds; the yearly and quarterly groups, whose windows are mostly below it, did the
+# same with either.
+LEVEL_INPUT_RANGE = (-2.0, 4.0)
+LEVEL_INPUT_CENTRE = 3.0
+LEVEL_INPUT_SPREAD = 4.0
 
 # Default lookbacks, in horizons (or seasons, when longer): one member reads each.
 DEFAULT_LOOKBACK_MULTIPLES = (1, 2, 3)
@@ -253,6 +270,22 @@ class RNNForecaster(Forecaster):
         worse than naive; against the last value, the drift did better on single
         yearly and "other" series (by 0.5% to 20% at three origins), the level on
         single monthly ones (by 4.8% to 6.8%). ``anchor_`` says which after ``fit``.
+    level_input : bool or None
+        Feed the network, beside each window's scaled values, a second input constant
+        over the window: log(window mean / window scale), clipped to [-2, 4]. Centring
+        and scaling hide it; for a series that cannot go below zero it says how far the
+        window sits above zero in its own units of change, so how far it can fall and
+        how large its changes are against its level (a window more than about 55 times
+        its mean change is far from zero, whatever the ratio). None: True where every
+        series is never negative, ``scaler="window"``, ``log=False``, the series are
+        not seasonally adjusted and the shortest lookback gives 1,000 training windows
+        or more. On M3's validation windows (MASE averaged over three origins) it did
+        1.2% better in the yearly group and 0.6% in the "other" group (six seeds each),
+        3.1% in the quarterly group (three seeds); in the monthly group, the seasonally
+        adjusted one, it did no better (six seeds, clipped at 8: 1.6% worse at the
+        first origin, 1.6% better at the third). Fitted to 1, 5 or 20 series at a time
+        (below 1,000 windows) it was as often worse as better. ``level_input_`` says
+        which after ``fit``.
     log : bool
         Model log(y); needs every value > 0.
     deseasonalize : bool or None
@@ -351,9 +384,9 @@ class RNNForecaster(Forecaster):
     epoch's first batch), learning_rate (lowered after non-finite steps), seconds),
     ``hidden_size_``, ``deseasonalize_``, ``weak_season_share_`` (the share of their
     seasonal factors kept by series that fail the seasonality test),
-    ``partial_windows_``, ``anchor_``, ``lookback_`` (the longest lookback),
-    ``member_lookbacks_`` (each member's), ``refit_epochs_`` (epochs the members of each
-    lookback trained, when chosen by a held-out run), ``skipped_ids_``.
+    ``partial_windows_``, ``anchor_``, ``level_input_``, ``lookback_`` (the longest
+    lookback), ``member_lookbacks_`` (each member's), ``refit_epochs_`` (epochs the
+    members of each lookback trained, when chosen by a held-out run), ``skipped_ids_``.
 
     Training health: a step whose loss or gradients are NaN or inf is not taken; the
     last good weights are restored, the learning rate halved and the step retried, up
@@ -366,7 +399,8 @@ class RNNForecaster(Forecaster):
 
     def __init__(self, horizon, *, cell="gru", hidden_size=None, num_layers=1, dropout=0.0,
                  lookback=None, loss="mae", window_weights="mase", scaler="window",
-                 anchor=None, log=False, deseasonalize=None, epochs=100, batch_size=64,
+                 anchor=None, level_input=None, log=False, deseasonalize=None, epochs=100,
+                 batch_size=64,
                  optimizer="adam", learning_rate=1e-3, weight_decay=0.0, max_grad_norm=1.0,
                  windows_per_epoch=None, partial_windows=None, early_stopping=True, patience=10,
                  refit=True, n_ensemble=1,
@@ -376,7 +410,7 @@ class RNNForecaster(Forecaster):
         super().__init__(horizon, alias=alias, conformal_windows=conformal_windows)
         self.cell, self.hidden_size, self.num_layers = cell, hidden_size, num_layers
         self.dropout, self.lookback, self.loss, self.scaler = dropout, lookback, loss, scaler
-        self.window_weights, self.anchor = window_weights, anchor
+        self.window_weights, self.anchor, self.level_input = window_weights, anchor, level_input
         self.log, self.epochs, self.batch_size, self.optimizer = log, epochs, batch_size, optimizer
         self.deseasonalize = deseasonalize
         self.learning_rate, self.weight_decay = learning_rate, weight_decay
@@ -412,6 +446,13 @@ class RNNForecaster(Forecaster):
         if self.anchor is not None and self.anchor not in ANCHORS:
             raise ValueError(f"anchor={self.anchor!r} is not one of {list(ANCHORS)} or None "
                              f"(decide from the data).")
+        if self.level_input not in (None, True, False):
+            raise ValueError(f"level_input must be True, False or None (decide from the "
+                             f"data), got {self.level_input!r}.")
+        if self.level_input and self.scaler != "window":
+            raise ValueError(f"level_input=True reads each window's mean over its scale, "
+                             f"which only scaler='window' measures; with "
+                             f"scaler={self.scaler!r}, leave level_input=None or False.")
         if self.partial_windows not in (None, True, False):
             raise ValueError(f"partial_windows must be True, False or None (decide from the "
                              f"data), got {self.partial_windows!r}.")
@@ -519,6 +560,13 @@ class RNNForecaster(Forecaster):
         too_few_to_learn = training_windows < SMALL_DATA_WINDOWS
         return season > 1 and (too_short_to_see or too_few_to_learn)
 
+    def _level_input(self, panel, training_windows):
+        if self.level_input is not None:
+            return bool(self.level_input)
+        return (self.scaler == "window" and not self.log and not self.deseasonalize_
+                and training_windows >= SMALL_DATA_ANCHOR_WINDOWS
+                and bool(_never_negative(panel).all()))
+
     def _pad_with(self):
         return self.pad_with or ("mean" if self.season_length_ > 1 else "first")
 
@@ -558,6 +606,7 @@ class RNNForecaster(Forecaster):
                                        else bool(self.forecast_from_padding))
         self.partial_windows_ = (seasonal if self.partial_windows is None
                                  else bool(self.partial_windows))
+        self.level_input_ = self._level_input(panel, windows_count)
         values = self._transform_values(panel, fitting=True)
         if self.deseasonalize:
             self._warn_if_none_adjusted(panel)
@@ -799,30 +848,50 @@ class RNNForecaster(Forecaster):
         return values
 
     def _scaled_windows(self, values, positions, lookback, steps_out, season):
-        """Inputs (N, L) and targets (N, steps_out) of the windows at ``positions``, as
-        the network sees them, and the scale (N,) each was divided by (1: none)."""
-        inputs = gather(values, positions, lookback)  # (N, L)
+        """Inputs (N, L, F0) and targets (N, steps_out) of the windows at
+        ``positions``, as the network sees them (``_scaled_inputs``), and the scale (N,)
+        each was divided by (1: none)."""
+        windows = gather(values, positions, lookback)  # (N, L)
         targets = gather(values, positions + lookback, steps_out)  # (N, steps_out)
-        level, scale = self._window_level_scale(inputs, season)  # (N, 1) each
-        anchor = self._anchor_values(inputs, level)  # (N, 1)
-        inputs, targets = (inputs - level) / scale, (targets - anchor) / scale
-        return inputs.astype(self.dtype), targets.astype(self.dtype), scale[:, 0]
+        level, scale = self._window_level_scale(windows, season)  # (N, 1) each
+        anchor = self._anchor_values(windows, level)  # (N, 1)
+        targets = (targets - anchor) / scale
+        return (self._scaled_inputs(windows, level, scale), targets.astype(self.dtype),
+                scale[:, 0])
+
+    def _scaled_inputs(self, windows, level, scale):
+        """What the network reads of windows (N, L) of level and scale (N, 1): (N, L, 1)
+        values centred on the level and divided by the scale, and with ``level_input_``
+        a second channel (N, L, 2), constant over each window: log(level / scale),
+        which the centring and scaling hide. For a series that cannot go below zero it
+        says how far the window sits above zero in its own units of change: how far it
+        can fall, and how large its changes are relative to it."""
+        scaled = ((windows - level) / scale)[:, :, None]  # (N, L, 1)
+        if not self.level_input_:
+            return scaled.astype(self.dtype)
+        with np.errstate(divide="ignore"):  # an all-zero window: log 0, clipped below
+            height = np.log(np.abs(level) / scale)  # (N, 1)
+        height = (np.clip(height, *LEVEL_INPUT_RANGE) - LEVEL_INPUT_CENTRE) / LEVEL_INPUT_SPREAD
+        channel = np.broadcast_to(height[:, :, None], scaled.shape)  # (N, L, 1)
+        return np.concatenate([scaled, channel], axis=2).astype(self.dtype)
 
     def _season(self, panel) -> int:
         """Season length fed to the network as inputs, or 1 for none."""
         return 1 if self.seasonal_inputs is False else self.season_length_
 
-    def _with_season(self, scaled, panel, series, first_step):
-        """Network inputs (N, L, F): the scaled values, plus sin and cos of each step's
-        season phase when the data has a season. series, first_step: (N,) the series of
-        each window and the time index of its first input within that series."""
+    def _with_season(self, inputs, panel, series, first_step):
+        """Network inputs (N, L, F): the scaled inputs (N, L, F0) of
+        ``_scaled_inputs``, plus sin and cos of each step's season phase when the data
+        has a season. series, first_step: (N,) the series of each window and the time
+        index of its first input within that series."""
         season = self._season(panel)
         if season == 1:
-            return scaled[:, :, None]
+            return inputs
         start_phase = panel.frequency.season_phase(panel.first_ds, season)[series]  # (N,)
-        phase = (start_phase + first_step)[:, None] + np.arange(scaled.shape[1])  # (N, L)
+        phase = (start_phase + first_step)[:, None] + np.arange(inputs.shape[1])  # (N, L)
         angle = 2 * np.pi * np.mod(phase, season) / season
-        return np.stack([scaled, np.sin(angle), np.cos(angle)], axis=2).astype(self.dtype)
+        cycle = np.stack([np.sin(angle), np.cos(angle)], axis=2)  # (N, L, 2)
+        return np.concatenate([inputs, cycle], axis=2).astype(self.dtype)
 
     def _batch_loss(self, prediction, target, weight):
         """Loss and its gradient for a batch; prediction (B, outputs), target (B, steps),
@@ -1062,7 +1131,7 @@ class RNNForecaster(Forecaster):
             window, steps = history.copy(), []
             for k in range(self.horizon):
                 level, scale = self._window_level_scale(window, season_length)
-                inputs = self._with_season(((window - level) / scale).astype(self.dtype),
+                inputs = self._with_season(self._scaled_inputs(window, level, scale),
                                            panel, series, first_step + k)
                 anchor = self._anchor_values(window, level)  # (S, 1)
                 step = network.forward(inputs)
@@ -1074,7 +1143,7 @@ class RNNForecaster(Forecaster):
                 window = np.concatenate([window[:, 1:], step], axis=1)
             return np.concatenate(steps, axis=1)[:, :, None]
         level, scale = self._window_level_scale(history, season_length)
-        inputs = self._with_season(((history - level) / scale).astype(self.dtype), panel,
+        inputs = self._with_season(self._scaled_inputs(history, level, scale), panel,
                                    series, first_step)
         out = network.forward(inputs).astype(np.float64)
         quantiles = 1 if self.quantiles_ is None else len(self.quantiles_)

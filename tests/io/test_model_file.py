@@ -332,6 +332,19 @@ def test_a_file_from_before_lookback_ensembles_loads_with_one_lookback(tmp_path)
     pd.testing.assert_frame_equal(loaded.predict(), model.predict(), check_exact=True)
 
 
+def test_a_file_keeps_the_level_input_and_one_from_before_it_reads_values_only(tmp_path):
+    model = RNNForecaster(3, lookback=6, level_input=True, **SMALL).fit(monthly_frame())
+    save_model(model, tmp_path / "new.rnncast")
+    loaded = load_model(tmp_path / "new.rnncast")
+    assert loaded.level_input is True and loaded.level_input_ is True
+    pd.testing.assert_frame_equal(loaded.predict(), model.predict(), check_exact=True)
+    without = RNNForecaster(3, lookback=6, level_input=False, **SMALL).fit(monthly_frame())
+    loaded = loaded_as_an_older_file(without, tmp_path / "old.rnncast",
+                                     params=["level_input"], fitted=["level_input_"])
+    assert loaded.level_input is None and loaded.level_input_ is False
+    pd.testing.assert_frame_equal(loaded.predict(), without.predict(), check_exact=True)
+
+
 def test_a_file_from_before_the_anchor_forecasts_from_the_window_mean(tmp_path):
     model = RNNForecaster(3, lookback=6, anchor="mean", **SMALL).fit(monthly_frame())
     loaded = loaded_as_an_older_file(model, tmp_path / "old.rnncast", params=["anchor"],

@@ -331,6 +331,7 @@ def _windows(model, df, lookback):
                                                  model._whole_windows(panel, lookback))
     model.anchor_ = "last"
     model.partial_windows_ = bool(model.partial_windows)
+    model.level_input_ = model._level_input(panel, model._whole_windows(panel, lookback))
     values = model._transform_values(panel, fitting=True)
     return model._training_windows(values, panel, lookback, report_short=False)
 
@@ -454,6 +455,82 @@ def test_default_anchor_is_the_drift_where_there_are_few_windows_without_a_seaso
     monkeypatch.setattr(rnn_module, "SMALL_DATA_ANCHOR_WINDOWS", 96)  # 96 windows
     assert RNNForecaster(3, **options).fit(long_frame(values)).anchor_ == "mean"
     assert RNNForecaster(3, anchor="last", **options).fit(long_frame(values)).anchor_ == "last"
+
+
+def _input_sizes(model):
+    return {network.recurrent.input_size for network in model.networks_}
+
+
+def test_level_input_by_default_for_never_negative_data_with_many_windows(monkeypatch):
+    import rnncast.models.rnn as rnn_module
+
+    options = {"epochs": 2, "lookback": 6}
+    values = sine_series(40, 3, seed=5)  # about 50 +- 10: never below zero
+    frame = long_frame(values)
+    model = RNNForecaster(3, **options).fit(frame)
+    assert model.level_input_ is False and _input_sizes(model) == {1}  # 96 windows: few
+    monkeypatch.setattr(rnn_module, "SMALL_DATA_ANCHOR_WINDOWS", 96)
+    model = RNNForecaster(3, **options).fit(frame)
+    assert model.level_input_ is True and _input_sizes(model) == {2}
+    below_zero = long_frame(dict(values, sine_0=values["sine_0"] - 60))
+    assert RNNForecaster(3, **options).fit(below_zero).level_input_ is False
+    assert RNNForecaster(3, scaler="series", **options).fit(frame).level_input_ is False
+    assert RNNForecaster(3, log=True, **options).fit(frame).level_input_ is False
+    # monthly: off where the series are seasonally adjusted
+    adjusted = RNNForecaster(3, deseasonalize=True, **options).fit(monthly(values))
+    assert adjusted.deseasonalize_ and adjusted.level_input_ is False
+    as_they_are = RNNForecaster(3, deseasonalize=False, **options).fit(monthly(values))
+    assert as_they_are.level_input_ is True
+    # asked for: whatever the data; with seasonal inputs, a fourth input
+    asked = RNNForecaster(3, level_input=True, seasonal_inputs=True, deseasonalize=True,
+                          **options).fit(monthly(values))
+    assert asked.level_input_ is True and _input_sizes(asked) == {4}
+    assert RNNForecaster(3, level_input=False, **options).fit(frame).level_input_ is False
+
+
+def test_level_input_is_checked():
+    frame = long_frame(sine_series(40, 3, seed=5))
+    with pytest.raises(ValueError, match="level_input must be True, False or None"):
+        RNNForecaster(3, level_input="yes", epochs=1).fit(frame)
+    with pytest.raises(ValueError, match="only scaler='window' measures; with "
+                                         "scaler='series', leave level_input=None"):
+        RNNForecaster(3, level_input=True, scaler="series", epochs=1).fit(frame)
+
+
+def test_the_level_input_is_the_log_of_each_window_mean_over_its_scale_clipped():
+    from rnncast.data.scalers import window_statistics
+
+    model = RNNForecaster(3, dtype="float64")
+    model.level_input_ = True
+    windows = np.array([[10.0, 12.0, 11.0],  # mean 11, mean change 1.5
+                        [0.0, 0.0, 0.0],  # all zero: log 0, clipped to -2
+                        [1000.0, 1001.0, 1000.0]])  # mean change 1: log 1000, clipped to 4
+    level, scale = window_statistics(windows)
+    inputs = model._scaled_inputs(windows, level, scale)
+    assert inputs.shape == (3, 3, 2) and inputs.dtype == np.float64
+    np.testing.assert_allclose(inputs[:, :, 0], (windows - level) / scale)
+    expected = (np.array([np.log(11 / 1.5), -2.0, 4.0]) - 3.0) / 4.0
+    np.testing.assert_allclose(inputs[:, :, 1], np.repeat(expected[:, None], 3, axis=1))
+    model.level_input_ = False
+    assert model._scaled_inputs(windows, level, scale).shape == (3, 3, 1)
+
+
+@pytest.mark.parametrize("recursive", [False, True])
+def test_the_level_input_tells_a_series_from_the_same_series_shifted(recursive):
+    # the window scaler alone sees y and y + 1000 alike: their forecasts differ by 1000
+    # exactly; the level input tells them apart (one is near zero, one far from it)
+    values = {f"s{k}": 20 + 5 * np.sin(np.arange(30.0) / (k + 2)) for k in range(3)}
+    df = long_frame(values)
+    shifted = long_frame({name: y + 1000 for name, y in values.items()})
+    for level_input in (False, True):
+        model = RNNForecaster(3, lookback=6, level_input=level_input, recursive=recursive,
+                              dtype="float64", **dict(FAST, epochs=3)).fit(df)
+        near = model.predict().RNNForecaster.to_numpy()
+        far = model.predict(df=shifted).RNNForecaster.to_numpy() - 1000
+        if level_input:
+            assert np.abs(near - far).max() > 1e-3
+        else:
+            np.testing.assert_allclose(near, far, atol=1e-9)
 
 
 @pytest.mark.parametrize("recursive", [False, True])

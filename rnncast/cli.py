@@ -762,8 +762,9 @@ def _add_model_options(parser) -> None:
     group.add_argument("--level-input", choices=("auto", "yes", "no"), default="auto",
                        help="also feed each window's mean over its scale (log), which "
                        "the scaling hides: how far a series sits above zero; 'auto': "
-                       "when no series goes below zero and none is seasonally adjusted "
-                       "(with --scaler window and without --log)")
+                       "when no series goes below zero, none is seasonally adjusted and "
+                       "there are 1,000 training windows or more (with --scaler window "
+                       "and without --log)")
     group.add_argument("--log", action="store_true", help="model log(y); needs y > 0")
     group.add_argument("--season-length", type=_positive_int, default=None, metavar="STEPS",
                        help="steps per season, for the RNN and backtest's snaive, when "

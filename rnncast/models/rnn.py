@@ -402,10 +402,9 @@ class RNNForecaster(Forecaster):
     def __init__(self, horizon, *, cell="gru", hidden_size=None, num_layers=1, dropout=0.0,
                  lookback=None, loss="mae", window_weights="mase", scaler="window",
                  anchor=None, level_input=None, log=False, deseasonalize=None, epochs=100,
-                 batch_size=64,
-                 optimizer="adam", learning_rate=1e-3, weight_decay=0.0, max_grad_norm=1.0,
-                 windows_per_epoch=None, partial_windows=None, early_stopping=True, patience=10,
-                 refit=True, n_ensemble=1,
+                 batch_size=64, optimizer="adam", learning_rate=1e-3, weight_decay=0.0,
+                 max_grad_norm=1.0, windows_per_epoch=None, partial_windows=None,
+                 early_stopping=True, patience=10, refit=True, n_ensemble=1,
                  forecast_from_padding=None, pad_with=None, recursive=False, levels=None,
                  seasonal_inputs=False, season_length=None, drop_short=True, seed=0,
                  dtype="float32", progress=False, alias=None, conformal_windows=0):

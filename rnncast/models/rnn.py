@@ -189,13 +189,6 @@ class _Network(RecurrentRegressor):
                          Linear(hidden_size, outputs, dtype=dtype, seed=rng))
         self.rng = rng  # the stream that drew the weights goes on to shuffle batches
 
-    def forward(self, inputs):  # (B, L) or (B, L, F) scaled inputs -> (B, outputs)
-        return super().forward(inputs[:, :, None] if inputs.ndim == 2 else inputs)
-
-    def loss_and_gradients(self, inputs, *args, **kwargs):
-        return super().loss_and_gradients(inputs[:, :, None] if inputs.ndim == 2 else inputs,
-                                          *args, **kwargs)
-
     def saturation(self):
         """Share of the top layer's hidden values of the last pass with |h| > 0.99."""
         return float(np.mean(np.abs(self.top_states()) > SATURATED))

@@ -40,6 +40,18 @@ def aligned_zeros(size: int, dtype) -> np.ndarray:
     return raw[start : start + size]
 
 
+def flat_views(flat: np.ndarray, shapes: Mapping[str, tuple[int, ...]]) -> dict:
+    """Views of ``flat``, one per name, of the given shapes, laid out one after another
+    in the order of ``shapes``: a module's ``params`` over ``flat_params``, or any buffer
+    laid out like them."""
+    views, start = {}, 0
+    for name, shape in shapes.items():
+        size = int(np.prod(shape))
+        views[name] = flat[start : start + size].reshape(shape)
+        start += size
+    return views
+
+
 def resolve_rng(seed) -> np.random.Generator:
     """A Generator from a seed, or the Generator itself when one is given."""
     if isinstance(seed, np.random.Generator):
@@ -76,16 +88,12 @@ class Module:
         return self.train(False)
 
     def _allocate(self, shapes: Mapping[str, tuple[int, ...]], dtype: np.dtype) -> None:
-        sizes = [int(np.prod(shape)) for shape in shapes.values()]
+        size = sum(int(np.prod(shape)) for shape in shapes.values())
         self.dtype = dtype
-        self.flat_params = aligned_zeros(sum(sizes), dtype)
-        self.flat_grads = aligned_zeros(sum(sizes), dtype)
-        self.params, self.grads = {}, {}
-        start = 0
-        for (name, shape), size in zip(shapes.items(), sizes):
-            self.params[name] = self.flat_params[start : start + size].reshape(shape)
-            self.grads[name] = self.flat_grads[start : start + size].reshape(shape)
-            start += size
+        self.flat_params = aligned_zeros(size, dtype)
+        self.flat_grads = aligned_zeros(size, dtype)
+        self.params = flat_views(self.flat_params, shapes)
+        self.grads = flat_views(self.flat_grads, shapes)
 
     def __getstate__(self):
         """What ``copy.deepcopy`` and pickle take: the flat buffers, not the views into

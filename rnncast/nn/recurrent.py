@@ -31,7 +31,7 @@ import numpy as np
 
 from rnncast.errors import ShapeError
 from rnncast.nn import kernels
-from rnncast.nn.module import Module, aligned_zeros, resolve_dtype, resolve_rng
+from rnncast.nn.module import Module, aligned_zeros, flat_views, resolve_dtype, resolve_rng
 
 
 def fresh_array(name, shape, dtype):
@@ -458,11 +458,9 @@ class Recurrent(Module):
         faults every step. Every parameter's gradient is written over, not added to."""
         kept = self._part_buffers.get(index)
         if kept is None or kept[0].shape != self.flat_grads.shape or kept[0].dtype != self.dtype:
-            flat, views, start = np.empty_like(self.flat_grads), {}, 0
-            for name, grad in self.grads.items():  # views into flat_grads, in order
-                views[name] = flat[start : start + grad.size].reshape(grad.shape)
-                start += grad.size
-            kept = self._part_buffers[index] = (flat, views)
+            flat = np.empty_like(self.flat_grads)
+            shapes = {name: grad.shape for name, grad in self.grads.items()}
+            kept = self._part_buffers[index] = (flat, flat_views(flat, shapes))
         return kept[1]
 
     def _workspace(self, layer, part):

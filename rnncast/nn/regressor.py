@@ -36,7 +36,7 @@ from rnncast.nn.losses import (
     get_loss,
     output_loss,
 )
-from rnncast.nn.module import aligned_zeros
+from rnncast.nn.module import aligned_zeros, flat_views
 from rnncast.nn.recurrent import Recurrent, Workspace, _run_parts
 
 
@@ -230,8 +230,8 @@ class _FusedStep:
                 layer_grads = recurrent._part_gradients(index)
                 flat = aligned_zeros(head.flat_grads.size, dtype)
                 self.head_buffers.append(flat)
-                head_grads = {"weight": flat[: head.grads["weight"].size].reshape(
-                    head.grads["weight"].shape), "bias": flat[head.grads["weight"].size:]}
+                head_grads = flat_views(flat, {name: grad.shape
+                                               for name, grad in head.grads.items()})
             target_rows = empty("target", (rows, targets), dtype)
             weight_rows = empty("weight", (rows, targets), dtype)
             loss_sum = np.zeros(1)

@@ -194,11 +194,22 @@ def _user_names(frame, args):
 _AUTO_YES_NO = {"auto": None, "yes": True, "no": False}  # choices of the tri-state options
 
 
+def _cells_from_args(cells):
+    cells = [cells] if isinstance(cells, str) else cells  # the default is "auto" alone
+    if "auto" in cells:
+        if len(cells) > 1:
+            raise ValueError(f"--cell {' '.join(cells)}: 'auto' decides the cells from the "
+                             "data; give it alone, or name the cells.")
+        return None
+    return cells[0] if len(cells) == 1 else list(cells)
+
+
 def _rnn_from_args(args, horizon):
     from rnncast.models import RNNForecaster
 
     return RNNForecaster(
-        horizon, cell=args.cell, hidden_size=args.hidden_size, num_layers=args.layers,
+        horizon, cell=_cells_from_args(args.cell), hidden_size=args.hidden_size,
+        num_layers=args.layers,
         max_grad_norm=args.max_grad_norm, windows_per_epoch=args.windows_per_epoch,
         lookback=args.lookback, loss=args.loss, window_weights=args.window_weights,
         scaler=args.scaler, anchor=None if args.anchor == "auto" else args.anchor,
@@ -330,7 +341,8 @@ def _training_summary(model, interrupted: bool = False) -> str:
     lookbacks = sorted(set(model.member_lookbacks_))
     adjusted = int(model._seasonally_adjusted().sum())
     short = int((~model._forecasting_members(model.panel_.lengths)).any(axis=0).sum())
-    parts = [f"{len(model.networks_)} member(s) of {model.hidden_size_} units, lookback "
+    cells = " and ".join(cell.upper() for cell in model.cells_)
+    parts = [f"{len(model.networks_)} {cells} member(s) of {model.hidden_size_} units, lookback "
              f"{', '.join(map(str, lookbacks))}"
              + (f" ({short} series shorter than a lookback, forecast without the members "
                 "that read it)" if short else "")
@@ -355,17 +367,21 @@ def _training_summary(model, interrupted: bool = False) -> str:
     if model.refit_epochs_:
         # what the members trained, from the history: fewer than planned after Ctrl-C,
         # when a lookback's member may be its epoch-choosing run (at its best epoch)
-        def trained(lookback):
-            runs = history[history.lookback == lookback]
-            members = runs[runs.member >= 0]
+        def trained(cell, lookback):
+            kept = [k for k, key in enumerate(zip(model.member_cells_, model.member_lookbacks_))
+                    if key == (cell, lookback)]
+            members = history[history.member.isin(kept)]
             if len(members):
-                return int(members.epoch.max())
-            return int(runs.epoch[runs.val_loss.idxmin()]) if len(runs) else 0
+                return str(int(members.epoch.max()))
+            runs = history[history.lookback == lookback]  # the run that chose the epochs
+            return str(int(runs.epoch[runs.val_loss.idxmin()])) if len(runs) else "0"
 
-        epochs = ", ".join(str(trained(k)) for k in lookbacks)
-        parts.append(f"trained for {epochs} epochs (lookback {', '.join(map(str, lookbacks))}"
-                     f"; {REFIT_EPOCHS:g} times the best epoch on the held-out last horizon, "
-                     f"at most {model.epochs})")
+        epochs = [", ".join(trained(cell, k) for k in lookbacks) for cell in model.cells_]
+        if len(model.cells_) > 1:
+            epochs = [f"{count} ({cell.upper()})" for count, cell in zip(epochs, model.cells_)]
+        parts.append(f"trained for {' and '.join(epochs)} epochs (lookback "
+                     f"{', '.join(map(str, lookbacks))}; {REFIT_EPOCHS:g} times the best "
+                     f"epoch on the held-out last horizon, at most {model.epochs})")
     if history.val_loss.notna().any():
         best = history.loc[history.val_loss.idxmin()]
         parts.append(f"best validation loss {best.val_loss:.4f} (epoch {int(best.epoch)})")
@@ -737,7 +753,10 @@ def _add_column_options(parser) -> None:
 
 def _add_model_options(parser) -> None:
     group = parser.add_argument_group("RNN model")
-    group.add_argument("--cell", choices=CELL_NAMES, default="gru", help="recurrent cell")
+    group.add_argument("--cell", choices=("auto", *CELL_NAMES), nargs="+", default="auto",
+                       help="recurrent cell; several: members of each (default auto: GRU "
+                       "and LSTM members in data without a season with 1,000 training "
+                       "windows or more, GRU otherwise)")
     group.add_argument("--hidden-size", type=_positive_int, default=None,
                        help="units per layer (default: 32, or 16 with fewer than 10,000 "
                        "training windows)")

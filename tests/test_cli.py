@@ -1,5 +1,6 @@
 """The command, run as a user runs it: a real subprocess each time."""
 
+import re
 import subprocess
 import sys
 
@@ -69,21 +70,22 @@ def test_fit_reports_the_members_lookbacks_and_chosen_epochs(sales_csv, tmp_path
                      "--output", str(path), "-q")
     assert result.returncode == 0, result.stderr
     # monthly data, windows of 6 and 9 months: under two seasons, so adjusted by default
-    assert ("4 member(s) of 8 units, lookback 6, 9, a season of 12 steps, on seasonally "
+    assert ("4 GRU member(s) of 8 units, lookback 6, 9, a season of 12 steps, on seasonally "
             "adjusted values; trained for ") in result.stderr
     assert "epochs (lookback 6, 9; 1.5 times the best epoch on the held-out last " \
            "horizon, at most 5)" in result.stderr
     from rnncast.io import load_model
 
     model = load_model(path)
-    assert model.member_lookbacks_ == [6, 6, 9, 9] and set(model.refit_epochs_) == {6, 9}
+    assert model.member_lookbacks_ == [6, 6, 9, 9] and set(model.refit_epochs_) == {
+        ("gru", 6), ("gru", 9)}
     result = rnncast("fit", str(sales_csv), "--horizon", "3", *COLUMNS, *SMALL,
                      "--lookback", "6", "--no-refit", "--window-weights", "equal",
                      "--deseasonalize", "no", "--forecast-from-padding", "no",
                      "--partial-windows", "no", "--pad-with", "first", "--anchor", "last",
                      "--output", str(path), "-q")
     assert result.returncode == 0, result.stderr
-    assert ("1 member(s) of 8 units, lookback 6, a season of 12 steps, forecasting the "
+    assert ("1 GRU member(s) of 8 units, lookback 6, a season of 12 steps, forecasting the "
             "change from each window's last value; best validation loss") in result.stderr
     assert "epochs chosen" not in result.stderr
     model = load_model(path)
@@ -112,6 +114,25 @@ def test_fit_reports_the_members_lookbacks_and_chosen_epochs(sales_csv, tmp_path
     assert load_model(path).level_input_ is False
 
 
+def test_fit_trains_the_cells_named_and_says_so(sales_csv, tmp_path):
+    path = tmp_path / "m.rnncast"
+    result = rnncast("fit", str(sales_csv), "--horizon", "3", *COLUMNS, *SMALL,
+                     "--lookback", "6", "--cell", "gru", "lstm", "--anchor", "mean",
+                     "--output", str(path), "-q")
+    assert result.returncode == 0, result.stderr
+    assert "2 GRU and LSTM member(s) of 8 units, lookback 6," in result.stderr
+    assert re.search(r"trained for \d+ \(GRU\) and \d+ \(LSTM\) epochs \(lookback 6;",
+                     result.stderr), result.stderr
+    from rnncast.io import load_model
+
+    model = load_model(path)
+    assert model.cells_ == ("gru", "lstm") and model.member_cells_ == ["gru", "lstm"]
+    result = rnncast("fit", str(sales_csv), "--horizon", "3", *COLUMNS, *SMALL,
+                     "--cell", "auto", "lstm", "--output", str(path))
+    assert_clean_error(result, "--cell auto lstm: 'auto' decides the cells from the data; "
+                       "give it alone, or name the cells.")
+
+
 def test_fit_deseasonalize_yes_on_data_without_a_season_warns_with_the_option(tmp_path):
     years = pd.date_range("1990-01-01", periods=20, freq="YS")
     frame = pd.DataFrame({"unique_id": "s0", "ds": years, "y": 100.0 + np.arange(20)})
@@ -137,7 +158,7 @@ def test_fit_says_how_many_series_are_forecast_without_the_longer_members(sales_
                      "-q")
     assert result.returncode == 0, result.stderr
     # the 4 series have 60 values: none fills a lookback of 72
-    assert ("2 member(s) of 8 units, lookback 6, 72 (4 series shorter than a lookback, "
+    assert ("2 GRU member(s) of 8 units, lookback 6, 72 (4 series shorter than a lookback, "
             "forecast without the members that read it), a season of 12 steps, forecasting "
             "the change from each window's last value") in result.stderr
 
@@ -607,7 +628,7 @@ def test_dates_in_a_given_format_and_day_first_dates(tmp_path):
 
 def test_help_shows_the_defaults():
     for command, fragments in (("fit", ["--epochs EPOCHS", "(default: 100)",
-                                        "(default: 0.001)", "(default: gru)"]),
+                                        "(default: 0.001)", "(default: auto)"]),
                                ("check-gradients", ["(default: lstm)", "(default: 8)"])):
         result = rnncast(command, "--help")
         text = " ".join(result.stdout.split())

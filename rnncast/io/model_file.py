@@ -47,7 +47,7 @@ from rnncast.errors import ModelFileError, NotFittedError
 from rnncast.io.atomic import atomic_write
 from rnncast.models.base import Forecaster
 from rnncast.models.baselines import Drift, Naive, SeasonalNaive, WindowAverage
-from rnncast.models.rnn import ANCHORS, PAD_WITH, RNNForecaster, _Network
+from rnncast.models.rnn import ANCHORS, CELLS, PAD_WITH, RNNForecaster, _Network
 
 FORMAT = "rnncast-model"
 FORMAT_VERSION = 1
@@ -65,7 +65,8 @@ _FITTED = {
     | {"hidden_size_", "season_length_", "deseasonalize_", "weak_season_share_",
        "forecast_from_padding_", "pad_with_",
        "partial_windows_", "anchor_", "level_input_", "lookback_",
-       "member_lookbacks_", "refit_epochs_", "skipped_ids_", "quantiles_", "networks_",
+       "member_lookbacks_", "cells_", "member_cells_", "refit_epochs_", "skipped_ids_",
+       "quantiles_", "networks_",
        "history_", "series_stats_"},
     "SeasonalNaive": _FITTED_BASE | {"season_length_"},
 }
@@ -204,7 +205,10 @@ def _encode_rnn(model: RNNForecaster, panel: Panel, arrays: dict) -> dict:
         "anchor_": str(model.anchor_),
         "level_input_": bool(model.level_input_),
         "member_lookbacks_": [int(lookback) for lookback in model.member_lookbacks_],
-        "refit_epochs_": [[int(k), int(v)] for k, v in model.refit_epochs_.items()],
+        "cells_": [str(cell) for cell in model.cells_],
+        "member_cells_": [str(cell) for cell in model.member_cells_],
+        "refit_epochs_": [[str(cell), int(lookback), int(epochs)]
+                          for (cell, lookback), epochs in model.refit_epochs_.items()],
         "quantiles_": None if quantiles is None else [float(q) for q in quantiles],
         "skipped_ids_": _ids_to_json(model.skipped_ids_),
         "members": len(model.networks_),
@@ -533,7 +537,17 @@ def _decode_rnn(model: RNNForecaster, fitted: dict, series: dict, arrays: dict) 
         "member_lookbacks_", [fitted["lookback_"]] * fitted["members"])]
     if len(model.member_lookbacks_) != fitted["members"] or min(model.member_lookbacks_) < 1:
         raise ValueError("member lookbacks that do not match the members")
-    model.refit_epochs_ = {int(k): int(v) for k, v in fitted.get("refit_epochs_", [])}
+    # older files: one cell, the model's, and epochs keyed by lookback alone
+    model.member_cells_ = [str(cell) for cell in fitted.get(
+        "member_cells_", [model.cell] * fitted["members"])]
+    model.cells_ = tuple(str(cell) for cell in fitted.get("cells_", [model.cell]))
+    if len(model.member_cells_) != fitted["members"] or not set(model.member_cells_) <= set(
+            model.cells_) <= set(CELLS):
+        raise ValueError("member cells that do not match the members")
+    model.refit_epochs_ = {}
+    for entry in fitted.get("refit_epochs_", []):
+        *cell, lookback, epochs = entry
+        model.refit_epochs_[cell[0] if cell else model.cells_[0], int(lookback)] = int(epochs)
     quantiles = fitted["quantiles_"]
     model.quantiles_ = None if quantiles is None else np.array(quantiles, dtype=np.float64)
     model.skipped_ids_ = _ids_from_json(fitted["skipped_ids_"], series["ids_dtype"])
@@ -546,7 +560,7 @@ def _decode_rnn(model: RNNForecaster, fitted: dict, series: dict, arrays: dict) 
         head_weight = arrays[f"{prefix}head/weight"]  # (outputs, hidden_size)
         # The seed only fills initial weights, all overwritten by the saved ones.
         network = _Network(
-            model.cell,
+            model.member_cells_[k],
             model.hidden_size_,
             model.num_layers,
             model.dropout,

@@ -345,6 +345,31 @@ def test_a_file_keeps_the_level_input_and_one_from_before_it_reads_values_only(t
     pd.testing.assert_frame_equal(loaded.predict(), without.predict(), check_exact=True)
 
 
+def test_a_file_keeps_each_members_cell_and_one_from_before_cells_has_the_models(tmp_path):
+    frame = monthly_frame()
+    model = RNNForecaster(3, lookback=[6, 9], cell=["gru", "lstm"], **SMALL).fit(frame)
+    loaded = saved_and_loaded(model, tmp_path)
+    assert loaded.cell == ["gru", "lstm"] and loaded.cells_ == ("gru", "lstm")
+    assert loaded.member_cells_ == ["gru", "lstm", "gru", "lstm"]
+    assert loaded.refit_epochs_ == model.refit_epochs_ and len(model.refit_epochs_) == 4
+    pd.testing.assert_frame_equal(loaded.predict(), model.predict(), check_exact=True)
+    # before cells: the model's one cell, and epochs keyed by lookback alone
+    lstm = RNNForecaster(3, lookback=[6, 9], cell="lstm", **SMALL).fit(frame)
+    path = tmp_path / "old.rnncast"
+    save_model(lstm, path)
+    header, arrays = read_archive(path)
+    del header["fitted"]["cells_"], header["fitted"]["member_cells_"]
+    header["fitted"]["refit_epochs_"] = [entry[1:] for entry in
+                                         header["fitted"]["refit_epochs_"]]
+    header["checksum"] = model_file._checksum(arrays, header)
+    write_archive(path, header, arrays)
+    loaded = load_model(path)
+    assert loaded.cells_ == ("lstm",) and loaded.member_cells_ == ["lstm", "lstm"]
+    assert loaded.refit_epochs_ == lstm.refit_epochs_
+    assert set(loaded.refit_epochs_) == {("lstm", 6), ("lstm", 9)}
+    pd.testing.assert_frame_equal(loaded.predict(), lstm.predict(), check_exact=True)
+
+
 def test_a_file_from_before_the_anchor_forecasts_from_the_window_mean(tmp_path):
     model = RNNForecaster(3, lookback=6, anchor="mean", **SMALL).fit(monthly_frame())
     loaded = loaded_as_an_older_file(model, tmp_path / "old.rnncast", params=["anchor"],

@@ -1,5 +1,6 @@
 """RNNForecaster: behaviour on series with known structure, and the protocol."""
 
+import re
 import warnings
 
 import numpy as np
@@ -173,8 +174,9 @@ def test_refit_trains_members_on_all_windows_for_one_and_a_half_best_epochs():
         runs = history[history.lookback == lookback]
         choose, members = runs[runs.member == -1], runs[runs.member >= 0]
         best = int(choose.epoch[choose.val_loss.idxmin()])
-        assert model.refit_epochs_[lookback] == min(FAST["epochs"], int(np.ceil(1.5 * best)))
-        assert members.epoch.tolist() == list(range(1, model.refit_epochs_[lookback] + 1))
+        epochs = model.refit_epochs_["gru", lookback]
+        assert epochs == min(FAST["epochs"], int(np.ceil(1.5 * best)))
+        assert members.epoch.tolist() == list(range(1, epochs + 1))
         assert members.val_loss.isna().all() and choose.val_loss.notna().all()
     assert sorted(history.run.unique()) == [0, 1, 2, 3]
 
@@ -287,10 +289,10 @@ def test_a_lookback_too_long_to_hold_out_trains_as_long_as_the_previous_one():
     df = monthly(sine_series(29, 3, seed=8))  # 29 values: 12 + 3 + 3 held out fit, 24 not
     model = RNNForecaster(3, patience=3, lookback=[12, 24], **FAST).fit(df)
     history = model.history_
-    assert list(model.refit_epochs_) == [12]
+    assert list(model.refit_epochs_) == [("gru", 12)]
     long_member = history[history.lookback == 24]
     assert (long_member.member == 1).all()  # no run to choose epochs for lookback 24
-    assert long_member.epoch.max() == model.refit_epochs_[12]
+    assert long_member.epoch.max() == model.refit_epochs_["gru", 12]
 
 
 def test_members_train_on_the_windows_the_epoch_choice_held_out(monkeypatch):
@@ -486,6 +488,60 @@ def test_level_input_by_default_for_never_negative_data_with_many_windows(monkey
                           **options).fit(monthly(values))
     assert asked.level_input_ is True and _input_sizes(asked) == {4}
     assert RNNForecaster(3, level_input=False, **options).fit(frame).level_input_ is False
+
+
+def test_cells_by_default_gru_and_lstm_without_a_season_with_many_windows(monkeypatch):
+    import rnncast.models.rnn as rnn_module
+
+    options = {"epochs": 2, "lookback": [3, 6]}
+    values = sine_series(40, 3, seed=5)
+    integer_steps = long_frame(values)  # no season
+    few = RNNForecaster(3, **options).fit(integer_steps)  # 105 windows: small data
+    assert few.cells_ == ("gru",) and few.member_cells_ == ["gru", "gru"]
+    monkeypatch.setattr(rnn_module, "SMALL_DATA_ANCHOR_WINDOWS", 105)
+    mixed = RNNForecaster(3, **options).fit(integer_steps)
+    assert mixed.cells_ == ("gru", "lstm")
+    assert list(zip(mixed.member_cells_, mixed.member_lookbacks_)) == [
+        ("gru", 3), ("lstm", 3), ("gru", 6), ("lstm", 6)]
+    assert [type(network.recurrent).__name__ for network in mixed.networks_] == [
+        "GRU", "LSTM", "GRU", "LSTM"]
+    # each cell chose its own epochs, in its own held-out run
+    assert set(mixed.refit_epochs_) == {("gru", 3), ("lstm", 3), ("gru", 6), ("lstm", 6)}
+    assert (mixed.history_.member == -1).groupby(mixed.history_.run).all().sum() == 4
+    assert RNNForecaster(3, **options).fit(monthly(values)).cells_ == ("gru",)  # seasonal
+    asked = RNNForecaster(3, cell="lstm", **options).fit(integer_steps)
+    assert asked.cells_ == ("lstm",) and asked.member_cells_ == ["lstm", "lstm"]
+    both = RNNForecaster(3, cell=["rnn", "gru"], n_ensemble=2, epochs=2, lookback=3).fit(
+        monthly(values))
+    assert both.member_cells_ == ["rnn", "rnn", "gru", "gru"]
+
+
+def test_a_mix_of_cells_forecasts_the_mean_of_each_cell_fitted_alone():
+    # an AR(1) around zero: no series is never negative, so no forecast is cut at zero
+    frame = long_frame(ar_series([0.6], 60, 4, seed=3))
+    options = dict(FAST, epochs=5, lookback=[4, 8], dtype="float64")
+    mixed = RNNForecaster(2, cell=["gru", "lstm"], **options).fit(frame)
+    alone = {cell: RNNForecaster(2, cell=cell, **options).fit(frame) for cell in ("gru", "lstm")}
+    for cell, model in alone.items():
+        # the same seeds whatever trains beside them: the same members
+        members = [n for n, c in zip(mixed.networks_, mixed.member_cells_) if c == cell]
+        for in_mix, by_itself in zip(members, model.networks_, strict=True):
+            for a, b in zip(in_mix.weights(), by_itself.weights(), strict=True):
+                np.testing.assert_array_equal(a, b)
+    expected = (alone["gru"].predict().RNNForecaster + alone["lstm"].predict().RNNForecaster) / 2
+    np.testing.assert_allclose(mixed.predict().RNNForecaster, expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("cell, message", [
+    ("transformer", "cell='transformer' is not one of"),
+    (["gru", "cnn"], "cell='cnn' is not one of"),
+    ([], "cell=[] names no cell"),
+    (["gru", "gru"], "names a cell twice; to train more members of one cell, raise n_ensemble"),
+])
+def test_cell_is_checked(cell, message):
+    frame = long_frame(sine_series(40, 3, seed=5))
+    with pytest.raises(ValueError, match=re.escape(message)):
+        RNNForecaster(3, cell=cell, epochs=1).fit(frame)
 
 
 def test_level_input_is_checked():

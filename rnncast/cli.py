@@ -755,8 +755,7 @@ def _add_model_options(parser) -> None:
     group = parser.add_argument_group("RNN model")
     group.add_argument("--cell", choices=("auto", *CELL_NAMES), nargs="+", default="auto",
                        help="recurrent cell; several: members of each (default auto: GRU "
-                       "and LSTM members in data without a season with 1,000 training "
-                       "windows or more, GRU otherwise)")
+                       "and LSTM members in data without a season, GRU in seasonal data)")
     group.add_argument("--hidden-size", type=_positive_int, default=None,
                        help="units per layer (default: 32, or 16 with fewer than 10,000 "
                        "training windows)")
@@ -807,7 +806,7 @@ def _add_model_options(parser) -> None:
     group.add_argument("--max-grad-norm", type=float, default=1.0,
                        help="clip the gradients' global norm to this; 0: no clipping")
     group.add_argument("--ensemble", type=_positive_int, default=1,
-                       help="members per lookback, with different seeds; the forecast "
+                       help="members per lookback (and cell), with different seeds; the forecast "
                        "is the mean of all members")
     group.add_argument("--forecast-from-padding", choices=("auto", "yes", "no"),
                        default="auto",

@@ -21,8 +21,8 @@ them again.
 
 The forecast is the mean of an ensemble: by default one member per lookback of one,
 two and three horizons (or seasons, when longer), ``n_ensemble`` members per lookback
-with different seeds; in data without a season (and enough windows), one GRU and one
-LSTM member per lookback. In data without a season, a series shorter than a member's
+with different seeds; in data without a season, one GRU and one LSTM member per
+lookback. In data without a season, a series shorter than a member's
 lookback is forecast without that member (the shortest lookback's members forecast
 every series).
 Each lookback's (and cell's) epoch count is chosen by a run that holds out every series' last
@@ -140,15 +140,16 @@ LEVEL_INPUT_RANGE = (-2.0, 4.0)
 LEVEL_INPUT_CENTRE = 3.0
 LEVEL_INPUT_SPREAD = 4.0
 
-# Default cells (``cell=None``). In data without a season, with 1,000 training windows
-# or more, members of both cells. On the validation windows (MASE averaged over three
-# origins and six seeds), one GRU and one LSTM member per lookback did better than two
-# GRU members on M3's and M1's yearly series (0.7% and 0.6% lower, all at the later
-# origins; at the first, where the series are longest, level or worse) and tied on Tourism's
-# yearly series (0.2% higher) and M3's "other" series (0.1% higher). The LSTM alone did
-# better on M3's and M1's yearly series and worse on the other two. In seasonal data
-# (M3's quarterly and monthly groups, three seeds) the mix tied with the GRU (0.4%
-# lower, 0.3% higher) at twice the cost, so there the GRU trains alone.
+# Default cells (``cell=None``). In data without a season, members of both cells. On
+# the validation windows (MASE averaged over three origins, six seeds), one GRU and one
+# LSTM member per lookback did better than two GRU members on M3's yearly series (0.7%
+# lower, all at the later origins; level at the first, where the series are longest)
+# and on M1's (0.6%; below 1,000 windows there), and tied on Tourism's yearly series
+# (0.2% higher) and M3's "other" series (0.1% higher); M3's yearly and "other" series
+# fitted 5 or 20 at a time (one seed) gave 0.1% to 0.3% higher and 0.4% to 0.5% lower.
+# The LSTM alone did better on M3's and M1's yearly series and worse on the other two.
+# In seasonal data (M3's quarterly and monthly groups, three seeds) the mix tied with
+# the GRU (0.4% lower, 0.3% higher) at twice the cost, so there the GRU trains alone.
 MIXED_CELLS = ("gru", "lstm")
 
 # Default lookbacks, in horizons (or seasons, when longer): one member reads each.
@@ -236,13 +237,12 @@ class RNNForecaster(Forecaster):
     cell : {"rnn", "gru", "lstm"}, a list of them, or None
         The recurrent cell; with several, ``n_ensemble`` members of each cell read each
         lookback, and each cell's epochs are chosen by a held-out run of its own. None:
-        GRU and LSTM members in data without a season with 1,000 training windows or
-        more (on the validation windows of M3's and M1's yearly series, one GRU and one
-        LSTM member per lookback did 0.7% and 0.6% better than two GRU members; on
-        Tourism's yearly series and M3's "other" series they tied), the GRU alone
-        otherwise (in M3's quarterly and monthly groups the mix tied with it, at twice
-        the cost). ``cells_`` says which after ``fit``, ``member_cells_``
-        each member's.
+        GRU and LSTM members in data without a season (on the validation windows of
+        M3's and M1's yearly series, one GRU and one LSTM member per lookback did 0.7%
+        and 0.6% better than two GRU members; on Tourism's yearly series and M3's
+        "other" series they tied), the GRU alone in seasonal data (in M3's quarterly and
+        monthly groups the mix tied with it, at twice the cost). ``cells_`` says which
+        after ``fit``, ``member_cells_`` each member's.
     hidden_size : int or None
         Units per recurrent layer. None: 32, or 16 when the shortest lookback gives
         fewer than 10,000 training windows (a smaller network learns better from little
@@ -345,7 +345,7 @@ class RNNForecaster(Forecaster):
         keeps its best weights (cheaper: one run per member instead of one more per
         lookback).
     n_ensemble : int
-        Members per lookback, trained with seeds ``(seed, lookback, k)``; the forecast
+        Members per lookback and cell, trained with seeds ``(seed, lookback, k)``; the forecast
         is the mean over all members (it beat their median on M3's validation windows).
     forecast_from_padding : bool or None
         True: every member forecasts every series, a series shorter than a member's
@@ -602,13 +602,11 @@ class RNNForecaster(Forecaster):
                              f"members of one cell, raise n_ensemble.")
         return tuple(cells)
 
-    def _cells(self, training_windows) -> tuple:
+    def _cells(self) -> tuple:
         cells = self._requested_cells()
         if cells is not None:
             return cells
-        if self.season_length_ == 1 and training_windows >= SMALL_DATA_ANCHOR_WINDOWS:
-            return MIXED_CELLS
-        return ("gru",)
+        return MIXED_CELLS if self.season_length_ == 1 else ("gru",)
 
     def _pad_with(self):
         return self.pad_with or ("mean" if self.season_length_ > 1 else "first")
@@ -658,7 +656,7 @@ class RNNForecaster(Forecaster):
         self.lookback_ = max(lookbacks)
         self.networks_, self.member_lookbacks_, self.refit_epochs_ = [], [], {}
         self.member_cells_ = []
-        self.cells_ = self._cells(windows_count)
+        self.cells_ = self._cells()
         self.hidden_size_ = self._hidden_size(windows_count)
         self.anchor_ = self.anchor or self._default_anchor(windows_count)
         history = []

@@ -133,7 +133,7 @@ def test_default_lookbacks_are_one_two_and_three_horizons_or_seasons():
     integer = sine_series(60, 2, seed=8)
     frame = pd.concat([pd.DataFrame({"unique_id": k, "ds": np.arange(60), "y": v})
                        for k, v in integer.items()])
-    model = RNNForecaster(5, n_ensemble=2, **options).fit(frame)
+    model = RNNForecaster(5, cell="gru", n_ensemble=2, **options).fit(frame)
     assert model.member_lookbacks_ == [5, 5, 10, 10, 15, 15] and model.lookback_ == 15
 
 
@@ -348,14 +348,15 @@ def test_partial_windows_by_default_where_the_data_has_a_season(monkeypatch):
 
     monkeypatch.setattr(RNNForecaster, "_train", spy)
     values = sine_series(40, 1, seed=8)
+    # yearly: a GRU and an LSTM (each its epoch-choosing run, then its member)
     yearly = RNNForecaster(3, lookback=6, **FAST).fit(long_frame(values, freq="YS"))
-    assert yearly.partial_windows_ is False and counts == [29, 32]
+    assert yearly.partial_windows_ is False and counts == [29, 32, 29, 32]
     counts.clear()
     monthly_model = RNNForecaster(3, lookback=6, **FAST).fit(monthly(values))
     assert monthly_model.partial_windows_ is True and counts == [31, 34]
     counts.clear()
-    RNNForecaster(3, lookback=6, partial_windows=True, **FAST).fit(long_frame(values,
-                                                                             freq="YS"))
+    RNNForecaster(3, lookback=6, partial_windows=True, cell="gru", **FAST).fit(
+        long_frame(values, freq="YS"))
     assert counts == [31, 34]
     with pytest.raises(ValueError, match="partial_windows must be True, False or None"):
         RNNForecaster(3, partial_windows="yes").fit(monthly(values))
@@ -490,16 +491,10 @@ def test_level_input_by_default_for_never_negative_data_with_many_windows(monkey
     assert RNNForecaster(3, level_input=False, **options).fit(frame).level_input_ is False
 
 
-def test_cells_by_default_gru_and_lstm_without_a_season_with_many_windows(monkeypatch):
-    import rnncast.models.rnn as rnn_module
-
+def test_cells_by_default_gru_and_lstm_without_a_season_and_gru_with_one():
     options = {"epochs": 2, "lookback": [3, 6]}
     values = sine_series(40, 3, seed=5)
-    integer_steps = long_frame(values)  # no season
-    few = RNNForecaster(3, **options).fit(integer_steps)  # 105 windows: small data
-    assert few.cells_ == ("gru",) and few.member_cells_ == ["gru", "gru"]
-    monkeypatch.setattr(rnn_module, "SMALL_DATA_ANCHOR_WINDOWS", 105)
-    mixed = RNNForecaster(3, **options).fit(integer_steps)
+    mixed = RNNForecaster(3, **options).fit(long_frame(values))  # integer steps: no season
     assert mixed.cells_ == ("gru", "lstm")
     assert list(zip(mixed.member_cells_, mixed.member_lookbacks_)) == [
         ("gru", 3), ("lstm", 3), ("gru", 6), ("lstm", 6)]
@@ -508,8 +503,11 @@ def test_cells_by_default_gru_and_lstm_without_a_season_with_many_windows(monkey
     # each cell chose its own epochs, in its own held-out run
     assert set(mixed.refit_epochs_) == {("gru", 3), ("lstm", 3), ("gru", 6), ("lstm", 6)}
     assert (mixed.history_.member == -1).groupby(mixed.history_.run).all().sum() == 4
-    assert RNNForecaster(3, **options).fit(monthly(values)).cells_ == ("gru",)  # seasonal
-    asked = RNNForecaster(3, cell="lstm", **options).fit(integer_steps)
+    yearly = RNNForecaster(3, **options).fit(long_frame(values, freq="YS"))
+    assert yearly.cells_ == ("gru", "lstm")
+    seasonal = RNNForecaster(3, **options).fit(monthly(values))
+    assert seasonal.cells_ == ("gru",) and seasonal.member_cells_ == ["gru", "gru"]
+    asked = RNNForecaster(3, cell="lstm", **options).fit(long_frame(values))
     assert asked.cells_ == ("lstm",) and asked.member_cells_ == ["lstm", "lstm"]
     both = RNNForecaster(3, cell=["rnn", "gru"], n_ensemble=2, epochs=2, lookback=3).fit(
         monthly(values))

@@ -65,7 +65,7 @@ _FITTED = {
     | {"hidden_size_", "season_length_", "deseasonalize_", "weak_season_share_",
        "forecast_from_padding_", "pad_with_",
        "partial_windows_", "anchor_", "level_input_", "lookback_",
-       "member_lookbacks_", "cells_", "member_cells_", "refit_epochs_", "skipped_ids_",
+       "member_lookbacks_", "cells_", "refit_epochs_", "skipped_ids_",
        "quantiles_", "networks_",
        "history_", "series_stats_"},
     "SeasonalNaive": _FITTED_BASE | {"season_length_"},
@@ -538,10 +538,10 @@ def _decode_rnn(model: RNNForecaster, fitted: dict, series: dict, arrays: dict) 
     if len(model.member_lookbacks_) != fitted["members"] or min(model.member_lookbacks_) < 1:
         raise ValueError("member lookbacks that do not match the members")
     # older files: one cell, the model's, and epochs keyed by lookback alone
-    model.member_cells_ = [str(cell) for cell in fitted.get(
+    member_cells = [str(cell) for cell in fitted.get(
         "member_cells_", [model.cell] * fitted["members"])]
     model.cells_ = tuple(str(cell) for cell in fitted.get("cells_", [model.cell]))
-    if len(model.member_cells_) != fitted["members"] or not set(model.member_cells_) <= set(
+    if len(member_cells) != fitted["members"] or not set(member_cells) <= set(
             model.cells_) <= set(CELLS):
         raise ValueError("member cells that do not match the members")
     model.refit_epochs_ = {}
@@ -560,7 +560,7 @@ def _decode_rnn(model: RNNForecaster, fitted: dict, series: dict, arrays: dict) 
         head_weight = arrays[f"{prefix}head/weight"]  # (outputs, hidden_size)
         # The seed only fills initial weights, all overwritten by the saved ones.
         network = _Network(
-            model.member_cells_[k],
+            member_cells[k],
             model.hidden_size_,
             model.num_layers,
             model.dropout,

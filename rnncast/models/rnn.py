@@ -22,12 +22,11 @@ them again.
 The forecast is the mean of an ensemble: by default one member per lookback of one,
 two and three horizons (or seasons, when longer), ``n_ensemble`` members per lookback
 with different seeds; in data without a season, one GRU and one LSTM member per
-lookback. In data without a season, a series shorter than a member's
-lookback is forecast without that member (the shortest lookback's members forecast
-every series).
-Each lookback's (and cell's) epoch count is chosen by a run that holds out every series' last
-horizon and stops early on it; the members then train on all windows, the most recent
-included, for 1.5 times that count.
+lookback, and a series shorter than a member's lookback is forecast without that
+member (the shortest lookback's members forecast every series).
+Each lookback's (and cell's) epoch count is chosen by a run that holds out every
+series' last horizon and stops early on it; the members then train on all windows, the
+most recent included, for 1.5 times that count.
 """
 
 from __future__ import annotations
@@ -345,8 +344,9 @@ class RNNForecaster(Forecaster):
         keeps its best weights (cheaper: one run per member instead of one more per
         lookback).
     n_ensemble : int
-        Members per lookback and cell, trained with seeds ``(seed, lookback, k)``; the forecast
-        is the mean over all members (it beat their median on M3's validation windows).
+        Members per lookback and cell, trained with seeds ``(seed, lookback, k)``; the
+        forecast is the mean over all members (it beat their median on M3's validation
+        windows).
     forecast_from_padding : bool or None
         True: every member forecasts every series, a series shorter than a member's
         lookback padded on the left with its first value. False: such a series is
@@ -655,7 +655,6 @@ class RNNForecaster(Forecaster):
         self.quantiles_ = self._quantiles() if self._levels() else None
         self.lookback_ = max(lookbacks)
         self.networks_, self.member_lookbacks_, self.refit_epochs_ = [], [], {}
-        self.member_cells_ = []
         self.cells_ = self._cells()
         self.hidden_size_ = self._hidden_size(windows_count)
         self.anchor_ = self.anchor or self._default_anchor(windows_count)
@@ -845,7 +844,11 @@ class RNNForecaster(Forecaster):
     def _keep(self, network, lookback):
         self.networks_.append(network)
         self.member_lookbacks_.append(lookback)
-        self.member_cells_.append(network.cell)
+
+    @property
+    def member_cells_(self) -> list:
+        """Each member's cell, in the order of ``networks_``."""
+        return [network.cell for network in self.networks_]
 
     def _usable_after_interrupt(self) -> bool:
         return bool(getattr(self, "networks_", None))

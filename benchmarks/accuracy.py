@@ -1,7 +1,7 @@
 """Accuracy on the M3 competition: rnncast's defaults against statsforecast, in one run.
 
     python benchmarks/accuracy.py                 # all 3003 series
-    python benchmarks/accuracy.py --dataset tourism   # or m1: data the defaults never saw
+    python benchmarks/accuracy.py --dataset tourism   # or m1: test parts the defaults never saw
     python benchmarks/accuracy.py --quick         # 60 series per group, for development
     python benchmarks/accuracy.py --markdown docs/accuracy_table.md
     python benchmarks/accuracy.py --validate      # score on the training part's last horizon
@@ -32,8 +32,9 @@ evenly over the group). The peers are per series anyway.
 
 ``--dataset tourism`` (the Tourism forecasting competition: 518 yearly series, h=4; 427
 quarterly, h=8; 366 monthly, h=24) and ``--dataset m1`` (the M1 competition: 181
-yearly, h=6; 203 quarterly, h=8; 617 monthly, h=18) run the same comparison on data
-the defaults were never chosen on, dated the same way.
+yearly, h=6; 203 quarterly, h=8; 617 monthly, h=18) run the same comparison on test
+parts the defaults never saw, dated the same way (their yearly validation windows
+helped choose the GRU and LSTM members; nothing else was chosen on them).
 
 sMAPE is M3's: 200|y - f| / (|y| + |f|) averaged over the horizon, then over series.
 MASE divides each series' MAE by its in-sample seasonal naive MAE (lag = the
@@ -55,7 +56,8 @@ import pandas as pd
 
 # Per data set, its groups: name: (horizon, season length, pandas frequency or None for
 # integer steps). M3 is the benchmark the defaults were chosen on (its validation
-# windows); Tourism and M1 are data they were never chosen on.
+# windows); Tourism's and M1's test parts chose nothing (their yearly validation
+# windows helped choose the GRU and LSTM members).
 DATASETS = {
     "m3": {"yearly": (6, 1, "YS"), "quarterly": (8, 4, "QS"), "monthly": (18, 12, "MS"),
            "other": (8, 1, None)},
@@ -298,7 +300,7 @@ def main(argv=None):
                              "part is not read")
     parser.add_argument("--dataset", choices=tuple(DATASETS), default="m3",
                         help="M3 (the defaults were chosen on its validation windows), or "
-                             "Tourism or M1, data they were never chosen on")
+                             "Tourism or M1, whose test parts the defaults never saw")
     parser.add_argument("--groups", default=None,
                         help="comma-separated groups to run (default: all of the data "
                              "set's: " + "; ".join(f"{name} {', '.join(groups)}"

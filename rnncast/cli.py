@@ -368,12 +368,11 @@ def _training_summary(model, interrupted: bool = False) -> str:
         # what the members trained, from the history: fewer than planned after Ctrl-C,
         # when a lookback's member may be its epoch-choosing run (at its best epoch)
         def trained(cell, lookback):
-            kept = [k for k, key in enumerate(zip(model.member_cells_, model.member_lookbacks_))
-                    if key == (cell, lookback)]
-            members = history[history.member.isin(kept)]
+            runs = history[(history.cell == cell) & (history.lookback == lookback)]
+            members = runs[runs.member >= 0]
             if len(members):
                 return str(int(members.epoch.max()))
-            runs = history[history.lookback == lookback]  # the run that chose the epochs
+            # only the run that chose the epochs, kept at its best epoch
             return str(int(runs.epoch[runs.val_loss.idxmin()])) if len(runs) else "0"
 
         epochs = [", ".join(trained(cell, k) for k in lookbacks) for cell in model.cells_]

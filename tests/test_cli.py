@@ -114,6 +114,36 @@ def test_fit_reports_the_members_lookbacks_and_chosen_epochs(sales_csv, tmp_path
     assert load_model(path).level_input_ is False
 
 
+def test_summary_counts_each_cells_epochs_from_its_own_runs():
+    """Stopped after the LSTM's epoch-choosing run of the last lookback, before its
+    member trained: that lookback's LSTM count is its chooser's best epoch, not the
+    GRU's runs at the same lookback."""
+    from rnncast.cli import _training_summary
+    from rnncast.models import RNNForecaster
+
+    values = np.sin(np.arange(40) / 3) + np.arange(40) / 10
+    frame = pd.DataFrame({"unique_id": "a", "ds": np.arange(40), "y": values})
+    model = RNNForecaster(3, cell=["gru", "lstm"], lookback=[3, 6], epochs=4,
+                          hidden_size=4).fit(frame)
+    history = model.history_
+    last_member = history.run.max()
+    assert history[history.run == last_member].cell.iloc[0] == "lstm"
+    history = history[history.run != last_member].copy()  # as after Ctrl-C
+    choosers = history[history.member < 0]
+    best = {(cell, lookback): int(runs.epoch[runs.val_loss.idxmin()])
+            for (cell, lookback), runs in choosers.groupby(["cell", "lookback"])}
+    # the GRU's chooser at the same lookback scores best, at another epoch than the LSTM's
+    gru_rows = choosers[(choosers.cell == "gru") & (choosers.lookback == 6)]
+    other = gru_rows.index[gru_rows.epoch != best["lstm", 6]][0]
+    history.loc[other, "val_loss"] = choosers.val_loss.min() - 1
+    model.history_ = history
+    members = model.history_[model.history_.member >= 0]
+    trained = members.groupby(["cell", "lookback"]).epoch.max()
+    expected = (f"trained for {trained['gru', 3]}, {trained['gru', 6]} (GRU) and "
+                f"{trained['lstm', 3]}, {best['lstm', 6]} (LSTM) epochs")
+    assert expected in _training_summary(model, interrupted=True)
+
+
 def test_fit_trains_the_cells_named_and_says_so(sales_csv, tmp_path):
     path = tmp_path / "m.rnncast"
     result = rnncast("fit", str(sales_csv), "--horizon", "3", *COLUMNS, *SMALL,

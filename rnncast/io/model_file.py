@@ -14,7 +14,8 @@ by ``np.savez`` and read with ``allow_pickle=False``:
 - numeric arrays only (bool, integer, float), named by path:
   ``panel/values``, ``panel/starts`` (the training data: ``predict()`` without new data
   forecasts from it), ``member{k}/recurrent/{weight_ih_l0, ...}`` and
-  ``member{k}/head/{weight, bias}`` (PyTorch's names), ``history/{column}``,
+  ``member{k}/head/{weight, bias}`` (PyTorch's names), ``history/{column}`` (its
+  numeric columns; the text ones, the cell, are in the header's ``history_text``),
   ``series_stats/mean`` and ``series_stats/scale`` (``scaler="series"``) and
   ``conformal_scores``, the last ones when the model has them.
 
@@ -182,7 +183,8 @@ def _encode_rnn(model: RNNForecaster, panel: Panel, arrays: dict) -> dict:
             for name, value in layer.params.items():
                 arrays[f"member{k}/{layer_name}/{name}"] = value
     for column in model.history_.columns:
-        arrays[f"history/{column}"] = model.history_[column].to_numpy()
+        if model.history_[column].dtype.kind in _NUMERIC_KINDS:
+            arrays[f"history/{column}"] = model.history_[column].to_numpy()
     if hasattr(model, "series_stats_"):
         ids = panel.ids.tolist()
         if set(model.series_stats_) != set(ids):
@@ -213,6 +215,10 @@ def _encode_rnn(model: RNNForecaster, panel: Panel, arrays: dict) -> dict:
         "skipped_ids_": _ids_to_json(model.skipped_ids_),
         "members": len(model.networks_),
         "history_columns": [str(c) for c in model.history_.columns],
+        # text columns (the cell) go in the header: the arrays are numeric only
+        "history_text": {str(column): [str(v) for v in model.history_[column]]
+                         for column in model.history_.columns
+                         if model.history_[column].dtype.kind not in _NUMERIC_KINDS},
     }
 
 
@@ -574,8 +580,10 @@ def _decode_rnn(model: RNNForecaster, fitted: dict, series: dict, arrays: dict) 
             layer.load_state_dict({n.rsplit("/", 1)[1]: arrays[n] for n in names})
         network.recurrent.eval()
         model.networks_.append(network)
+    text = fitted.get("history_text", {})  # older files: numeric columns only
     model.history_ = pd.DataFrame(
-        {column: arrays[f"history/{column}"] for column in fitted["history_columns"]}
+        {column: text[column] if column in text else arrays[f"history/{column}"]
+         for column in fitted["history_columns"]}
     )
     if "series_stats/mean" in arrays:
         ids = model.panel_.ids.tolist()

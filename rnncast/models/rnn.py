@@ -180,7 +180,7 @@ def _progress_bar(enabled, epochs, tags, anchor):
     from tqdm.auto import tqdm
 
     what = "choosing epochs" if tags["member"] < 0 else f"member {tags['member'] + 1}"
-    label = f"lookback {tags['lookback']}, {what}"
+    label = f"{tags['cell'].upper()}, lookback {tags['lookback']}, {what}"
     if anchor in ANCHOR_DESCRIPTIONS:
         label += f", from {ANCHOR_DESCRIPTIONS[anchor]}"
     return tqdm(total=epochs, desc=label, unit="epoch", leave=False, file=sys.stderr,
@@ -393,8 +393,8 @@ class RNNForecaster(Forecaster):
         Show a progress bar per training run on stderr (epoch, losses, time left).
 
     Attributes after ``fit``: ``history_`` (DataFrame, one row per epoch of each
-    training run: run, member (-1 for a run that only chose the epoch count), lookback,
-    anchor_last (the run's outputs were measured from the window's end, by any anchor
+    training run: run, member (-1 for a run that only chose the epoch count), cell,
+    lookback, anchor_last (the run's outputs were measured from the window's end, by any anchor
     but ``"mean"``), epoch, loss, val_loss (on the held-out horizon; both weighted as
     ``window_weights`` says), grad_norm (mean global gradient norm before clipping),
     saturation (share of the top recurrent layer's hidden values with |h| > 0.99 on the
@@ -825,10 +825,10 @@ class RNNForecaster(Forecaster):
 
     def _run(self, network, train, valid, epochs, lookback, history, keep):
         """Train ``network``; keep it as an ensemble member if ``keep``. Appends its
-        records (run, member, lookback, epoch, ...) to ``history``; returns them."""
+        records (run, member, cell, lookback, epoch, ...) to ``history``; returns them."""
         run = 1 + max((record["run"] for record in history), default=-1)
         member = len(self.networks_) if keep else -1
-        tags = {"run": run, "member": member, "lookback": lookback,
+        tags = {"run": run, "member": member, "cell": network.cell, "lookback": lookback,
                 "anchor_last": self.anchor_ != "mean"}
         try:
             records = self._train(network, train, valid, network.rng, epochs, tags)

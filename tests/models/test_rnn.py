@@ -503,6 +503,11 @@ def test_cells_by_default_gru_and_lstm_without_a_season_and_gru_with_one():
     # each cell chose its own epochs, in its own held-out run
     assert set(mixed.refit_epochs_) == {("gru", 3), ("lstm", 3), ("gru", 6), ("lstm", 6)}
     assert (mixed.history_.member == -1).groupby(mixed.history_.run).all().sum() == 4
+    # the history says each run's cell: chooser, then member, per cell and lookback
+    runs = mixed.history_.groupby("run")[["cell", "lookback", "member"]].first()
+    assert runs.values.tolist() == [["gru", 3, -1], ["gru", 3, 0], ["lstm", 3, -1],
+                                    ["lstm", 3, 1], ["gru", 6, -1], ["gru", 6, 2],
+                                    ["lstm", 6, -1], ["lstm", 6, 3]]
     yearly = RNNForecaster(3, **options).fit(long_frame(values, freq="YS"))
     assert yearly.cells_ == ("gru", "lstm")
     seasonal = RNNForecaster(3, **options).fit(monthly(values))

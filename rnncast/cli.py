@@ -217,7 +217,7 @@ def _rnn_from_args(args, horizon):
         log=args.log, season_length=args.season_length,
         deseasonalize=_AUTO_YES_NO[args.deseasonalize],
         epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
-        n_ensemble=args.ensemble,
+        n_ensemble=args.ensemble, combine=None if args.combine == "auto" else args.combine,
         forecast_from_padding=_AUTO_YES_NO[args.forecast_from_padding],
         pad_with=None if args.pad_with == "auto" else args.pad_with,
         partial_windows=_AUTO_YES_NO[args.partial_windows],
@@ -356,6 +356,8 @@ def _training_summary(model, interrupted: bool = False) -> str:
         parts[0] += f", forecasting the change from {ANCHOR_DESCRIPTIONS[model.anchor_]}"
     if model.level_input_:
         parts[0] += ", reading each window's level over its scale"
+    if model.combine_ == "median":
+        parts[0] += ", forecasting their median"
     if model.early_stopping and not model.refit_epochs_ and model.refit:
         if interrupted:  # stopped in the first run that chooses the epochs
             parts.append("stopped while choosing the number of epochs, at its best epoch "
@@ -805,8 +807,11 @@ def _add_model_options(parser) -> None:
     group.add_argument("--max-grad-norm", type=float, default=1.0,
                        help="clip the gradients' global norm to this; 0: no clipping")
     group.add_argument("--ensemble", type=_positive_int, default=1,
-                       help="members per lookback (and cell), with different seeds; the forecast "
-                       "is the mean of all members")
+                       help="members per lookback (and cell), with different seeds")
+    group.add_argument("--combine", choices=("auto", "mean", "median"), default="auto",
+                       help="how each series' forecast combines the members; 'auto': their "
+                       "median in data without a season (yearly, integer steps) with 1,000 "
+                       "training windows or more, their mean otherwise")
     group.add_argument("--forecast-from-padding", choices=("auto", "yes", "no"),
                        default="auto",
                        help="'yes': every member forecasts every series, a series shorter "

@@ -67,11 +67,11 @@ def test_fit_reports_the_members_lookbacks_and_chosen_epochs(sales_csv, tmp_path
     path = tmp_path / "m.rnncast"
     result = rnncast("fit", str(sales_csv), "--horizon", "3", *COLUMNS, *SMALL,
                      "--lookback", "6", "9", "--ensemble", "2", "--anchor", "mean",
-                     "--output", str(path), "-q")
+                     "--combine", "median", "--output", str(path), "-q")
     assert result.returncode == 0, result.stderr
     # monthly data, windows of 6 and 9 months: under two seasons, so adjusted by default
     assert ("4 GRU member(s) of 8 units, lookback 6, 9, a season of 12 steps, on seasonally "
-            "adjusted values; trained for ") in result.stderr
+            "adjusted values, forecasting their median; trained for ") in result.stderr
     assert "epochs (lookback 6, 9; 1.5 times the best epoch on the held-out last " \
            "horizon, at most 5)" in result.stderr
     from rnncast.io import load_model
@@ -79,6 +79,7 @@ def test_fit_reports_the_members_lookbacks_and_chosen_epochs(sales_csv, tmp_path
     model = load_model(path)
     assert model.member_lookbacks_ == [6, 6, 9, 9] and set(model.refit_epochs_) == {
         ("gru", 6), ("gru", 9)}
+    assert model.combine_ == "median"
     result = rnncast("fit", str(sales_csv), "--horizon", "3", *COLUMNS, *SMALL,
                      "--lookback", "6", "--no-refit", "--window-weights", "equal",
                      "--deseasonalize", "no", "--forecast-from-padding", "no",
@@ -94,6 +95,7 @@ def test_fit_reports_the_members_lookbacks_and_chosen_epochs(sales_csv, tmp_path
     assert model.partial_windows_ is False  # likewise
     assert model.pad_with_ == "first"  # likewise
     assert model.anchor_ == "last"
+    assert model.combine_ == "mean"  # 'auto' in seasonal data
     result = rnncast("fit", str(sales_csv), "--horizon", "3", *COLUMNS, *SMALL,
                      "--lookback", "6", "--anchor", "drift", "--output", str(path), "-q")
     assert result.returncode == 0, result.stderr

@@ -48,7 +48,7 @@ from rnncast.errors import ModelFileError, NotFittedError
 from rnncast.io.atomic import atomic_write
 from rnncast.models.base import Forecaster
 from rnncast.models.baselines import Drift, Naive, SeasonalNaive, WindowAverage
-from rnncast.models.rnn import ANCHORS, CELLS, PAD_WITH, RNNForecaster, _Network
+from rnncast.models.rnn import ANCHORS, CELLS, COMBINES, PAD_WITH, RNNForecaster, _Network
 
 FORMAT = "rnncast-model"
 FORMAT_VERSION = 1
@@ -65,7 +65,7 @@ _FITTED = {
     "RNNForecaster": _FITTED_BASE
     | {"hidden_size_", "season_length_", "deseasonalize_", "weak_season_share_",
        "forecast_from_padding_", "pad_with_",
-       "partial_windows_", "anchor_", "level_input_", "lookback_",
+       "partial_windows_", "anchor_", "level_input_", "combine_", "lookback_",
        "member_lookbacks_", "cells_", "refit_epochs_", "skipped_ids_",
        "quantiles_", "networks_",
        "history_", "series_stats_"},
@@ -206,6 +206,7 @@ def _encode_rnn(model: RNNForecaster, panel: Panel, arrays: dict) -> dict:
         "partial_windows_": bool(model.partial_windows_),
         "anchor_": str(model.anchor_),
         "level_input_": bool(model.level_input_),
+        "combine_": str(model.combine_),
         "member_lookbacks_": [int(lookback) for lookback in model.member_lookbacks_],
         "cells_": [str(cell) for cell in model.cells_],
         "member_cells_": [str(cell) for cell in model.member_cells_],
@@ -536,6 +537,9 @@ def _decode_rnn(model: RNNForecaster, fitted: dict, series: dict, arrays: dict) 
         raise ValueError(f"an unknown anchor {model.anchor_!r}")
     # older files: the networks read the scaled values (and season) only
     model.level_input_ = bool(fitted.get("level_input_", False))
+    model.combine_ = fitted.get("combine_", "mean")  # older files: the members' mean
+    if model.combine_ not in COMBINES:
+        raise ValueError(f"an unknown way to combine the members, {model.combine_!r}")
     # older files: trained on whole windows only
     model.partial_windows_ = bool(fitted.get("partial_windows_", False))
     # files written before lookback ensembles: every member reads lookback_

@@ -345,6 +345,20 @@ def test_a_file_keeps_the_level_input_and_one_from_before_it_reads_values_only(t
     pd.testing.assert_frame_equal(loaded.predict(), without.predict(), check_exact=True)
 
 
+def test_a_file_keeps_the_median_and_one_from_before_it_takes_the_mean(tmp_path):
+    frame = monthly_frame()
+    model = RNNForecaster(3, lookback=[3, 6, 9], combine="median", **SMALL).fit(frame)
+    save_model(model, tmp_path / "new.rnncast")
+    loaded = load_model(tmp_path / "new.rnncast")
+    assert loaded.combine == "median" and loaded.combine_ == "median"
+    pd.testing.assert_frame_equal(loaded.predict(), model.predict(), check_exact=True)
+    loaded = loaded_as_an_older_file(model, tmp_path / "old.rnncast",
+                                     params=["combine"], fitted=["combine_"])
+    assert loaded.combine is None and loaded.combine_ == "mean"
+    model.combine_ = "mean"  # what the file of a model fitted before the option says
+    pd.testing.assert_frame_equal(loaded.predict(), model.predict(), check_exact=True)
+
+
 def test_a_file_keeps_each_members_cell_and_one_from_before_cells_has_the_models(tmp_path):
     frame = monthly_frame()
     model = RNNForecaster(3, lookback=[6, 9], cell=["gru", "lstm"], **SMALL).fit(frame)

@@ -228,6 +228,47 @@ def test_a_series_shorter_than_a_lookback_is_forecast_without_its_members(
     assert np.abs(alone.mean(axis=0) - forecast)[short].min() > 0
 
 
+def test_combine_median_forecasts_each_series_median_of_its_members():
+    series = sine_series(48, 3, seed=5)
+    series["sine_2"] = series["sine_2"][-10:]  # fills lookbacks 6 and 9, not 12 or 15
+    model = RNNForecaster(3, lookback=[6, 9, 12, 15], forecast_from_padding=False,
+                          combine="median", **dict(FAST, epochs=3)).fit(monthly(series))
+    assert model.combine_ == "median"
+    alone = members_alone(model)  # (M, rows)
+    short = model.predict().unique_id.to_numpy() == "sine_2"
+    forecast = model.predict().RNNForecaster.to_numpy()
+    np.testing.assert_allclose(forecast[~short], np.median(alone, axis=0)[~short],
+                               rtol=1e-12)
+    np.testing.assert_allclose(forecast[short], np.median(alone[:2], axis=0)[short],
+                               rtol=1e-12)
+    assert np.abs(forecast - alone.mean(axis=0))[~short].min() > 0
+    model.combine_ = "mean"  # read at forecast time
+    np.testing.assert_allclose(model.predict().RNNForecaster[~short],
+                               alone.mean(axis=0)[~short], rtol=1e-12)
+
+
+def test_combine_by_default_median_without_a_season_from_1000_windows(monkeypatch):
+    import rnncast.models.rnn as rnn_module
+
+    options = {"epochs": 1, "lookback": [3, 6, 9]}
+    values = sine_series(40, 3, seed=5)
+    yearly = long_frame(values, start="1900-01-01", freq="YS")
+    assert RNNForecaster(3, **options).fit(yearly).combine_ == "mean"  # 105 windows: few
+    monkeypatch.setattr(rnn_module, "SMALL_DATA_ANCHOR_WINDOWS", 105)
+    assert RNNForecaster(3, **options).fit(yearly).combine_ == "median"
+    assert RNNForecaster(3, **options).fit(long_frame(values)).combine_ == "median"
+    assert RNNForecaster(3, **options).fit(monthly(values)).combine_ == "mean"
+    assert RNNForecaster(3, combine="mean", **options).fit(yearly).combine_ == "mean"
+    asked = RNNForecaster(3, combine="median", **options).fit(monthly(values))
+    assert asked.combine_ == "median"
+
+
+def test_combine_is_checked():
+    with pytest.raises(ValueError, match=r"combine='trimmed' is not one of \['mean', "
+                                         r"'median'\] or None"):
+        RNNForecaster(3, combine="trimmed", **FAST).fit(monthly(sine_series(40, 2, 1)))
+
+
 def test_forecast_from_padding_by_default_only_where_the_data_has_a_season():
     series = sine_series(40, 2, seed=1)
     options = dict(FAST, epochs=1)

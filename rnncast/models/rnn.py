@@ -1204,10 +1204,7 @@ class RNNForecaster(Forecaster):
     def _combined(self, members, lengths):
         """Each series' mean or median (``combine_``; S, h, Q) over the members
         (M, S, h, Q) that forecast it."""
-        if self.forecast_from_padding_:
-            used = np.ones(members.shape[:2], dtype=bool)
-        else:
-            used = self._forecasting_members(lengths)  # (M, S)
+        used = self._forecasting_members(lengths)  # (M, S)
         if self.combine_ == "median":
             # the members left out of a series are NaN to the median; each series has
             # at least the shortest lookback's members

@@ -72,7 +72,7 @@ def test_fit_reports_the_members_lookbacks_and_chosen_epochs(sales_csv, tmp_path
     # monthly data, windows of 6 and 9 months: under two seasons, so adjusted by default
     assert ("4 GRU member(s) of 8 units, lookback 6, 9, a season of 12 steps, on seasonally "
             "adjusted values, forecasting their median; trained for ") in result.stderr
-    assert "epochs (lookback 6, 9; 1.5 times the best epoch on the held-out last " \
+    assert "epochs (lookback 6, 9; 2 times the best epoch on the held-out last " \
            "horizon, at most 5)" in result.stderr
     from rnncast.io import load_model
 

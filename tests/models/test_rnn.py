@@ -165,7 +165,7 @@ def test_season_length_given_rules_lookbacks_adjustment_and_seasonal_inputs():
         RNNForecaster(12, season_length=841, **options).fit(df)
 
 
-def test_refit_trains_members_on_all_windows_for_one_and_a_half_best_epochs():
+def test_refit_trains_members_on_all_windows_for_twice_the_best_epoch():
     df = monthly(sine_series(60, 4, seed=8))
     model = RNNForecaster(3, patience=3, lookback=[8, 12], anchor="mean", **FAST).fit(df)
     history = model.history_
@@ -175,7 +175,7 @@ def test_refit_trains_members_on_all_windows_for_one_and_a_half_best_epochs():
         choose, members = runs[runs.member == -1], runs[runs.member >= 0]
         best = int(choose.epoch[choose.val_loss.idxmin()])
         epochs = model.refit_epochs_["gru", lookback]
-        assert epochs == min(FAST["epochs"], int(np.ceil(1.5 * best)))
+        assert epochs == min(FAST["epochs"], int(np.ceil(2 * best)))
         assert members.epoch.tolist() == list(range(1, epochs + 1))
         assert members.val_loss.isna().all() and choose.val_loss.notna().all()
     assert sorted(history.run.unique()) == [0, 1, 2, 3]

@@ -120,11 +120,13 @@ HIDDEN_SIZE = 32
 # beat the last value in all 12 comparisons (by 3.0% to 6.8%), on quarterly ones in 10
 # of 12 (by up to 2.4%; the other two 0.6% and 0.1% worse). A weight of 0.5 did better
 # on the monthly series and worse than the last value on most quarterly ones.
-SMALL_DATA_ANCHOR_WINDOWS = 1_000
+# Below this many windows the default anchor is the drift or the level, not the
+# window's mean, and neither the level input nor the members' median is used.
+VERY_SMALL_DATA_WINDOWS = 1_000
 ANCHORS = ("mean", "last", "level", "drift")
 
 # How the members' forecasts combine (``combine=None``): their median in data without
-# a season from SMALL_DATA_ANCHOR_WINDOWS windows on, their mean otherwise. On the
+# a season from VERY_SMALL_DATA_WINDOWS windows on, their mean otherwise. On the
 # validation windows (MASE averaged over three origins, seeds 0 to 2 then 3 to 5), the
 # median of the default members did better than their mean on M3's yearly series (0.8%
 # and 1.1%, at each origin under both seed sets; likewise with six GRU or six LSTM
@@ -609,7 +611,7 @@ class RNNForecaster(Forecaster):
         if self.level_input is not None:
             return bool(self.level_input)
         return (self.scaler == "window" and not self.log and not self.deseasonalize_
-                and training_windows >= SMALL_DATA_ANCHOR_WINDOWS
+                and training_windows >= VERY_SMALL_DATA_WINDOWS
                 and bool(_never_negative(panel).all()))
 
     def _requested_cells(self) -> tuple | None:
@@ -639,14 +641,14 @@ class RNNForecaster(Forecaster):
         return self.pad_with or ("mean" if self.season_length_ > 1 else "first")
 
     def _default_anchor(self, training_windows):
-        if training_windows >= SMALL_DATA_ANCHOR_WINDOWS:
+        if training_windows >= VERY_SMALL_DATA_WINDOWS:
             return "mean"
         return "level" if self.season_length_ > 1 else "drift"
 
     def _combine(self, training_windows):
         if self.combine is not None:
             return self.combine
-        if self.season_length_ == 1 and training_windows >= SMALL_DATA_ANCHOR_WINDOWS:
+        if self.season_length_ == 1 and training_windows >= VERY_SMALL_DATA_WINDOWS:
             return "median"
         return "mean"
 

@@ -254,7 +254,7 @@ def test_combine_by_default_median_without_a_season_from_1000_windows(monkeypatc
     values = sine_series(40, 3, seed=5)
     yearly = long_frame(values, start="1900-01-01", freq="YS")
     assert RNNForecaster(3, **options).fit(yearly).combine_ == "mean"  # 105 windows: few
-    monkeypatch.setattr(rnn_module, "SMALL_DATA_ANCHOR_WINDOWS", 105)
+    monkeypatch.setattr(rnn_module, "VERY_SMALL_DATA_WINDOWS", 105)
     assert RNNForecaster(3, **options).fit(yearly).combine_ == "median"
     assert RNNForecaster(3, **options).fit(long_frame(values)).combine_ == "median"
     assert RNNForecaster(3, **options).fit(monthly(values)).combine_ == "mean"
@@ -478,10 +478,10 @@ def test_default_anchor_is_the_level_where_there_are_few_seasonal_windows(monkey
     model = RNNForecaster(3, **options).fit(df)
     assert model.anchor_ == "level" and model.history_.anchor_last.all()
     # 3 series of 40 values give 3 * (40 - 6 - 3 + 1) = 96 windows at lookback 6
-    monkeypatch.setattr(rnn_module, "SMALL_DATA_ANCHOR_WINDOWS", 96)
+    monkeypatch.setattr(rnn_module, "VERY_SMALL_DATA_WINDOWS", 96)
     model = RNNForecaster(3, **options).fit(df)
     assert model.anchor_ == "mean" and not model.history_.anchor_last.any()
-    monkeypatch.setattr(rnn_module, "SMALL_DATA_ANCHOR_WINDOWS", 97)
+    monkeypatch.setattr(rnn_module, "VERY_SMALL_DATA_WINDOWS", 97)
     assert RNNForecaster(3, **options).fit(df).anchor_ == "level"
     assert RNNForecaster(3, anchor="mean", **options).fit(df).anchor_ == "mean"
     assert RNNForecaster(3, anchor="last", **options).fit(df).anchor_ == "last"
@@ -496,7 +496,7 @@ def test_default_anchor_is_the_drift_where_there_are_few_windows_without_a_seaso
     for frame in (long_frame(values), long_frame(values, start="1950-01-01", freq="YS")):
         model = RNNForecaster(3, **options).fit(frame)  # integer steps, then years
         assert model.anchor_ == "drift" and model.history_.anchor_last.all()
-    monkeypatch.setattr(rnn_module, "SMALL_DATA_ANCHOR_WINDOWS", 96)  # 96 windows
+    monkeypatch.setattr(rnn_module, "VERY_SMALL_DATA_WINDOWS", 96)  # 96 windows
     assert RNNForecaster(3, **options).fit(long_frame(values)).anchor_ == "mean"
     assert RNNForecaster(3, anchor="last", **options).fit(long_frame(values)).anchor_ == "last"
 
@@ -513,7 +513,7 @@ def test_level_input_by_default_for_never_negative_data_with_many_windows(monkey
     frame = long_frame(values)
     model = RNNForecaster(3, **options).fit(frame)
     assert model.level_input_ is False and _input_sizes(model) == {1}  # 96 windows: few
-    monkeypatch.setattr(rnn_module, "SMALL_DATA_ANCHOR_WINDOWS", 96)
+    monkeypatch.setattr(rnn_module, "VERY_SMALL_DATA_WINDOWS", 96)
     model = RNNForecaster(3, **options).fit(frame)
     assert model.level_input_ is True and _input_sizes(model) == {2}
     below_zero = long_frame(dict(values, sine_0=values["sine_0"] - 60))

@@ -328,7 +328,7 @@ class RNNForecaster(Forecaster):
         seasonal when its autocorrelation at the season's lag passes a 90% test (as in
         the M4 benchmarks); one that fails it is divided by factors halfway to 1, as
         short seasonal series often fail it. Series with a value <= 0, shorter than
-        three seasons, or without a season (yearly data) are left as they are. None:
+        two seasons, or without a season (yearly data) are left as they are. None:
         when the shortest lookback holds fewer than two seasons, too few for the
         network to tell the seasonal pattern from the rest, or gives fewer than 10,000
         training windows, too few to learn it from. On M3's validation windows the

@@ -64,10 +64,10 @@ def test_seasonal_indices_recover_a_multiplicative_pattern_and_leave_the_rest():
     t = np.arange(60)
     seasonal = (100 + t) * PATTERN[t % 12]
     noise = 100 + np.random.default_rng(0).normal(0, 1, 40)
-    short = (100 + np.arange(30)) * PATTERN[np.arange(30) % 12]  # under three seasons
+    short = (100 + np.arange(20)) * PATTERN[np.arange(20) % 12]  # under two seasons
     negative = seasonal - 150  # has values <= 0
     values = np.concatenate([seasonal, noise, short, negative])
-    starts = np.array([0, 60, 100, 130, 190])
+    starts = np.array([0, 60, 100, 120, 180])
     indices = seasonal_indices(values, starts, season=12)
     assert indices.shape == (4, 12)
     np.testing.assert_allclose(indices[0], PATTERN / PATTERN.mean(), atol=2e-3)
@@ -76,6 +76,18 @@ def test_seasonal_indices_recover_a_multiplicative_pattern_and_leave_the_rest():
     # the noise fails the seasonality test: its own factors, halfway to 1
     assert not is_seasonal(noise, 12)
     assert 0 < np.abs(indices[1] - 1).max() < 0.01
+
+
+def test_two_seasons_are_enough_for_seasonal_factors_one_value_fewer_is_not():
+    t = np.arange(24)
+    two_seasons = (100 + t) * PATTERN[t % 12]
+    values = np.concatenate([two_seasons, two_seasons[:23]])
+    indices = seasonal_indices(values, np.array([0, 24, 47]), season=12)
+    # 12 pairs at the season's lag are too few to pass the seasonality test: half factors
+    assert not is_seasonal(two_seasons, 12)
+    np.testing.assert_allclose(indices[0], 1 + 0.5 * (PATTERN / PATTERN.mean() - 1),
+                               atol=1e-3)
+    np.testing.assert_array_equal(indices[1], 1.0)
 
 
 def test_a_series_that_fails_the_seasonality_test_keeps_half_its_factors(monkeypatch):

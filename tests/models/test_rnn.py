@@ -985,6 +985,17 @@ def multiplicative_seasonal(n, count, seed):
             * rng.normal(1, 0.01, n) for k in range(count)}
 
 
+def test_a_few_series_of_two_to_three_seasons_are_seasonally_adjusted_by_default():
+    # two years of monthly values and a half: enough for factors; 23 values are not
+    series = multiplicative_seasonal(30, 3, seed=4)
+    series["s2"] = series["s2"][:23]
+    model = RNNForecaster(3, **FAST).fit(monthly(series))
+    assert model.deseasonalize_
+    assert model._seasonally_adjusted().tolist() == [True, True, False]
+    forecast = model.predict()
+    assert np.isfinite(forecast["RNNForecaster"]).all()
+
+
 def test_deseasonalize_by_default_where_the_shortest_window_holds_under_two_seasons(
         monkeypatch):
     import rnncast.models.rnn as rnn_module

@@ -12,7 +12,7 @@ first 143 weeks (between two and three seasons) and forecasts the last 13.
   Christmas week and in the other 12 weeks, rnncast against the seasonal naive
   forecast, with the defaults (seasonal factors from two seasons on) and with factors
   only from three seasons, the rule before, which left these series unadjusted
-  (``rnncast.data.scalers.MIN_SEASONS`` set to 3 for the fit).
+  (``rnncast.models.rnn.MIN_SEASONS`` set to 3 for the fit).
 - A new product, launched 20 weeks before the cut and ramping from 50 to 150: its
   forecast with each ``pad_with``.
 - A discontinued product (level 200): the model fitted on 136 weeks forecasts after 20
@@ -36,8 +36,8 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from rnncast import Naive, RNNForecaster, SeasonalNaive  # noqa: E402
-from rnncast.data import scalers  # noqa: E402
 from rnncast.evaluate import mase  # noqa: E402
+from rnncast.models import rnn  # noqa: E402
 
 WEEKS, HORIZON, SEASON = 156, 13, 52
 TRAIN_WEEKS = WEEKS - HORIZON
@@ -79,12 +79,13 @@ def _forecast_matrix(forecast: pd.DataFrame, column: str) -> np.ndarray:
 
 @contextmanager
 def _seasons_needed(count: int):
-    saved = scalers.MIN_SEASONS
-    scalers.MIN_SEASONS = count
+    """Fits inside see ``count`` as the seasons a series needs for seasonal factors."""
+    saved = rnn.MIN_SEASONS
+    rnn.MIN_SEASONS = count
     try:
         yield
     finally:
-        scalers.MIN_SEASONS = saved
+        rnn.MIN_SEASONS = saved
 
 
 def christmas_case(seeds) -> list[str]:
@@ -100,7 +101,7 @@ def christmas_case(seeds) -> list[str]:
     snaive = _forecast_matrix(SeasonalNaive(HORIZON).fit(train).predict(), "SeasonalNaive")
     lines = [f"SeasonalNaive: MAPE Christmas week {errors(snaive)[0]:.1f}%, "
              f"other 12 weeks {errors(snaive)[1]:.1f}%"]
-    for label, seasons in (("defaults", scalers.MIN_SEASONS),
+    for label, seasons in (("defaults", rnn.MIN_SEASONS),
                            ("factors only from 3 seasons", 3)):
         for seed in seeds:
             with _seasons_needed(seasons):
@@ -159,7 +160,7 @@ def promo_case(seeds) -> list[str]:
         return mase(actual, forecast.reshape(1, -1), [history], SEASON)
 
     lines = []
-    for label, seasons in (("", scalers.MIN_SEASONS), (", factors only from 3 seasons", 3)):
+    for label, seasons in (("", rnn.MIN_SEASONS), (", factors only from 3 seasons", 3)):
         for seed in seeds:
             with _seasons_needed(seasons):
                 forecast = RNNForecaster(series.h, seed=seed).fit(train).predict()

@@ -98,7 +98,8 @@ WEAK_SEASON_SHARE = 0.5
 MIN_SEASONS = 2
 
 
-def seasonal_indices(values, starts, season, weak_share=WEAK_SEASON_SHARE):
+def seasonal_indices(values, starts, season, weak_share=WEAK_SEASON_SHARE,
+                     min_seasons=MIN_SEASONS):
     """Each series' multiplicative seasonal indices by classical decomposition: (S, m).
 
     Column ``k`` is the factor of the series' steps ``t`` with ``t % season == k``
@@ -106,7 +107,7 @@ def seasonal_indices(values, starts, season, weak_share=WEAK_SEASON_SHARE):
     the series by its factors gives it seasonally adjusted. A series that fails the
     seasonality test (``is_seasonal``) keeps ``weak_share`` of its factors' departure
     from 1 (by default half; 0 leaves it as it is). A row is all ones when ``season``
-    is 1, the series is shorter than ``MIN_SEASONS`` seasons, or has a value <= 0.
+    is 1, the series is shorter than ``min_seasons`` seasons, or has a value <= 0.
 
     values: the series concatenated; starts (S + 1,): where each begins, then the end.
     """
@@ -116,7 +117,7 @@ def seasonal_indices(values, starts, season, weak_share=WEAK_SEASON_SHARE):
         return indices
     for s in range(n_series):
         series = values[starts[s] : starts[s + 1]]
-        if len(series) < MIN_SEASONS * season or not np.all(series > 0):
+        if len(series) < min_seasons * season or not np.all(series > 0):
             continue
         ratios = series / centred_moving_average(series, season)  # NaN at both ends
         steps = np.arange(len(series)) % season

@@ -64,6 +64,7 @@ _FITTED_BASE = {"panel_", "conformal_scores_", "columns_"}
 _FITTED = {
     "RNNForecaster": _FITTED_BASE
     | {"hidden_size_", "season_length_", "deseasonalize_", "weak_season_share_",
+       "min_seasons_",
        "forecast_from_padding_", "pad_with_",
        "partial_windows_", "anchor_", "level_input_", "combine_", "lookback_",
        "member_lookbacks_", "cells_", "refit_epochs_", "skipped_ids_",
@@ -201,6 +202,7 @@ def _encode_rnn(model: RNNForecaster, panel: Panel, arrays: dict) -> dict:
         "season_length_": int(model.season_length_),
         "deseasonalize_": bool(model.deseasonalize_),
         "weak_season_share_": float(model.weak_season_share_),
+        "min_seasons_": int(model.min_seasons_),
         "forecast_from_padding_": bool(model.forecast_from_padding_),
         "pad_with_": str(model.pad_with_),
         "partial_windows_": bool(model.partial_windows_),
@@ -526,6 +528,10 @@ def _decode_rnn(model: RNNForecaster, fitted: dict, series: dict, arrays: dict) 
     model.deseasonalize_ = bool(fitted.get("deseasonalize_", False))  # older files: never
     # older files: a series that failed the seasonality test was left as it was
     model.weak_season_share_ = float(fitted.get("weak_season_share_", 0.0))
+    # older files: seasonal factors only for series of three seasons or more
+    model.min_seasons_ = int(fitted.get("min_seasons_", 3))
+    if model.min_seasons_ < 2:
+        raise ValueError(f"seasonal factors from {model.min_seasons_} seasons")
     # older files: every member forecast every series
     model.forecast_from_padding_ = bool(fitted.get("forecast_from_padding_", True))
     # older files: short series padded with their first value

@@ -425,7 +425,8 @@ class RNNForecaster(Forecaster):
     saturation (share of the top recurrent layer's hidden values with |h| > 0.99 on the
     epoch's first batch), learning_rate (lowered after non-finite steps), seconds),
     ``hidden_size_``, ``deseasonalize_``, ``weak_season_share_`` (the share of their
-    seasonal factors kept by series that fail the seasonality test),
+    seasonal factors kept by series that fail the seasonality test), ``min_seasons_``
+    (the seasons a series needs for seasonal factors),
     ``partial_windows_``, ``anchor_``, ``level_input_``, ``combine_``, ``lookback_`` (the
     longest lookback), ``member_lookbacks_`` (each member's), ``cells_``, ``member_cells_``
     (each member's), ``refit_epochs_`` (epochs the members of each (cell, lookback)
@@ -678,6 +679,7 @@ class RNNForecaster(Forecaster):
         windows_count = self._whole_windows(panel, lookbacks[0])
         self.deseasonalize_ = self._deseasonalizes(panel, lookbacks, windows_count)
         self.weak_season_share_ = WEAK_SEASON_SHARE
+        self.min_seasons_ = MIN_SEASONS
         seasonal = self.season_length_ > 1
         self.forecast_from_padding_ = (seasonal if self.forecast_from_padding is None
                                        else bool(self.forecast_from_padding))
@@ -727,8 +729,8 @@ class RNNForecaster(Forecaster):
                    f"season_length=N, the N steps after which the pattern repeats")
         else:
             why = (f"every series has a value at or below zero or fewer than "
-                   f"{MIN_SEASONS} seasons ({MIN_SEASONS * season} values) to estimate "
-                   f"seasonal factors from")
+                   f"{self.min_seasons_} seasons ({self.min_seasons_ * season} values) to "
+                   f"estimate seasonal factors from")
         warnings.warn(f"deseasonalize=True adjusted none of the {panel.n_series} series: "
                       f"{why}. The network is trained on the values as they are.",
                       UserWarning, stacklevel=stacklevel_outside_rnncast())
@@ -915,8 +917,8 @@ class RNNForecaster(Forecaster):
         values = panel.values
         if self.deseasonalize_:
             season = self.season_length_
-            self._seasonal_index = seasonal_indices(values, panel.starts, season,
-                                                    self.weak_season_share_)  # (S, m)
+            self._seasonal_index = seasonal_indices(  # (S, m)
+                values, panel.starts, season, self.weak_season_share_, self.min_seasons_)
             series = np.repeat(np.arange(panel.n_series), panel.lengths)  # (N,) of each value
             step = np.arange(len(values)) - panel.starts[series]  # (N,) within its series
             values = values / self._seasonal_index[series, step % season]

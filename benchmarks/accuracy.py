@@ -125,9 +125,10 @@ def load_group(group: str, limit: int | None, validate: int = 0, dataset: str = 
 
 
 def rnncast_forecast(train: pd.DataFrame, horizon: int, options=None,
-                     panel_size=None) -> np.ndarray:
+                     panel_size=None, jobs=1) -> np.ndarray:
     """(S, h): one model over all of ``train``'s series, or one per ``panel_size``
-    consecutive series."""
+    consecutive series; its members trained in ``jobs`` processes (-1: one per core),
+    which changes no forecast."""
     from rnncast import RNNForecaster
 
     ids = pd.unique(train["unique_id"])
@@ -136,7 +137,8 @@ def rnncast_forecast(train: pd.DataFrame, horizon: int, options=None,
     forecasts = []
     for panel_ids in panels:
         part = train[train["unique_id"].isin(panel_ids)] if panel_size else train
-        forecast = RNNForecaster(horizon, **(options or {})).fit(part).predict()
+        model = RNNForecaster(horizon, **{"n_jobs": jobs, **(options or {})})
+        forecast = model.fit(part).predict()
         forecasts.append(_by_series(forecast, "RNNForecaster", part, horizon))
     return np.concatenate(forecasts)
 
@@ -175,7 +177,7 @@ def shortest_test_training_part(group: str, dataset: str = "m3") -> int:
 
 
 def run(limit=None, peers=True, options=None, validate=0, groups=None,
-        panel_size=None, sample=None, dataset="m3", horizon=None, history=None):
+        panel_size=None, sample=None, dataset="m3", horizon=None, history=None, jobs=-1):
     from rnncast.evaluate import mase, smape
 
     rows, like_test_rows = [], []
@@ -202,7 +204,8 @@ def run(limit=None, peers=True, options=None, validate=0, groups=None,
                                f"{shortest} values)")
         print(f"{group}: {len(actual)} series, h={group_horizon}", file=sys.stderr)
         started = time.perf_counter()
-        results = {"rnncast": rnncast_forecast(train, group_horizon, options, panel_size)}
+        results = {"rnncast": rnncast_forecast(train, group_horizon, options, panel_size,
+                                               jobs)}
         seconds = {"rnncast": time.perf_counter() - started}
         started = time.perf_counter()
         if peers:
@@ -329,6 +332,10 @@ def main(argv=None):
                         help="each series keeps only its last N values before the forecast "
                              "origin, and series with fewer are left out: a user with short "
                              "histories")
+    parser.add_argument("--jobs", type=int, default=-1, metavar="N",
+                        help="processes that train rnncast's members (n_jobs; default -1: "
+                             "one per core, as statsforecast's n_jobs=-1 here); the "
+                             "forecasts are the same with any N")
     parser.add_argument("--set", action="append", default=[], metavar="OPTION=VALUE",
                         help="a non-default RNNForecaster option (development runs only: "
                              "the published table uses the defaults)")
@@ -362,13 +369,16 @@ def main(argv=None):
     table = run(limit, peers=not args.rnncast_only, options=options,
                 validate=validate, groups=groups, panel_size=args.panel_size,
                 sample=args.sample, dataset=args.dataset, horizon=args.horizon,
-                history=args.history)
+                history=args.history, jobs=args.jobs)
     part = ("test part" if not validate else
             "validation (training part's last horizon)" if validate == 1 else
             f"validation (origin {validate} horizons before the end of each training part)")
     panels = (f"; rnncast fitted on {args.panel_size} series at a time" if args.panel_size
               else "")
-    text = (f"{DATASET_NAMES[args.dataset]} accuracy on the {part}, {os.cpu_count()} cores, "
+    jobs = ("one process per core" if args.jobs == -1 else
+            "one process" if args.jobs == 1 else f"{args.jobs} processes")
+    text = (f"{DATASET_NAMES[args.dataset]} accuracy on the {part}, {os.cpu_count()} cores "
+            f"(rnncast's members trained in {jobs}), "
             f"total wall time "
             f"{time.perf_counter() - started:.0f} s"
             f"{' (--quick: 60 series per group)' if args.quick else ''}"

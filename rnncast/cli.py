@@ -224,7 +224,7 @@ def _rnn_from_args(args, horizon):
         # backtest --levels: quantile heads at those levels, unless intervals are conformal
         levels=args.train_levels or (
             None if args.conformal_windows else getattr(args, "levels", None)),
-        seed=args.seed,
+        seed=args.seed, n_jobs=args.jobs,
         patience=args.patience, refit=not args.no_refit,
         conformal_windows=args.conformal_windows, progress=_progress_bars(args))
 
@@ -515,7 +515,8 @@ def _demo(args) -> int:
     sales = load_dataset("m3-monthly-sales")
     print(f"rnncast demo: {sales.unique_id.nunique()} monthly sales series from the M3 "
           f"competition, forecasting {horizon} months.\n")
-    rnn = RNNForecaster(horizon, seed=args.seed, progress=_progress_bars(args))
+    rnn = RNNForecaster(horizon, seed=args.seed, n_jobs=args.jobs,
+                        progress=_progress_bars(args))
     models = [rnn, SeasonalNaive(horizon), Naive(horizon), Drift(horizon)]
     _say("backtest: each model refitted on all but the last 18 months ...")
     cv = cross_validation(sales, models, h=horizon, n_windows=1)
@@ -710,6 +711,18 @@ def _integer_from(low: int):
 _positive_int, _whole_number = _integer_from(1), _integer_from(0)
 
 
+def _jobs(text: str) -> int:
+    """An argparse type: worker processes, a positive integer or -1 (one per core)."""
+    if text.strip() == "-1":
+        return -1
+    try:
+        return _positive_int(text)
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(
+            f"must be a positive integer, or -1 for one process per core, got {text!r}"
+        ) from None
+
+
 def _level(text: str) -> float:
     value = float(text)
     if not 0 < value < 100:
@@ -840,6 +853,9 @@ def _add_model_options(parser) -> None:
                        "(their errors, windows x series of them, must number 19 or more "
                        "for a 95%% interval); 0: none")
     group.add_argument("--seed", type=int, default=0, help="seed of weights and batches")
+    group.add_argument("--jobs", type=_jobs, default=-1, metavar="N",
+                       help="processes that train members at once (default -1: one per "
+                       "core; the forecast is the same, bit for bit, with any N)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -877,6 +893,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--epochs", type=_positive_int, default=300,
                       help="epochs for --seed-notebook")
     demo.add_argument("--seed", type=int, default=0, help="seed of the RNN")
+    demo.add_argument("--jobs", type=_jobs, default=-1, metavar="N",
+                      help="processes that train the RNN's members at once (default -1: "
+                      "one per core)")
     demo.set_defaults(handler=_demo)
 
     fit = commands.add_parser("fit", help="train an RNN forecaster and save it")

@@ -146,6 +146,22 @@ def test_summary_counts_each_cells_epochs_from_its_own_runs():
     assert expected in _training_summary(model, interrupted=True)
 
 
+def test_fit_trains_in_the_processes_asked_for_one_per_core_by_default(sales_csv, tmp_path):
+    from rnncast.io import load_model
+
+    forecasts = {}
+    for jobs in ([], ["--jobs", "2"], ["--jobs", "1"]):
+        path = tmp_path / f"jobs{len(jobs)}{''.join(jobs[1:])}.rnncast"
+        result = rnncast("fit", str(sales_csv), "--horizon", "3", *COLUMNS, *SMALL,
+                         "--lookback", "6", "12", *jobs, "--output", str(path), "-q")
+        assert result.returncode == 0, result.stderr
+        model = load_model(path)
+        forecasts[model.n_jobs] = model.predict()
+    assert sorted(forecasts) == [-1, 1, 2]
+    pd.testing.assert_frame_equal(forecasts[1], forecasts[2], check_exact=True)
+    pd.testing.assert_frame_equal(forecasts[1], forecasts[-1], check_exact=True)
+
+
 def test_fit_trains_the_cells_named_and_says_so(sales_csv, tmp_path):
     path = tmp_path / "m.rnncast"
     result = rnncast("fit", str(sales_csv), "--horizon", "3", *COLUMNS, *SMALL,
@@ -367,6 +383,8 @@ def test_seed_notebook_demo_trains_and_compares_with_naive():
     (["predict", "missing.rnncast", "-o", "-"], ["missing.rnncast"]),
     (["check-gradients", "--hidden", "0"], None),
     (["datasets", "no-such-set"], ["m3-monthly-sales"]),
+    (["fit", "data.csv", "--horizon", "3", "--jobs", "0", "-o", "m.rnncast"],
+     ["--jobs", "a positive integer, or -1 for one process per core, got '0'"]),
 ])
 def test_errors_are_one_line_with_status_2(args, fragments, tmp_path):
     result = rnncast(*args, cwd=tmp_path)
@@ -484,8 +502,10 @@ def wait_for(stream, text, seconds):
     return seen.decode(errors="replace")
 
 
-def test_ctrl_c_during_fit_saves_the_best_model_so_far(tmp_path):
+@pytest.mark.parametrize("lookbacks, jobs", [(["24"], "1"), (["12", "24"], "2")])
+def test_ctrl_c_during_fit_saves_the_best_model_so_far(tmp_path, lookbacks, jobs):
     import signal
+    import time
 
     from rnncast.io import load_model
 
@@ -498,16 +518,21 @@ def test_ctrl_c_during_fit_saves_the_best_model_so_far(tmp_path):
     frame.to_csv(data, index=False)
     process = subprocess.Popen(
         [sys.executable, "-m", "rnncast", "fit", str(data), "--horizon", "3", "--lookback",
-         "24", "--epochs", "100000", "--patience", "100000", "--progress", "-o",
-         str(output)],
+         *lookbacks, "--jobs", jobs, "--epochs", "100000", "--patience", "100000",
+         "--progress", "-o", str(output)],
         stderr=subprocess.PIPE,  # trains until interrupted, however fast the machine
         # a test run started in the background inherits SIGINT ignored, and Python then
         # never raises KeyboardInterrupt: give the command the default a terminal gives
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
-        seen = wait_for(process.stderr, "loss=", 120)  # the progress bar after an epoch
-        assert "loss=" in seen, seen
-        process.send_signal(signal.SIGINT)
+        if jobs == "1":
+            seen = wait_for(process.stderr, "loss=", 120)  # the progress bar after an epoch
+            assert "loss=" in seen, seen
+        else:  # one bar over the member sets, whose epochs end in the workers
+            seen = wait_for(process.stderr, "member sets in 2 processes", 120)
+            assert "member sets" in seen, seen
+            time.sleep(5)  # epochs of this size take tens of milliseconds
+        process.send_signal(signal.SIGINT)  # to the parent alone: it stops the workers
         rest = process.communicate(timeout=120)[1].decode()
     finally:
         process.kill()

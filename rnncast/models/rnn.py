@@ -32,6 +32,7 @@ most recent included, for twice that count.
 
 from __future__ import annotations
 
+import copy
 import logging
 import sys
 import time
@@ -58,6 +59,12 @@ from rnncast.errors import (
     stacklevel_outside_rnncast,
 )
 from rnncast.models.base import Forecaster, _check_levels, warn_once_per_fit
+from rnncast.models.processes import (
+    can_start_processes,
+    resolve_jobs,
+    stop_requested,
+    worker_pool,
+)
 from rnncast.nn import (
     GRU,
     LSTM,
@@ -192,17 +199,54 @@ ANCHOR_DESCRIPTIONS = {"last": "each window's last value",
                        "drift": "each window's last value and half its drift"}
 
 
-def _progress_bar(enabled, epochs, tags, anchor):
-    if not enabled:
-        return None
-    from tqdm.auto import tqdm
-
+def _run_label(tags, anchor):
+    """What a progress bar calls one training run."""
     what = "choosing epochs" if tags["member"] < 0 else f"member {tags['member'] + 1}"
     label = f"{tags['cell'].upper()}, lookback {tags['lookback']}, {what}"
     if anchor in ANCHOR_DESCRIPTIONS:
         label += f", from {ANCHOR_DESCRIPTIONS[anchor]}"
-    return tqdm(total=epochs, desc=label, unit="epoch", leave=False, file=sys.stderr,
+    return label
+
+
+def _progress_bar(enabled, total, label, unit):
+    if not enabled:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=label, unit=unit, leave=False, file=sys.stderr,
                 dynamic_ncols=True)
+
+
+def _fit_cell_in_worker(learner, cell, lookback, windows):
+    """In a worker process: ``learner._fit_cell`` for one (cell, lookback), from no
+    members. Returns its members, their lookbacks, the epoch count its held-out run
+    chose (None without one), its history records, its warnings as (message,
+    category) and whether the parent's Ctrl-C ended it, for
+    ``RNNForecaster._keep_from_workers``."""
+    learner.networks_, learner.member_lookbacks_, history = [], [], []
+    interrupted = False
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            learner._fit_cell(cell, lookback, windows, history)
+        except TrainingInterrupted as stop:
+            history += stop.history
+            interrupted = True
+    return (learner.networks_, learner.member_lookbacks_,
+            learner.refit_epochs_.get((cell, lookback)), history,
+            [(str(warning.message), warning.category) for warning in caught], interrupted)
+
+
+def _collect(pending, done, bar):
+    """Move each worker's result from ``pending`` to ``done`` (by task) as it comes;
+    a worker's error is raised here."""
+    while pending:
+        for task in [task for task in pending if pending[task].ready()]:
+            done[task] = pending.pop(task).get()
+            if bar is not None:
+                bar.update()
+        if pending:
+            next(iter(pending.values())).wait(0.05)
 
 
 class _Network(RecurrentRegressor):
@@ -415,7 +459,17 @@ class RNNForecaster(Forecaster):
     seed : int
     dtype : {"float32", "float64"}
     progress : bool
-        Show a progress bar per training run on stderr (epoch, losses, time left).
+        Show a progress bar per training run on stderr (epoch, losses, time left); with
+        ``n_jobs`` > 1, one bar over the member sets (one per cell and lookback).
+    n_jobs : int or None
+        Processes that train members at once: the members of each cell and lookback
+        (with the run that chooses their epochs) train in one of them. -1: one per core
+        this process may use; 1 or None: none besides this one. The forecast is the
+        same, bit for bit: each member has its own random stream. On 2 cores, 2 nearly
+        halve a fit of the default three lookbacks (``docs/forecasting.md``). Workers
+        are forked on Linux; elsewhere they are spawned, and a script must then fit
+        under ``if __name__ == "__main__":``. Ctrl-C keeps the member sets that had
+        finished.
 
     Attributes after ``fit``: ``history_`` (DataFrame, one row per epoch of each
     training run: run, member (-1 for a run that only chose the epoch count), cell,
@@ -449,7 +503,8 @@ class RNNForecaster(Forecaster):
                  early_stopping=True, patience=10, refit=True, n_ensemble=1,
                  combine=None, forecast_from_padding=None, pad_with=None, recursive=False,
                  levels=None, seasonal_inputs=False, season_length=None, drop_short=True, seed=0,
-                 dtype="float32", progress=False, alias=None, conformal_windows=0):
+                 dtype="float32", progress=False, n_jobs=1, alias=None,
+                 conformal_windows=0):
         super().__init__(horizon, alias=alias, conformal_windows=conformal_windows)
         self.cell, self.hidden_size, self.num_layers = cell, hidden_size, num_layers
         self.dropout, self.lookback, self.loss, self.scaler = dropout, lookback, loss, scaler
@@ -465,7 +520,7 @@ class RNNForecaster(Forecaster):
         self.pad_with = pad_with
         self.recursive, self.levels, self.drop_short = recursive, levels, drop_short
         self.seasonal_inputs, self.season_length = seasonal_inputs, season_length
-        self.seed, self.dtype, self.progress = seed, dtype, progress
+        self.seed, self.dtype, self.progress, self.n_jobs = seed, dtype, progress, n_jobs
 
     @property
     def name(self) -> str:
@@ -522,6 +577,7 @@ class RNNForecaster(Forecaster):
             self._check_horizon(self.windows_per_epoch, "windows_per_epoch")
         if self.season_length is not None:
             self._check_horizon(self.season_length, "season_length")
+        resolve_jobs(self.n_jobs)
         for name in ("log", "early_stopping", "refit", "recursive", "drop_short", "progress"):
             value = getattr(self, name)
             if not isinstance(value, bool | np.bool_):  # "no" or "False" would read as True
@@ -699,11 +755,7 @@ class RNNForecaster(Forecaster):
         self.combine_ = self._combine(windows_count)
         history = []
         try:
-            for lookback in lookbacks:
-                # the same series are too short whatever the lookback: report them once
-                windows = self._training_windows(values, panel, lookback,
-                                                 report_short=lookback == lookbacks[0])
-                self._fit_lookback(lookback, windows, history)
+            self._fit_members(values, panel, lookbacks, history)
         except TrainingInterrupted as stop:
             self.history_ = pd.DataFrame(history + stop.history)
             stop.history = self.history_
@@ -808,6 +860,87 @@ class RNNForecaster(Forecaster):
             padded = np.concatenate([padded, np.full(past_end, np.nan)])
         return padded, starts, lengths, positions, series
 
+    def _fit_members(self, values, panel, lookbacks, history):
+        """Train every lookback's members, in ``n_jobs`` processes when more than one."""
+        tasks = [(cell, lookback) for lookback in lookbacks for cell in self.cells_]
+        jobs = min(resolve_jobs(self.n_jobs), len(tasks))
+        if jobs > 1 and can_start_processes():
+            # all lookbacks' windows at once: each worker is sent those it trains on
+            windows = {lookback: self._training_windows(values, panel, lookback,
+                                                        report_short=lookback == lookbacks[0])
+                       for lookback in lookbacks}
+            self._fit_apart(tasks, windows, history, jobs)
+            return
+        for lookback in lookbacks:
+            # the same series are too short whatever the lookback: report them once
+            windows = self._training_windows(values, panel, lookback,
+                                             report_short=lookback == lookbacks[0])
+            self._fit_lookback(lookback, windows, history)
+
+    def _fit_apart(self, tasks, windows, history, jobs):
+        """``_fit_cell`` for each (cell, lookback) of ``tasks`` in ``jobs`` worker
+        processes; the members, epoch counts and history come out in the order and with
+        the numbers that training them one after another gives. A cell whose members
+        take their epoch count from a shorter lookback (``_fit_cell``) trains after the
+        rest. Ctrl-C ends each worker's run as it ends a run in one process: the best
+        weights so far are kept, and ``TrainingInterrupted`` follows."""
+        def borrows_epochs(task):
+            valid = windows[task[1]][5]
+            return self.early_stopping and self.refit and not valid.any()
+
+        waves = [[task for task in tasks if not borrows_epochs(task)],
+                 [task for task in tasks if borrows_epochs(task)]]
+        done, pending, interrupted = {}, {}, False
+        bar = _progress_bar(self.progress, len(tasks),
+                            f"training {len(tasks)} member sets in {jobs} processes", "set")
+        pool, stop = worker_pool(jobs)
+        try:
+            with pool:
+                try:
+                    for wave in filter(None, waves):
+                        learner = copy.copy(self)
+                        learner.progress = False  # bars from several processes would garble
+                        learner.refit_epochs_ = {task: done[task][2] for task in tasks
+                                                 if task in done and done[task][2] is not None}
+                        # the longest lookbacks first, so that no worker starts one last
+                        for task in sorted(wave, key=lambda task: -task[1]):
+                            pending[task] = pool.apply_async(
+                                _fit_cell_in_worker, (learner, *task, windows[task[1]]))
+                        _collect(pending, done, bar)
+                        if any(done[task][5] for task in wave):
+                            break  # a worker was interrupted: train no more
+                except KeyboardInterrupt:
+                    stop.set()  # each run ends at its next batch, keeping its best weights
+                    interrupted = True
+                    _collect(pending, done, bar)  # a second Ctrl-C leaves them to terminate
+        finally:
+            if bar is not None:
+                bar.close()
+        self._keep_from_workers(tasks, done, history)
+        if interrupted or any(result[5] for result in done.values()):
+            raise TrainingInterrupted([])
+
+    def _keep_from_workers(self, tasks, done, history):
+        """Add the workers' members, epoch counts and history in the order of
+        ``tasks``, numbering runs and members as one process would have."""
+        for task in tasks:
+            if task not in done:
+                continue
+            networks, lookbacks, epochs, records, caught, _ = done[task]
+            first_run = 1 + max((record["run"] for record in history), default=-1)
+            first_member = len(self.networks_)
+            for record in records:
+                record["run"] += first_run
+                if record["member"] >= 0:
+                    record["member"] += first_member
+            history += records
+            self.networks_ += networks
+            self.member_lookbacks_ += lookbacks
+            if epochs is not None:
+                self.refit_epochs_[task] = epochs
+            for message, category in caught:
+                warn_once_per_fit(message, category)
+
     def _fit_lookback(self, lookback, windows, history):
         """Train the ``n_ensemble`` members of each cell that read ``lookback`` values.
 
@@ -829,7 +962,8 @@ class RNNForecaster(Forecaster):
         if self.early_stopping and valid.any():
             held_out = (inputs[valid], targets[valid], weights[valid])
             train = (inputs[held_in], targets[held_in], held_in_weights[held_in])
-        chosen_before = [key for key in self.refit_epochs_ if key[0] == cell]
+        chosen_before = [key for key in self.refit_epochs_
+                         if key[0] == cell and key[1] < lookback]
         if held_out is not None and self.refit:
             chooser = self._network(cell, inputs.shape[2], [self.seed, lookback, 0])
             run = self._run(chooser, train, held_out, epochs, lookback, history, keep=False)
@@ -1015,7 +1149,7 @@ class RNNForecaster(Forecaster):
         best_loss, best_weights, stale, history = np.inf, network.weights(), 0, []
         good = network.weights()  # the last weights whose loss and gradients were finite
         run = f"run {tags['run']} (lookback {tags['lookback']})"
-        bar = _progress_bar(self.progress, epochs, tags, self.anchor_)
+        bar = _progress_bar(self.progress, epochs, _run_label(tags, self.anchor_), "epoch")
         try:
             for epoch in range(epochs):
                 started = time.perf_counter()
@@ -1027,6 +1161,8 @@ class RNNForecaster(Forecaster):
                     order = rng.permutation(count)
                 total, norms, saturation = 0.0, [], np.nan
                 for start in range(0, len(order), self.batch_size):
+                    if stop_requested():  # in a worker process: Ctrl-C in its parent
+                        raise KeyboardInterrupt
                     batch = order[start : start + self.batch_size]
                     while True:
                         loss, norm = self._gradients(network, inputs[batch], targets[batch],

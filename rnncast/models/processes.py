@@ -1,0 +1,63 @@
+"""Worker processes for ``n_jobs``: independent training runs at once, one per core.
+
+A forecaster's members train one at a time on one core: at the default sizes (16 to
+32 units, batches of 64) a batch is too small to split across threads (see
+``RecurrentLayer._batch_parts``). Members of different lookbacks and cells are
+independent, each with its own random stream, so they can train in separate
+processes and come back bit for bit as they would have been trained one after
+another.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import signal
+import sys
+
+from rnncast.nn import kernels
+
+
+def resolve_jobs(n_jobs) -> int:
+    """The worker processes ``n_jobs`` asks for: None is 1, -1 one per usable core."""
+    if n_jobs is None:
+        return 1
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or not (
+            n_jobs >= 1 or n_jobs == -1):
+        raise ValueError(f"n_jobs must be a positive integer, or -1 for one process per "
+                         f"core, got {n_jobs!r}.")
+    return kernels.usable_cores() if n_jobs == -1 else n_jobs
+
+
+def can_start_processes() -> bool:
+    """A daemonic process (such as a worker of another pool) may not have children:
+    there the runs go one after another instead."""
+    return not multiprocessing.current_process().daemon
+
+
+def worker_pool(processes: int):
+    """A ``multiprocessing.Pool`` of ``processes`` workers and the event that asks
+    them to stop. Ctrl-C reaches the parent alone (the workers ignore it); it sets the
+    event, and each worker's run then ends at its next batch as Ctrl-C ends a run in
+    one process (``stop_requested``). On Linux the workers are forked, so they start
+    at once with what this process has imported; elsewhere they are spawned, and a
+    script that fits with ``n_jobs`` > 1 must guard its top level with
+    ``if __name__ == "__main__":``, as any script that starts processes there must."""
+    context = multiprocessing.get_context(
+        "fork" if sys.platform.startswith("linux") else "spawn")
+    stop = context.Event()
+    return context.Pool(processes, initializer=_start_worker, initargs=(stop,)), stop
+
+
+_stop = None  # in a worker process: its pool's stop event
+
+
+def _start_worker(stop):
+    global _stop
+    # the terminal's Ctrl-C reaches every process of its group: the parent decides
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _stop = stop
+
+
+def stop_requested() -> bool:
+    """In a worker: whether the parent was interrupted (always False in the parent)."""
+    return _stop is not None and _stop.is_set()

@@ -1,0 +1,153 @@
+"""RNNForecaster(n_jobs=...): members trained in worker processes come back as one
+process trains them."""
+
+import multiprocessing.pool
+import sys
+import time
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import rnncast.models.rnn as rnn_module
+from rnncast.errors import TrainingError, TrainingInterrupted
+from rnncast.models.processes import resolve_jobs
+from rnncast.models.rnn import RNNForecaster, TrainingStuckWarning
+from rnncast.nn import kernels
+from rnncast.seed_notebook import SEED_SALES
+from tests.frames import long_frame
+from tests.models.test_rnn import FAST, TINY, ar_series, monthly, poison_losses, sine_series
+
+# a monkeypatch reaches the workers only when they are forked from this process
+forked = pytest.mark.skipif(not sys.platform.startswith("linux"),
+                            reason="workers are forked only on Linux")
+
+
+def yearly_panel():
+    """Data without a season: GRU and LSTM members of three lookbacks, six member sets."""
+    series = ar_series([0.6, 0.2], 40, 6, seed=3, level=50.0)
+    return long_frame(series, start="1980-01-01", freq="YS")
+
+
+def assert_same_fit(one, many):
+    pd.testing.assert_frame_equal(one.predict(), many.predict(), check_exact=True)
+    pd.testing.assert_frame_equal(one.history_.drop(columns="seconds"),
+                                  many.history_.drop(columns="seconds"), check_exact=True)
+    assert list(one.refit_epochs_.items()) == list(many.refit_epochs_.items())
+    assert one.member_lookbacks_ == many.member_lookbacks_
+    assert one.member_cells_ == many.member_cells_
+    for first, second in zip(one.networks_, many.networks_, strict=True):
+        for a, b in zip(first.weights(), second.weights(), strict=True):
+            np.testing.assert_array_equal(a, b)
+
+
+def test_members_trained_in_processes_are_bit_identical_to_one_process():
+    df = yearly_panel()
+    one = RNNForecaster(3, **FAST).fit(df)
+    assert len(set(zip(one.member_cells_, one.member_lookbacks_))) == 6
+    many = RNNForecaster(3, n_jobs=2, **FAST).fit(df)
+    assert_same_fit(one, many)
+    # runs and members are numbered as one process numbers them
+    assert many.history_.run.is_monotonic_increasing
+    assert sorted(set(many.history_.member) - {-1}) == list(range(len(many.networks_)))
+
+
+def test_n_jobs_changes_nothing_in_a_seasonal_fit_with_more_processes_than_member_sets():
+    df = monthly(sine_series(60, 4, seed=4))
+    one = RNNForecaster(3, n_ensemble=2, **FAST).fit(df)
+    many = RNNForecaster(3, n_ensemble=2, n_jobs=8, **FAST).fit(df)
+    assert_same_fit(one, many)
+
+
+def test_a_lookback_too_long_to_hold_out_trains_after_the_one_it_borrows_epochs_from():
+    df = monthly(sine_series(29, 3, seed=8))  # 29 values: 12 + 3 + 3 held out fit, 24 not
+    options = dict(patience=3, lookback=[12, 24], **FAST)
+    one = RNNForecaster(3, **options).fit(df)
+    many = RNNForecaster(3, n_jobs=2, **options).fit(df)
+    assert_same_fit(one, many)
+    long_member = many.history_[many.history_.lookback == 24]
+    assert long_member.epoch.max() == many.refit_epochs_["gru", 12]
+
+
+@pytest.mark.parametrize("n_jobs", [0, -2, 1.5, "2", True])
+def test_n_jobs_is_checked(n_jobs):
+    with pytest.raises(ValueError, match="n_jobs must be a positive integer, or -1"):
+        RNNForecaster(3, n_jobs=n_jobs, **TINY).fit(monthly(sine_series(48, 2, seed=1)))
+
+
+def test_n_jobs_minus_one_is_a_process_per_usable_core_and_none_is_one():
+    assert resolve_jobs(-1) == kernels.usable_cores()
+    assert resolve_jobs(None) == 1 and resolve_jobs(3) == 3
+
+
+def test_a_stuck_fit_in_processes_warns_once_from_the_callers_line():
+    # the seed notebook's unscaled setup (tests/models/test_rnn.py), two lookbacks
+    model = RNNForecaster(1, cell="rnn", hidden_size=5, lookback=[3, 4], batch_size=4,
+                          optimizer="sgd", learning_rate=1e-3, loss="mse", scaler="none",
+                          recursive=True, early_stopping=False, epochs=20, n_jobs=2)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.fit(SEED_SALES)
+    stuck = [w for w in caught if w.category is TrainingStuckWarning]
+    assert len(stuck) == 1 and stuck[0].filename == __file__
+    assert "saturated" in str(stuck[0].message)
+
+
+@forked
+def test_a_training_error_in_a_worker_reaches_the_caller(monkeypatch):
+    poison_losses(monkeypatch, set(range(1000)))
+    with pytest.raises(TrainingError, match="diverged.*halving the learning rate 5 times"):
+        RNNForecaster(3, lookback=[6, 12], n_jobs=2, **TINY).fit(
+            monthly(sine_series(48, 3, seed=14)))
+
+
+def test_a_daemonic_process_trains_its_members_itself(monkeypatch):
+    def no_pool(processes):
+        raise AssertionError("a daemonic process may not start workers")
+
+    monkeypatch.setattr(rnn_module, "can_start_processes", lambda: False)
+    monkeypatch.setattr(rnn_module, "worker_pool", no_pool)
+    df = monthly(sine_series(48, 3, seed=2))
+    alone = RNNForecaster(3, lookback=[6, 12], n_jobs=2, **TINY).fit(df)
+    assert alone.member_lookbacks_ == [6, 12]
+
+
+@forked
+def test_ctrl_c_ends_each_workers_run_keeping_its_best_weights(monkeypatch):
+    df = monthly(sine_series(48, 3, seed=18))
+    original = RNNForecaster._fit_cell
+
+    def endless_longest_lookback(self, cell, lookback, windows, history):
+        if lookback == 12:  # in its worker: trains until the parent is interrupted
+            self.epochs = self.patience = 10**6
+        return original(self, cell, lookback, windows, history)
+
+    results, interrupts = [], []
+    apply_async = multiprocessing.pool.Pool.apply_async
+    wait = multiprocessing.pool.ApplyResult.wait
+
+    def recorded_apply_async(pool, function, args):
+        results.append(apply_async(pool, function, args))
+        return results[-1]
+
+    def interrupt_once_another_finished(result, timeout=None):
+        wait(result, timeout)
+        if not interrupts and not result.ready() and any(other.ready() for other in results):
+            interrupts.append(1)
+            raise KeyboardInterrupt  # Ctrl-C while the longest lookback still trains
+
+    monkeypatch.setattr(RNNForecaster, "_fit_cell", endless_longest_lookback)
+    monkeypatch.setattr(multiprocessing.pool.Pool, "apply_async", recorded_apply_async)
+    monkeypatch.setattr(multiprocessing.pool.ApplyResult, "wait",
+                        interrupt_once_another_finished)
+    with pytest.raises(TrainingInterrupted) as caught:
+        RNNForecaster(3, lookback=[6, 12], n_jobs=2, **TINY).fit(df)
+    assert interrupts == [1]
+    model = caught.value.model
+    assert model is not None and model.member_lookbacks_[0] == 6
+    history = model.history_
+    # the endless run stopped at the interrupt, with the epochs it had ended kept
+    assert len(history[history.lookback == 12]) < 10**6
+    assert model.member_lookbacks_ == [6] + [12] * int((history.lookback == 12).any())
+    assert np.isfinite(model.predict().RNNForecaster).all()

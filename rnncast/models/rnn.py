@@ -220,21 +220,19 @@ def _progress_bar(enabled, total, label, unit):
 def _fit_cell_in_worker(learner, cell, lookback, windows):
     """In a worker process: ``learner._fit_cell`` for one (cell, lookback), from no
     members. Returns its members, their lookbacks, the epoch count its held-out run
-    chose (None without one), its history records, its warnings as (message,
-    category) and whether the parent's Ctrl-C ended it, for
-    ``RNNForecaster._keep_from_workers``."""
+    chose (None without one), its history records and its warnings as (message,
+    category), for ``RNNForecaster._keep_from_workers``. The parent's Ctrl-C ends it
+    as Ctrl-C ends a fit in one process, with what was learnt kept."""
     learner.networks_, learner.member_lookbacks_, history = [], [], []
-    interrupted = False
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
             learner._fit_cell(cell, lookback, windows, history)
         except TrainingInterrupted as stop:
             history += stop.history
-            interrupted = True
     return (learner.networks_, learner.member_lookbacks_,
             learner.refit_epochs_.get((cell, lookback)), history,
-            [(str(warning.message), warning.category) for warning in caught], interrupted)
+            [(str(warning.message), warning.category) for warning in caught])
 
 
 def _collect(pending, done, bar):
@@ -465,11 +463,11 @@ class RNNForecaster(Forecaster):
         Processes that train members at once: the members of each cell and lookback
         (with the run that chooses their epochs) train in one of them. -1: one per core
         this process may use; 1 or None: none besides this one. The forecast is the
-        same, bit for bit: each member has its own random stream. On 2 cores, 2 nearly
-        halve a fit of the default three lookbacks (``docs/forecasting.md``). Workers
-        are forked on Linux; elsewhere they are spawned, and a script must then fit
-        under ``if __name__ == "__main__":``. Ctrl-C keeps the member sets that had
-        finished.
+        same, bit for bit: each member has its own random stream. On 2 cores, 2 cut a
+        fit of the default three lookbacks by about 40% (``docs/forecasting.md``).
+        Workers are forked on Linux; elsewhere they are spawned, and a script must
+        then fit under ``if __name__ == "__main__":``. Ctrl-C stops each worker's run
+        with its best weights kept, as in one process.
 
     Attributes after ``fit``: ``history_`` (DataFrame, one row per epoch of each
     training run: run, member (-1 for a run that only chose the epoch count), cell,
@@ -907,8 +905,6 @@ class RNNForecaster(Forecaster):
                             pending[task] = pool.apply_async(
                                 _fit_cell_in_worker, (learner, *task, windows[task[1]]))
                         _collect(pending, done, bar)
-                        if any(done[task][5] for task in wave):
-                            break  # a worker was interrupted: train no more
                 except KeyboardInterrupt:
                     stop.set()  # each run ends at its next batch, keeping its best weights
                     interrupted = True
@@ -917,7 +913,7 @@ class RNNForecaster(Forecaster):
             if bar is not None:
                 bar.close()
         self._keep_from_workers(tasks, done, history)
-        if interrupted or any(result[5] for result in done.values()):
+        if interrupted:
             raise TrainingInterrupted([])
 
     def _keep_from_workers(self, tasks, done, history):
@@ -926,7 +922,7 @@ class RNNForecaster(Forecaster):
         for task in tasks:
             if task not in done:
                 continue
-            networks, lookbacks, epochs, records, caught, _ = done[task]
+            networks, lookbacks, epochs, records, caught = done[task]
             first_run = 1 + max((record["run"] for record in history), default=-1)
             first_member = len(self.networks_)
             for record in records:

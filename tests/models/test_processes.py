@@ -3,7 +3,6 @@ process trains them."""
 
 import multiprocessing.pool
 import sys
-import time
 import warnings
 
 import numpy as np

@@ -59,6 +59,20 @@ def test_n_jobs_changes_nothing_in_a_seasonal_fit_with_more_processes_than_membe
     assert_same_fit(one, many)
 
 
+@pytest.mark.parametrize("options", [
+    {"refit": False}, {"early_stopping": False}, {"levels": [80]}, {"recursive": True},
+    {"conformal_windows": 2}])
+def test_n_jobs_changes_nothing_whatever_the_training_options(options):
+    df = monthly(sine_series(48, 3, seed=5))
+    settings = dict(lookback=[6, 12], **TINY, **options)
+    one = RNNForecaster(3, **settings).fit(df)
+    many = RNNForecaster(3, n_jobs=2, **settings).fit(df)
+    assert_same_fit(one, many)
+    if "levels" in options or "conformal_windows" in options:
+        pd.testing.assert_frame_equal(one.predict(levels=[80]), many.predict(levels=[80]),
+                                      check_exact=True)
+
+
 def test_a_lookback_too_long_to_hold_out_trains_after_the_one_it_borrows_epochs_from():
     df = monthly(sine_series(29, 3, seed=8))  # 29 values: 12 + 3 + 3 held out fit, 24 not
     options = dict(patience=3, lookback=[12, 24], **FAST)

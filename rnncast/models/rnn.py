@@ -75,6 +75,7 @@ from rnncast.nn import (
     Linear,
     RecurrentRegressor,
     clip_grad_norm,
+    kernels,
 )
 from rnncast.nn.losses import output_loss
 
@@ -224,7 +225,7 @@ def _fit_cell_in_worker(learner, cell, lookback, windows):
     category), for ``RNNForecaster._keep_from_workers``. The parent's Ctrl-C ends it
     as Ctrl-C ends a fit in one process, with what was learnt kept."""
     learner.networks_, learner.member_lookbacks_, history = [], [], []
-    with warnings.catch_warnings(record=True) as caught:
+    with warnings.catch_warnings(record=True) as caught, kernels.single_threaded_blas():
         warnings.simplefilter("always")
         try:
             learner._fit_cell(cell, lookback, windows, history)
@@ -859,7 +860,18 @@ class RNNForecaster(Forecaster):
         return padded, starts, lengths, positions, series
 
     def _fit_members(self, values, panel, lookbacks, history):
-        """Train every lookback's members, in ``n_jobs`` processes when more than one."""
+        """Train every lookback's members, in ``n_jobs`` processes when more than one.
+
+        BLAS runs on one thread throughout, in this process and in the workers. Its
+        thread count changes the bits of the NumPy loops' products, so that a forecast
+        would otherwise depend on the cores and on ``n_jobs``; and at a forecaster's
+        sizes a second thread does not pay (the NumPy loops fitted M3's quarterly group
+        in 58 s with one thread and two alike, and two workers with two threads each
+        contended for two cores: 15 s against 10 s on the yearly group)."""
+        with kernels.single_threaded_blas():
+            self._fit_members_here_or_apart(values, panel, lookbacks, history)
+
+    def _fit_members_here_or_apart(self, values, panel, lookbacks, history):
         tasks = [(cell, lookback) for lookback in lookbacks for cell in self.cells_]
         jobs = min(resolve_jobs(self.n_jobs), len(tasks))
         if jobs > 1 and can_start_processes():

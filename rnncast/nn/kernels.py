@@ -29,13 +29,13 @@ import os
 import threading
 
 import numpy as np
+import threadpoolctl
 
 try:
     import numba
     import scipy.linalg.cython_blas  # noqa: F401  numba's np.dot calls BLAS through SciPy
-    import threadpoolctl
     from numba.extending import overload
-except ImportError:  # the NumPy path needs nothing from here
+except ImportError:  # the NumPy path needs nothing more
     numba = None
 
 AVAILABLE = numba is not None
@@ -94,7 +94,7 @@ def resolve_backend(value: str) -> bool:
     if value not in ("auto", "numpy", "numba"):
         raise ValueError(f"backend must be 'auto', 'numpy' or 'numba', got {value!r}.")
     if value == "numba" and not AVAILABLE:
-        raise ImportError("backend='numba' needs numba, SciPy and threadpoolctl: "
+        raise ImportError("backend='numba' needs numba and SciPy: "
                           "pip install 'rnncast[fast]', or use backend='numpy'.")
     return value == "numba" or (value == "auto" and AVAILABLE)
 

@@ -8,6 +8,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+import threadpoolctl
 
 import rnncast.models.rnn as rnn_module
 from rnncast.errors import TrainingError, TrainingInterrupted
@@ -164,3 +165,31 @@ def test_ctrl_c_ends_each_workers_run_keeping_its_best_weights(monkeypatch):
     assert len(history[history.lookback == 12]) < 10**6
     assert model.member_lookbacks_ == [6] + [12] * int((history.lookback == 12).any())
     assert np.isfinite(model.predict().RNNForecaster).all()
+
+
+def blas_threads():
+    return {library["num_threads"] for library in threadpoolctl.threadpool_info()
+            if library["user_api"] == "blas"}
+
+
+@forked
+def test_members_train_with_blas_on_one_thread_in_this_process_and_in_workers(monkeypatch):
+    # BLAS's thread count changes the bits of the NumPy loops' products: a forecast
+    # must depend neither on the cores nor on n_jobs
+    original = RNNForecaster._train
+    seen = []
+
+    def checked_train(self, network, train, valid, rng, epochs, tags):
+        threads = blas_threads()
+        if threads != {1}:  # raised in a worker too, and so in the caller
+            raise RuntimeError(f"BLAS ran on {threads} threads while training")
+        seen.append(tags["lookback"])
+        return original(self, network, train, valid, rng, epochs, tags)
+
+    monkeypatch.setattr(RNNForecaster, "_train", checked_train)
+    before = blas_threads()
+    df = monthly(sine_series(48, 3, seed=6))
+    for n_jobs in (1, 2):
+        RNNForecaster(3, lookback=[6, 12], n_jobs=n_jobs, **TINY).fit(df)
+    assert set(seen) == {6, 12}  # the runs of this process (n_jobs=1) were checked
+    assert blas_threads() == before  # and the caller's setting is back

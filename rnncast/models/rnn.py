@@ -1309,11 +1309,12 @@ class RNNForecaster(Forecaster):
     def _forecast_panel(self, panel, horizon):
         values = self._transform_values(panel, fitting=False)
         members = []
-        for network, lookback in zip(self.networks_, self.member_lookbacks_):
-            history = self._last_windows(values, panel, lookback)  # (S, L)
-            first_step = panel.lengths - lookback  # (S,) may be negative: padded
-            season = (panel, np.arange(panel.n_series), first_step)
-            members.append(self._member_forecast(network, history, season))
+        with kernels.single_threaded_blas():  # as in training: the cores change no bit
+            for network, lookback in zip(self.networks_, self.member_lookbacks_):
+                history = self._last_windows(values, panel, lookback)  # (S, L)
+                first_step = panel.lengths - lookback  # (S,) may be negative: padded
+                season = (panel, np.arange(panel.n_series), first_step)
+                members.append(self._member_forecast(network, history, season))
         forecast = self._combined(np.stack(members), panel.lengths)  # (S, h, Q)
         if self.scaler == "series":
             mean, scale = self._series_scale

@@ -173,7 +173,7 @@ def blas_threads():
 
 
 @forked
-def test_members_train_with_blas_on_one_thread_in_this_process_and_in_workers(monkeypatch):
+def test_members_train_and_forecast_with_blas_on_one_thread_here_and_in_workers(monkeypatch):
     # BLAS's thread count changes the bits of the NumPy loops' products: a forecast
     # must depend neither on the cores nor on n_jobs
     original = RNNForecaster._train
@@ -186,10 +186,19 @@ def test_members_train_with_blas_on_one_thread_in_this_process_and_in_workers(mo
         seen.append(tags["lookback"])
         return original(self, network, train, valid, rng, epochs, tags)
 
+    original_forecast = RNNForecaster._member_forecast
+
+    def checked_forecast(self, network, history, season):
+        seen.append(("forecast", tuple(blas_threads())))
+        return original_forecast(self, network, history, season)
+
     monkeypatch.setattr(RNNForecaster, "_train", checked_train)
+    monkeypatch.setattr(RNNForecaster, "_member_forecast", checked_forecast)
     before = blas_threads()
     df = monthly(sine_series(48, 3, seed=6))
     for n_jobs in (1, 2):
-        RNNForecaster(3, lookback=[6, 12], n_jobs=n_jobs, **TINY).fit(df)
-    assert set(seen) == {6, 12}  # the runs of this process (n_jobs=1) were checked
+        RNNForecaster(3, lookback=[6, 12], n_jobs=n_jobs, **TINY).fit(df).predict()
+    # the runs of this process (n_jobs=1) were checked, and every member's forecast
+    assert {6, 12} <= set(seen)
+    assert {entry for entry in seen if isinstance(entry, tuple)} == {("forecast", (1,))}
     assert blas_threads() == before  # and the caller's setting is back

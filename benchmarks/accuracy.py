@@ -185,6 +185,7 @@ def run(limit=None, peers=True, options=None, validate=0, groups=None,
     per_series = {name: {"smape": [], "mase": []} for name in names}
     like_test = []  # per group (S,) bool: series as long as the test origin's shortest
     groups = tuple(DATASETS[dataset]) if groups is None else groups
+    scores_like_test = validate and not history  # cut histories are like nothing it holds
     for group in groups:
         group_horizon, season, freq = DATASETS[dataset][group]
         group_horizon = horizon or group_horizon
@@ -197,7 +198,7 @@ def run(limit=None, peers=True, options=None, validate=0, groups=None,
             if sample and sample < len(keep):
                 keep = keep[np.linspace(0, len(keep) - 1, sample).round().astype(int)]
             train, actual, insample = _subset(train, actual, insample, keep)
-        if validate and not history:  # cut histories are like nothing the test part holds
+        if scores_like_test:
             shortest = shortest_test_training_part(group, dataset)
             like_test.append(np.array([len(values) >= shortest for values in insample]))
             like_test_label = (f"{group}, like test ({like_test[-1].sum()} with >= "
@@ -219,7 +220,7 @@ def run(limit=None, peers=True, options=None, validate=0, groups=None,
             rows.append({"group": f"{group} ({len(actual)})", "model": name,
                          "smape": np.nanmean(group_smape), "mase": np.nanmean(group_mase),
                          "seconds": seconds.get(name, np.nan)})
-            if validate and not history and like_test[-1].any():
+            if scores_like_test and like_test[-1].any():
                 like_test_rows.append({
                     "group": like_test_label, "model": name,
                     "smape": np.nanmean(group_smape[like_test[-1]]),
@@ -240,7 +241,7 @@ def run(limit=None, peers=True, options=None, validate=0, groups=None,
                      "smape": np.nan, "mase": np.nan,
                      "seconds": sum(r["seconds"] for r in rows
                                     if r["model"] == "statsforecast, 4 models")})
-    if validate and not history:
+    if scores_like_test:
         keep = np.concatenate(like_test)
         for name, values in per_series.items():
             like_test_rows.append({

@@ -872,20 +872,20 @@ class RNNForecaster(Forecaster):
             self._fit_members_here_or_apart(values, panel, lookbacks, history)
 
     def _fit_members_here_or_apart(self, values, panel, lookbacks, history):
+        def windows_of(lookback):
+            # the same series are too short whatever the lookback: report them once
+            return self._training_windows(values, panel, lookback,
+                                          report_short=lookback == lookbacks[0])
+
         tasks = [(cell, lookback) for lookback in lookbacks for cell in self.cells_]
         jobs = min(resolve_jobs(self.n_jobs), len(tasks))
         if jobs > 1 and can_start_processes():
             # all lookbacks' windows at once: each worker is sent those it trains on
-            windows = {lookback: self._training_windows(values, panel, lookback,
-                                                        report_short=lookback == lookbacks[0])
-                       for lookback in lookbacks}
-            self._fit_apart(tasks, windows, history, jobs)
+            self._fit_apart(tasks, {lookback: windows_of(lookback) for lookback in lookbacks},
+                            history, jobs)
             return
         for lookback in lookbacks:
-            # the same series are too short whatever the lookback: report them once
-            windows = self._training_windows(values, panel, lookback,
-                                             report_short=lookback == lookbacks[0])
-            self._fit_lookback(lookback, windows, history)
+            self._fit_lookback(lookback, windows_of(lookback), history)
 
     def _fit_apart(self, tasks, windows, history, jobs):
         """``_fit_cell`` for each (cell, lookback) of ``tasks`` in ``jobs`` worker

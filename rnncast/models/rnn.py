@@ -180,7 +180,7 @@ DEFAULT_LOOKBACK_MULTIPLES = (1, 2, 3)
 # count, which stops at the first low of a noisy held-out loss. Twice that count did
 # better than 1.5 times on the validation windows of M3, Tourism and M1: MASE over
 # three origins 0.2% to 0.8% lower in 8 of their 10 groups, level in M1's monthly
-# group and 0.1% higher in M3's (docs/benchmarks.md).
+# group and 0.1% higher in M3's (docs/benchmarks-log.md).
 REFIT_EPOCHS = 2.0
 
 

@@ -366,6 +366,9 @@ def main(argv=None):
         if getattr(args, name) is not None and getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} takes a positive number of {what}, "
                          f"got {getattr(args, name)}")
+    if args.jobs < 1 and args.jobs != -1:
+        parser.error(f"--jobs takes a positive number of processes, or -1 for one per "
+                     f"core, got {args.jobs}")
     validate = args.validate or 0
     table = run(limit, peers=not args.rnncast_only, options=options,
                 validate=validate, groups=groups, panel_size=args.panel_size,

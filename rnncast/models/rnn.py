@@ -895,8 +895,8 @@ class RNNForecaster(Forecaster):
         rest. Ctrl-C ends each worker's run as it ends a run in one process: the best
         weights so far are kept, and ``TrainingInterrupted`` follows."""
         def borrows_epochs(task):
-            valid = windows[task[1]][5]
-            return self.early_stopping and self.refit and not valid.any()
+            *_, valid = windows[task[1]]
+            return self._borrows_epochs(valid)
 
         waves = [[task for task in tasks if not borrows_epochs(task)],
                  [task for task in tasks if borrows_epochs(task)]]
@@ -980,7 +980,7 @@ class RNNForecaster(Forecaster):
             epochs = min(self.epochs, int(np.ceil(REFIT_EPOCHS * best_epoch)))
             self.refit_epochs_[cell, lookback] = epochs
             train, held_out = (inputs, targets, weights), None
-        elif self.early_stopping and self.refit and chosen_before:
+        elif self._borrows_epochs(valid) and chosen_before:
             # no series is long enough to hold out a horizon beyond this lookback:
             # train as long as this cell's members of the longest lookback that could
             epochs = self.refit_epochs_[max(chosen_before)]
@@ -997,6 +997,12 @@ class RNNForecaster(Forecaster):
                 # chose the epochs is a member trained as refit=False trains them
                 self._keep(chooser, lookback)
             raise
+
+    def _borrows_epochs(self, valid):
+        """Whether a lookback's members take their epoch count from a shorter lookback's
+        (``_fit_cell``): refit after early stopping, and no series long enough to hold
+        out a horizon beyond this lookback (``valid``: its held-out windows)."""
+        return self.early_stopping and self.refit and not valid.any()
 
     def _network(self, cell, input_size, seed):
         steps_out = 1 if self.recursive else self.horizon

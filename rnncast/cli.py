@@ -213,6 +213,7 @@ def _rnn_from_args(args, horizon):
         max_grad_norm=args.max_grad_norm, windows_per_epoch=args.windows_per_epoch,
         lookback=args.lookback, loss=args.loss, window_weights=args.window_weights,
         scaler=args.scaler, anchor=None if args.anchor == "auto" else args.anchor,
+        level_smoothing=args.level_smoothing,
         level_input=_AUTO_YES_NO[args.level_input],
         log=args.log, season_length=args.season_length,
         deseasonalize=_AUTO_YES_NO[args.deseasonalize],
@@ -354,6 +355,9 @@ def _training_summary(model, interrupted: bool = False) -> str:
                 "others have values at or below zero, or fewer than two seasons)")]
     if model.anchor_ in ANCHOR_DESCRIPTIONS:
         parts[0] += f", forecasting the change from {ANCHOR_DESCRIPTIONS[model.anchor_]}"
+        if model.anchor_ == "level":
+            parts[0] += (" (each series' own smoothing weight)" if model.level_smoothing_ is None
+                         else f" (smoothing weight {model.level_smoothing_:g})")
     if model.level_input_:
         parts[0] += ", reading each window's level over its scale"
     if model.combine_ == "median":
@@ -791,6 +795,10 @@ def _add_model_options(parser) -> None:
                        "exponentially weighted level, or its last value plus half its "
                        "drift per step ahead; 'auto': below 1,000 training windows "
                        "'drift' without a season and 'level' with one, 'mean' otherwise")
+    group.add_argument("--level-smoothing", type=float, default=None, metavar="WEIGHT",
+                       help="the level anchor's weight of a window's last value, in (0, 1] "
+                       "(default: each series' own, fitted by simple exponential smoothing "
+                       "of its history)")
     group.add_argument("--level-input", choices=("auto", "yes", "no"), default="auto",
                        help="also feed each window's mean over its scale (log), which "
                        "the scaling hides: how far a series sits above zero; 'auto': "

@@ -106,10 +106,20 @@ def test_fit_reports_the_members_lookbacks_and_chosen_epochs(sales_csv, tmp_path
                      "--lookback", "6", "--anchor", "level", "--level-input", "yes",
                      "--output", str(path), "-q")
     assert result.returncode == 0, result.stderr
-    assert ("forecasting the change from each window's smoothed level, reading each "
-            "window's level over its scale" in result.stderr)
+    assert ("forecasting the change from each window's smoothed level (each series' own "
+            "smoothing weight), reading each window's level over its scale" in result.stderr)
     model = load_model(path)
     assert model.anchor_ == "level" and model.level_input_ is True
+    assert model.level_smoothing_ is None
+    result = rnncast("fit", str(sales_csv), "--horizon", "3", *COLUMNS, *SMALL,
+                     "--lookback", "6", "--anchor", "level", "--level-smoothing", "0.5",
+                     "--output", str(path), "-q")
+    assert result.returncode == 0, result.stderr
+    assert "each window's smoothed level (smoothing weight 0.5)" in result.stderr
+    assert load_model(path).level_smoothing_ == 0.5
+    result = rnncast("fit", str(sales_csv), "--horizon", "3", *COLUMNS, *SMALL,
+                     "--level-smoothing", "1.5", "--output", str(path), "-q")
+    assert result.returncode == 2 and "level_smoothing must be in (0, 1]" in result.stderr
     assert "level over its scale" not in rnncast(
         "fit", str(sales_csv), "--horizon", "3", *COLUMNS, *SMALL, "--lookback", "6",
         "--level-input", "no", "--output", str(path), "-q").stderr

@@ -67,6 +67,27 @@ def seasonal_naive_scale(values, starts, season=1):
     return robust_scale(sums / lengths, spread)
 
 
+def smoothing_weights(values, starts, grid):
+    """Each series' simple exponential smoothing weight (S,): of the weights in ``grid``
+    (ascending), the one whose one-step-ahead forecasts over the series, the level
+    started at its first value, have the least sum of squared errors; ties go to the
+    smaller weight. A weight near 1 follows the last value (a random walk); a small one
+    averages the noise of a steady level.
+
+    values: the series concatenated; starts (S + 1,): where each begins, then the end.
+    """
+    grid = np.asarray(grid, dtype=np.float64)
+    begins, lengths = starts[:-1], np.diff(starts)
+    level = np.repeat(values[begins, None].astype(np.float64), len(grid), axis=1)  # (S, G)
+    squared_errors = np.zeros_like(level)
+    for step in range(1, int(lengths.max(initial=0))):
+        going = lengths > step  # (S,) the series that have a value at this step
+        error = values[begins[going] + step, None] - level[going]  # (S', G)
+        squared_errors[going] += error ** 2
+        level[going] += grid * error
+    return grid[np.argmin(squared_errors, axis=1)]
+
+
 def series_statistics(values, starts):
     """Mean and scale (S,) of each series in the concatenated ``values``."""
     lengths = np.diff(starts)

@@ -66,7 +66,8 @@ _FITTED = {
     | {"hidden_size_", "season_length_", "deseasonalize_", "weak_season_share_",
        "min_seasons_",
        "forecast_from_padding_", "pad_with_",
-       "partial_windows_", "anchor_", "level_input_", "combine_", "lookback_",
+       "partial_windows_", "anchor_", "level_smoothing_", "level_input_", "combine_",
+       "lookback_",
        "member_lookbacks_", "cells_", "refit_epochs_", "skipped_ids_",
        "quantiles_", "networks_",
        "history_", "series_stats_"},
@@ -207,6 +208,8 @@ def _encode_rnn(model: RNNForecaster, panel: Panel, arrays: dict) -> dict:
         "pad_with_": str(model.pad_with_),
         "partial_windows_": bool(model.partial_windows_),
         "anchor_": str(model.anchor_),
+        "level_smoothing_": (None if model.level_smoothing_ is None
+                             else float(model.level_smoothing_)),
         "level_input_": bool(model.level_input_),
         "combine_": str(model.combine_),
         "member_lookbacks_": [int(lookback) for lookback in model.member_lookbacks_],
@@ -541,6 +544,13 @@ def _decode_rnn(model: RNNForecaster, fitted: dict, series: dict, arrays: dict) 
     model.anchor_ = fitted.get("anchor_", "mean")  # older files: outputs from the window mean
     if model.anchor_ not in ANCHORS:
         raise ValueError(f"an unknown anchor {model.anchor_!r}")
+    # older files: the level anchor weighed every window's last value 0.7; None: each
+    # series' own weight
+    smoothing = fitted.get("level_smoothing_", 0.7)
+    if smoothing is not None and not (isinstance(smoothing, int | float)
+                                      and not isinstance(smoothing, bool) and 0 < smoothing <= 1):
+        raise ValueError(f"a level smoothing weight of {smoothing!r}")
+    model.level_smoothing_ = None if smoothing is None else float(smoothing)
     # older files: the networks read the scaled values (and season) only
     model.level_input_ = bool(fitted.get("level_input_", False))
     model.combine_ = fitted.get("combine_", "mean")  # older files: the members' mean

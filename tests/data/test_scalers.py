@@ -7,6 +7,7 @@ from rnncast.data.scalers import (
     seasonal_indices,
     seasonal_naive_scale,
     series_statistics,
+    smoothing_weights,
     window_statistics,
 )
 
@@ -127,3 +128,31 @@ def test_centred_moving_average_is_a_2_by_m_average_for_even_seasons():
     np.testing.assert_allclose(average[2:-2], series[2:-2])  # a line averages to itself
     np.testing.assert_allclose(centred_moving_average(np.array([3.0, 6, 9, 3, 6, 9]), 3),
                                [np.nan, 6, 6, 6, 6, np.nan])
+
+
+GRID = np.round(np.arange(0.1, 1.0001, 0.05), 2)
+
+
+def test_smoothing_weights_minimise_each_series_one_step_squared_error():
+    rng = np.random.default_rng(3)
+    series = [50 + rng.normal(0, 2, 60),  # steady and noisy: smooth it much
+              rng.normal(0, 1, 80).cumsum(),  # a random walk: follow the last value
+              np.full(12, 7.0),  # constant: every weight fits, the smallest is taken
+              np.array([4.0]),  # one value: nothing to fit
+              rng.normal(0, 1, 5).cumsum()]
+    values = np.concatenate(series)
+    starts = np.concatenate([[0], np.cumsum([len(y) for y in series])])
+    weights = smoothing_weights(values, starts, GRID)
+
+    def squared_errors(y, weight):
+        level, total = y[0], 0.0
+        for value in y[1:]:
+            total += (value - level) ** 2
+            level += weight * (value - level)
+        return total
+
+    for y, weight in zip(series, weights):
+        errors = [squared_errors(y, w) for w in GRID]
+        assert weight == GRID[int(np.argmin(errors))]
+    assert weights[0] <= 0.2 and weights[1] >= 0.8
+    assert weights[2] == weights[3] == 0.1

@@ -359,6 +359,25 @@ def test_a_file_keeps_the_median_and_one_from_before_it_takes_the_mean(tmp_path)
     pd.testing.assert_frame_equal(loaded.predict(), model.predict(), check_exact=True)
 
 
+def test_a_file_keeps_the_level_smoothing_and_one_from_before_it_weighs_07(tmp_path):
+    frame = monthly_frame()
+    for smoothing in (None, 0.4):
+        model = RNNForecaster(3, lookback=6, anchor="level", level_smoothing=smoothing,
+                              **SMALL).fit(frame)
+        loaded = saved_and_loaded(model, tmp_path)
+        assert loaded.level_smoothing == smoothing == loaded.level_smoothing_
+        pd.testing.assert_frame_equal(loaded.predict(), model.predict(), check_exact=True)
+    # before the option, every series' windows weighed their last value 0.7
+    model = RNNForecaster(3, lookback=6, anchor="level", **SMALL).fit(frame)
+    loaded = loaded_as_an_older_file(model, tmp_path / "old.rnncast",
+                                     params=["level_smoothing"], fitted=["level_smoothing_"])
+    assert loaded.level_smoothing is None and loaded.level_smoothing_ == 0.7
+    as_before = model.predict()
+    model.level_smoothing_ = 0.7  # what the file of a model fitted before the option says
+    pd.testing.assert_frame_equal(loaded.predict(), model.predict(), check_exact=True)
+    assert not np.allclose(as_before.RNNForecaster, model.predict().RNNForecaster)
+
+
 def test_a_file_keeps_each_members_cell_and_one_from_before_cells_has_the_models(tmp_path):
     frame = monthly_frame()
     model = RNNForecaster(3, lookback=[6, 9], cell=["gru", "lstm"], **SMALL).fit(frame)

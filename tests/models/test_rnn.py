@@ -633,6 +633,19 @@ def test_the_level_input_tells_a_series_from_the_same_series_shifted(recursive):
             np.testing.assert_allclose(near, far, atol=1e-9)
 
 
+def ses_weight(y):
+    """Simple exponential smoothing over the whole series, from its first value: the
+    weight of 0.1, 0.15, ..., 1 whose one-step-ahead errors square to the least."""
+    errors = {}
+    for weight in np.round(np.arange(0.1, 1.0001, 0.05), 2):
+        level, total = y[0], 0.0
+        for value in y[1:]:
+            total += (value - level) ** 2
+            level += weight * (value - level)
+        errors[weight] = total
+    return min(errors, key=errors.get)
+
+
 @pytest.mark.parametrize("recursive", [False, True])
 def test_a_network_that_outputs_zero_forecasts_its_anchor(recursive):
     # trending series: the window's mean and its last value are far apart
@@ -640,12 +653,14 @@ def test_a_network_that_outputs_zero_forecasts_its_anchor(recursive):
               for k in range(3)}
     df = long_frame(series)
     forecasts = {}
-    for anchor in ANCHORS:
-        model = RNNForecaster(4, lookback=5, anchor=anchor, recursive=recursive,
-                              **dict(FAST, epochs=2)).fit(df)
+    # "level" weighs the last value 0.7 for every series; "own level" each series' own
+    for name, anchor, smoothing in [*((a, a, 0.7) for a in ANCHORS),
+                                    ("own level", "level", None)]:
+        model = RNNForecaster(4, lookback=5, anchor=anchor, level_smoothing=smoothing,
+                              recursive=recursive, **dict(FAST, epochs=2)).fit(df)
         for network in model.networks_:
             network.head.flat_params[...] = 0.0  # outputs 0 for any window
-        forecasts[anchor] = model.predict().RNNForecaster.to_numpy().reshape(3, 4)
+        forecasts[name] = model.predict().RNNForecaster.to_numpy().reshape(3, 4)
     last = np.array([y[-1] for y in series.values()])
     np.testing.assert_allclose(forecasts["last"], np.repeat(last[:, None], 4, axis=1),
                                rtol=1e-12)
@@ -666,19 +681,55 @@ def test_a_network_that_outputs_zero_forecasts_its_anchor(recursive):
     # the level: exponential smoothing with weight 0.7 on each new value over the
     # window, from its first value; rolled forward, each step's window ends with the
     # step before
+    def smoothed(weight_of):
+        expected = []
+        for y in series.values():
+            weight, window, path = weight_of(y), list(y[-5:]), []
+            for _ in range(4):
+                level = window[0]
+                for value in window[1:]:
+                    level = weight * value + (1 - weight) * level
+                path.append(level)
+                if not recursive:
+                    break
+                window = window[1:] + [level]
+            expected.append(path if recursive else path * 4)
+        return np.array(expected)
+
+    np.testing.assert_allclose(forecasts["level"], smoothed(lambda y: 0.7), rtol=1e-12)
+    np.testing.assert_allclose(forecasts["own level"], smoothed(ses_weight),
+                               rtol=1e-12)
+    # the trending series follow their last values closely: weights well above 0.7
+    assert min(ses_weight(y) for y in series.values()) > 0.7
+
+
+def test_the_level_weights_come_from_the_history_each_forecast_is_given():
+    # fitted on trending series (weights near 1), forecast for steady noisy ones: each
+    # new series smooths with its own weight, a small one, not the fitted series'
+    rng = np.random.default_rng(4)
+    trending = long_frame({f"t{k}": 5.0 * k + 2.0 * np.arange(30.0) for k in range(3)})
+    steady = {f"s{k}": 50 + rng.normal(0, 3, 30) for k in range(3)}
+    model = RNNForecaster(4, lookback=5, anchor="level", **dict(FAST, epochs=2)).fit(trending)
+    assert model.level_smoothing_ is None
+    for network in model.networks_:
+        network.head.flat_params[...] = 0.0
+    forecast = model.predict(df=long_frame(steady)).RNNForecaster.to_numpy().reshape(3, 4)
     expected = []
-    for y in series.values():
-        window, path = list(y[-5:]), []
-        for _ in range(4):
-            level = window[0]
-            for value in window[1:]:
-                level = 0.7 * value + 0.3 * level
-            path.append(level)
-            if not recursive:
-                break
-            window = window[1:] + [level]
-        expected.append(path if recursive else path * 4)
-    np.testing.assert_allclose(forecasts["level"], np.array(expected), rtol=1e-12)
+    for y in steady.values():
+        weight, level = ses_weight(y), y[-5]
+        assert weight < 0.5
+        for value in y[-4:]:
+            level = weight * value + (1 - weight) * level
+        expected.append(level)
+    np.testing.assert_allclose(forecast, np.repeat(np.array(expected)[:, None], 4, axis=1),
+                               rtol=1e-12)
+
+
+@pytest.mark.parametrize("smoothing", [0, 1.5, -0.2, True, "0.5", np.nan])
+def test_level_smoothing_must_be_a_weight_in_0_1(smoothing):
+    with pytest.raises(ValueError, match="level_smoothing must be in \\(0, 1\\]"):
+        RNNForecaster(3, anchor="level", level_smoothing=smoothing, **FAST).fit(
+            monthly(sine_series(40, 2, 1)))
 
 
 def test_anchor_must_be_one_of_the_anchors_or_none():

@@ -652,6 +652,8 @@ _CLI_HINTS = {"id_col=": "--id-col ", "time_col=": "--time-col ",
               "dtype='float64'": "a smaller scale of values",
               "learning_rate": "--learning-rate", "max_grad_norm": "--max-grad-norm",
               "season_length=": "--season-length ",
+              "level_smoothing must be": "--level-smoothing must be",
+              "or None for each series' own": "or leave it out for each series' own",
               "with levels: quantile heads": "with --train-levels: quantile heads",
               "leave loss='mae'": "leave --loss mae",
               "give conformal_windows=K instead of levels": "give --conformal-windows K "

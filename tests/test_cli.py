@@ -119,7 +119,9 @@ def test_fit_reports_the_members_lookbacks_and_chosen_epochs(sales_csv, tmp_path
     assert load_model(path).level_smoothing_ == 0.5
     result = rnncast("fit", str(sales_csv), "--horizon", "3", *COLUMNS, *SMALL,
                      "--level-smoothing", "1.5", "--output", str(path), "-q")
-    assert result.returncode == 2 and "level_smoothing must be in (0, 1]" in result.stderr
+    assert result.returncode == 2
+    assert ("--level-smoothing must be in (0, 1] (the weight of a window's last value in the "
+            "level anchor), or leave it out for each series' own, got 1.5." in result.stderr)
     assert "level over its scale" not in rnncast(
         "fit", str(sales_csv), "--horizon", "3", *COLUMNS, *SMALL, "--lookback", "6",
         "--level-input", "no", "--output", str(path), "-q").stderr

@@ -66,6 +66,12 @@ class GapError(DataError):
     """A series skips time stamps of its frequency and no ``fill_gaps`` was asked for."""
 
 
+class MissingValuesAndGapsError(MissingValueError, GapError):
+    """The target holds missing values and the series skip time stamps, neither filled:
+    one error that names both, so that one run shows every fix the data need. Caught
+    by ``except MissingValueError`` and by ``except GapError``."""
+
+
 class FrequencyError(DataError):
     """The series' frequency cannot be inferred, or the series do not share one."""
 

@@ -760,6 +760,26 @@ def test_time_zone_option_makes_zoned_stamps_naive(tmp_path):
                        "after 2024-03-31 01:00:00 (next present: 2024-03-31 03:00:00)")
 
 
+def test_missing_values_and_gaps_are_named_in_one_error(tmp_path):
+    # one NaN in 'a', two days missing in 'b': one run shows both fixes
+    days = pd.date_range("2020-01-01", periods=12, freq="D")
+    frame = pd.concat([
+        pd.DataFrame({"unique_id": "a", "ds": days, "y": np.arange(12.0)}),
+        pd.DataFrame({"unique_id": "b", "ds": days.delete([5, 6]), "y": np.arange(10.0)}),
+    ])
+    frame.loc[3, "y"] = np.nan
+    path = tmp_path / "holes.csv"
+    frame.to_csv(path, index=False)
+    result = rnncast("backtest", str(path), "--horizon", "2", "--models", "naive")
+    assert_clean_error(result, "series 'a' has 1 missing value(s)", "Pass --fill-missing ",
+                       "series 'b' misses 2 time stamp(s)", "Pass --fill-gaps ")
+    result = rnncast("backtest", str(path), "--horizon", "2", "--models", "naive",
+                     "--fill-missing", "interpolate", "--fill-gaps", "interpolate",
+                     "-o", str(tmp_path / "cv.csv"))
+    assert result.returncode == 0, result.stderr
+    assert set(pd.read_csv(tmp_path / "cv.csv").unique_id) == {"a", "b"}
+
+
 def test_outputs_that_would_replace_the_commands_own_inputs_are_refused(sales_csv, model_file,
                                                                         tmp_path):
     before = sales_csv.read_bytes()

@@ -35,7 +35,8 @@ column or value at fault and the fix:
   another frequency are an error naming one series of each. A series of one
   observation takes the common frequency.
 - gaps (time stamps of the frequency missing inside a series): an error, unless
-  ``fill_gaps`` is given.
+  ``fill_gaps`` is given. Data with both missing values and gaps, neither filled, get
+  one error that names both (``MissingValuesAndGapsError``).
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ from rnncast.errors import (
     GapError,
     MissingColumnError,
     MissingValueError,
+    MissingValuesAndGapsError,
 )
 
 logger = logging.getLogger(__name__)
@@ -136,7 +138,7 @@ def prepare(
     Raises
     ------
     MissingColumnError, ColumnTypeError, MissingValueError, DuplicateError, GapError,
-    FrequencyError
+    MissingValuesAndGapsError (both of the two before it), FrequencyError
         All ``DataError`` (a ``ValueError``); the message names the series, column or
         value at fault and the fix.
 
@@ -157,14 +159,19 @@ def prepare(
     codes, ds, y = codes[order], ds[order], y[order]  # copies: the caller's data stay as they are
     starts = np.concatenate([[0], np.cumsum(np.bincount(codes, minlength=len(ids)))])
     _check_duplicates(codes, ds, ids, is_dates, columns)
-    if fill_missing is None:
-        _check_missing(y, codes, ds, ids, is_dates, columns.target_label)
-
-    frequency, reference = _panel_frequency(ds, starts, ids, is_dates, _frequency)
-    steps, off_grid = _grid_steps(ds, starts, frequency, is_dates)
-    _check_grid(ds, starts, ids, frequency, reference, steps, off_grid, is_dates)
-    if fill_gaps is None:
-        _check_gaps(ds, starts, ids, frequency, steps, is_dates)
+    unfilled_values = (_missing_message(y, codes, ds, ids, is_dates, columns.target_label)
+                       if fill_missing is None else None)
+    try:
+        frequency, reference = _panel_frequency(ds, starts, ids, is_dates, _frequency)
+        steps, off_grid = _grid_steps(ds, starts, frequency, is_dates)
+        _check_grid(ds, starts, ids, frequency, reference, steps, off_grid, is_dates)
+    except DataError:
+        if unfilled_values:  # the values come first, as they did before the time stamps
+            raise MissingValueError(unfilled_values) from None
+        raise
+    unfilled_gaps = (_gap_message(ds, starts, ids, frequency, steps, is_dates)
+                     if fill_gaps is None else None)
+    _raise_unfilled(unfilled_values, unfilled_gaps)
     values, value_starts, gaps, missing = _fill(
         y,
         starts,
@@ -807,10 +814,23 @@ def _check_duplicates(codes, ds, ids, is_dates, columns):
     )
 
 
-def _check_missing(y, codes, ds, ids, is_dates, label, inserted=None):
+def _raise_unfilled(values_message, gaps_message):
+    """The error for missing values, for gaps, or for both at once (one run of the user's
+    shows every fix the data need, not one per run)."""
+    if values_message and gaps_message:
+        raise MissingValuesAndGapsError(f"{values_message} The series also have gaps: "
+                                        f"{gaps_message}")
+    if values_message:
+        raise MissingValueError(values_message)
+    if gaps_message:
+        raise GapError(gaps_message)
+
+
+def _missing_message(y, codes, ds, ids, is_dates, label, inserted=None) -> str | None:
+    """What the ``MissingValueError`` says when ``y`` holds NaN or inf; None if not."""
     bad = ~np.isfinite(y)
     if not bad.any():
-        return
+        return None
     series = codes[np.argmax(bad)]
     rows = np.flatnonzero(bad & (codes == series))
     kinds = [
@@ -834,7 +854,7 @@ def _check_missing(y, codes, ds, ids, is_dates, label, inserted=None):
         if np.isinf(y[bad]).any()
         else ""
     )
-    raise MissingValueError(
+    return (
         f"series {_fmt_id(ids[series])} has {len(rows)} missing value(s) in {label}, at "
         f"{listed}{more}{_and_others(others)}.{inf} Pass fill_missing='interpolate' "
         "(linear), 'ffill' or 'zero' to fill them, or fix those rows."
@@ -1091,21 +1111,22 @@ def _same_grid(a: Frequency, b: Frequency, start, is_dates) -> bool:
     )
 
 
-def _check_gaps(ds, starts, ids, frequency, steps, is_dates):
+def _gap_message(ds, starts, ids, frequency, steps, is_dates) -> str | None:
+    """What the ``GapError`` says when a series skips time stamps; None if none does."""
     lengths = np.diff(starts)
     series_of = np.repeat(np.arange(len(ids)), lengths)
     jump = np.zeros(len(ds), dtype=np.int64)
     jump[1:] = np.diff(steps)
     gap = (jump > 1) & (np.r_[False, series_of[1:] == series_of[:-1]])
     if not gap.any():
-        return
+        return None
     row = int(np.argmax(gap))
     s = series_of[row]
     missing = int((jump[starts[s] + 1 : starts[s + 1]] - 1).sum())
     others = len(np.unique(series_of[gap])) - 1
     with_time = _with_time(ds[row - 1 : row + 1], is_dates)
     lost_hour = is_dates and frequency.alias == "h" and jump[row] == 2
-    raise GapError(
+    return (
         f"series {_fmt_id(ids[s])} misses {missing} time stamp(s) (frequency "
         f"{frequency.describe()}): the first gap is after "
         f"{_fmt_time(ds[row - 1], is_dates, with_time)} (next present: "
@@ -1151,7 +1172,8 @@ def _fill(y, starts, steps, ids, frequency, ds, is_dates, fill_missing, fill_gap
         stamps[new_starts[s] : new_starts[s + 1]] = _stamps(
             ds[starts[s]], int(new_lengths[s]), frequency, is_dates
         )
-        _check_missing(values, codes, stamps, ids, is_dates, label, inserted=inserted)
+        raise MissingValueError(
+            _missing_message(values, codes, stamps, ids, is_dates, label, inserted=inserted))
     if n_inf:
         logger.warning(
             "filled %d inf value(s) in %s with fill_missing=%r", n_inf, label, fill_missing

@@ -14,6 +14,7 @@ from rnncast.errors import (
     GapError,
     MissingColumnError,
     MissingValueError,
+    MissingValuesAndGapsError,
     RnncastError,
 )
 
@@ -482,6 +483,52 @@ def test_gap_names_series_first_gap_and_frequency(stamps, before, after, frequen
     assert "fill_gaps='interpolate'" in message
 
 
+def test_missing_values_and_gaps_are_named_in_one_error():
+    frame = pd.DataFrame(
+        {
+            "unique_id": ["a"] * 4 + ["b"] * 3,
+            "ds": list(dates("2020-01-01", 4)) + list(days("2020-01-01", "2020-01-02",
+                                                           "2020-01-05")),
+            "y": [1.0, np.nan, 3.0, 4.0, 1.0, 2.0, 3.0],
+        }
+    )
+
+    with pytest.raises(MissingValuesAndGapsError) as info:
+        prepare(frame)
+
+    message = str(info.value)
+    assert "series 'a' has 1 missing value(s)" in message and "2020-01-02 (NaN)" in message
+    assert "series 'b' misses 2 time stamp(s)" in message
+    assert "after 2020-01-02 (next present: 2020-01-05)" in message
+    assert "fill_missing='interpolate'" in message and "fill_gaps='interpolate'" in message
+    # callers that catch either error catch both
+    assert isinstance(info.value, MissingValueError) and isinstance(info.value, GapError)
+    # filling one leaves the other's own error
+    with pytest.raises(GapError) as info:
+        prepare(frame, fill_missing="interpolate")
+    assert not isinstance(info.value, MissingValueError)
+    with pytest.raises(MissingValueError) as info:
+        prepare(frame, fill_gaps="interpolate")
+    assert not isinstance(info.value, GapError)
+    filled = prepare(frame, fill_missing="interpolate", fill_gaps="interpolate")
+    np.testing.assert_array_equal(filled.values, [1, 2, 3, 4, 1, 2, 2 + 1 / 3, 2 + 2 / 3, 3])
+
+
+def test_missing_values_come_before_a_frequency_error():
+    frame = pd.DataFrame(
+        {
+            "unique_id": ["a"] * 4 + ["b"] * 4,
+            "ds": list(dates("2020-01-01", 4)) + list(dates("2020-01-01", 4, "MS")),
+            "y": [1.0, np.nan, 3.0, 4.0, 1.0, 2.0, 3.0, 4.0],
+        }
+    )
+
+    with pytest.raises(MissingValueError, match="series 'a' has 1 missing value"):
+        prepare(frame)
+    with pytest.raises(FrequencyError):
+        prepare(frame, fill_missing="zero")
+
+
 @pytest.mark.parametrize(
     "other, alias",
     [
@@ -631,6 +678,7 @@ def test_errors_share_one_hierarchy():
         MissingValueError,
         DuplicateError,
         GapError,
+        MissingValuesAndGapsError,
         FrequencyError,
     ):
         assert issubclass(error, DataError)

@@ -352,7 +352,10 @@ def _training_summary(model, interrupted: bool = False) -> str:
              + ("" if not model.deseasonalize_ or model.season_length_ < 2 else
                 ", on seasonally adjusted values" if adjusted == model.panel_.n_series else
                 f", {adjusted} of {model.panel_.n_series} series seasonally adjusted (the "
-                "others have values at or below zero, or fewer than two seasons)")]
+                "others have values at or below zero"
+                + (", fewer than two seasons, or a history that bears out no seasonal "
+                   "pattern)" if model.own_share_seasons_
+                   else ", or fewer than two seasons)"))]
     if model.anchor_ in ANCHOR_DESCRIPTIONS:
         parts[0] += f", forecasting the change from {ANCHOR_DESCRIPTIONS[model.anchor_]}"
         if model.anchor_ == "level":

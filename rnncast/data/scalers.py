@@ -109,6 +109,14 @@ SEASONALITY_CRITICAL_VALUE = 1.645
 # seeds, by 0.5% to 3%); adjusting every series fully gained as much at the second
 # origin only.
 WEAK_SEASON_SHARE = 0.5
+# A series of fewer than three seasons has too few pairs at the season's lag for the
+# test to tell (its autocorrelation there is biased towards 0): strongly seasonal ones
+# fail it as often as the others. Where the data are few, such a series that fails it
+# keeps instead the share of its factors' departure from 1, of these, that fits its own
+# history best (``season_shares``); see rnncast.models.rnn for when.
+SEASON_SHARE_GRID = (0.0, 0.25, 0.5, 0.75, 1.0)
+# The weights of a level's newest value that simple exponential smoothing searches.
+SMOOTHING_GRID = np.round(np.arange(0.1, 1.0001, 0.05), 2)
 # Seasonal factors are estimated from series of at least this many seasons, as R's
 # classical decomposition (decompose) asks. The M4 benchmarks asked for three; series of
 # two to three seasons (two years of weekly sales) then trained unadjusted. On real
@@ -120,15 +128,17 @@ MIN_SEASONS = 2
 
 
 def seasonal_indices(values, starts, season, weak_share=WEAK_SEASON_SHARE,
-                     min_seasons=MIN_SEASONS):
+                     min_seasons=MIN_SEASONS, own_share_below=0):
     """Each series' multiplicative seasonal indices by classical decomposition: (S, m).
 
     Column ``k`` is the factor of the series' steps ``t`` with ``t % season == k``
     (``t`` counted from the series' first value), normalised to a mean of 1; dividing
     the series by its factors gives it seasonally adjusted. A series that fails the
     seasonality test (``is_seasonal``) keeps ``weak_share`` of its factors' departure
-    from 1 (by default half; 0 leaves it as it is). A row is all ones when ``season``
-    is 1, the series is shorter than ``min_seasons`` seasons, or has a value <= 0.
+    from 1 (by default half; 0 leaves it as it is), or, when it is shorter than
+    ``own_share_below`` seasons, the share that fits its history best
+    (``season_shares``). A row is all ones when ``season`` is 1, the series is shorter
+    than ``min_seasons`` seasons, or has a value <= 0.
 
     values: the series concatenated; starts (S + 1,): where each begins, then the end.
     """
@@ -136,6 +146,7 @@ def seasonal_indices(values, starts, season, weak_share=WEAK_SEASON_SHARE,
     indices = np.ones((n_series, max(season, 1)))
     if season < 2:
         return indices
+    weak, own = [], []  # the series that fail the test; those of them that choose a share
     for s in range(n_series):
         series = values[starts[s] : starts[s + 1]]
         if len(series) < min_seasons * season or not np.all(series > 0):
@@ -143,11 +154,46 @@ def seasonal_indices(values, starts, season, weak_share=WEAK_SEASON_SHARE,
         ratios = series / centred_moving_average(series, season)  # NaN at both ends
         steps = np.arange(len(series)) % season
         factors = np.array([np.nanmean(ratios[steps == k]) for k in range(season)])
-        factors /= factors.mean()
+        indices[s] = factors / factors.mean()
         if not is_seasonal(series, season):
-            factors = 1 + weak_share * (factors - 1)
-        indices[s] = factors
+            weak.append(s)
+            if len(series) < own_share_below * season:
+                own.append(s)
+    shares = np.full(n_series, float(weak_share))  # (S,) kept of the factors' departure
+    if own:
+        shares[own] = season_shares(values, starts, np.array(own), indices[own])
+    indices[weak] = 1 + shares[weak, None] * (indices[weak] - 1)
     return indices
+
+
+def season_shares(values, starts, series, factors, shares=SEASON_SHARE_GRID,
+                  smoothing=SMOOTHING_GRID) -> np.ndarray:
+    """The share of its seasonal factors' departure from 1 that each of ``series`` keeps
+    (len(series),): of ``shares`` (ascending), the one with which simple exponential
+    smoothing of the series divided by its shared factors, multiplied back by them,
+    forecasts the series one step ahead with the least sum of squared errors (in the
+    series' units), at the best of the ``smoothing`` weights for each share; ties go to
+    the smaller share.
+
+    values: the series concatenated; starts (S + 1,): where each begins, then the end;
+    series (K,): which series; factors (K, m): their full factors, phased from their
+    first values (``seasonal_indices``).
+    """
+    shares = np.asarray(shares, dtype=np.float64)
+    smoothing = np.asarray(smoothing, dtype=np.float64)
+    season = factors.shape[1]
+    begins, lengths = starts[series], starts[series + 1] - starts[series]
+    kept = 1 + shares[None, :, None] * (factors[:, None, :] - 1)  # (K, shares, m)
+    first = values[begins, None] / kept[:, :, 0]  # (K, shares): the adjusted first values
+    level = np.repeat(first[:, :, None], len(smoothing), axis=2)  # (K, shares, weights)
+    squared_errors = np.zeros_like(level)
+    for step in range(1, int(lengths.max(initial=0))):
+        going = lengths > step  # (K,) the series that have a value at this step
+        value = values[begins[going] + step, None, None]  # (K', 1, 1)
+        factor = kept[going, :, step % season, None]  # (K', shares, 1)
+        squared_errors[going] += (value - level[going] * factor) ** 2
+        level[going] += smoothing * (value / factor - level[going])
+    return shares[np.argmin(squared_errors.min(axis=2), axis=1)]
 
 
 def is_seasonal(series, season):

@@ -64,7 +64,7 @@ _FITTED_BASE = {"panel_", "conformal_scores_", "columns_"}
 _FITTED = {
     "RNNForecaster": _FITTED_BASE
     | {"hidden_size_", "season_length_", "deseasonalize_", "weak_season_share_",
-       "min_seasons_",
+       "min_seasons_", "own_share_seasons_",
        "forecast_from_padding_", "pad_with_",
        "partial_windows_", "anchor_", "level_smoothing_", "level_input_", "combine_",
        "lookback_",
@@ -204,6 +204,7 @@ def _encode_rnn(model: RNNForecaster, panel: Panel, arrays: dict) -> dict:
         "deseasonalize_": bool(model.deseasonalize_),
         "weak_season_share_": float(model.weak_season_share_),
         "min_seasons_": int(model.min_seasons_),
+        "own_share_seasons_": int(model.own_share_seasons_),
         "forecast_from_padding_": bool(model.forecast_from_padding_),
         "pad_with_": str(model.pad_with_),
         "partial_windows_": bool(model.partial_windows_),
@@ -535,6 +536,10 @@ def _decode_rnn(model: RNNForecaster, fitted: dict, series: dict, arrays: dict) 
     model.min_seasons_ = int(fitted.get("min_seasons_", 3))
     if model.min_seasons_ < 2:
         raise ValueError(f"seasonal factors from {model.min_seasons_} seasons")
+    # older files: every series that failed the seasonality test kept the same share
+    model.own_share_seasons_ = int(fitted.get("own_share_seasons_", 0))
+    if model.own_share_seasons_ < 0:
+        raise ValueError(f"own seasonal shares below {model.own_share_seasons_} seasons")
     # older files: every member forecast every series
     model.forecast_from_padding_ = bool(fitted.get("forecast_from_padding_", True))
     # older files: short series padded with their first value

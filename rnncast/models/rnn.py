@@ -45,6 +45,7 @@ from rnncast.data.panel import Panel
 from rnncast.data.scalers import (
     MIN_SEASONS,
     SCALERS,
+    SMOOTHING_GRID,
     WEAK_SEASON_SHARE,
     seasonal_indices,
     seasonal_naive_scale,
@@ -155,7 +156,15 @@ DRIFT_SHARE = 0.5  # of the window's mean step, added per step ahead by the drif
 # series together): MASE lower in 16 of 18 comparisons under each of seeds 0 and 1, by
 # up to 4.1%, and higher in the other 2, by 0.1% to 0.7%; lower on short histories in
 # all nine rows measured (docs/benchmarks.md, "Small data").
-LEVEL_SMOOTHING_GRID = np.round(np.arange(0.1, 1.0001, 0.05), 2)
+LEVEL_SMOOTHING_GRID = SMOOTHING_GRID
+# Below VERY_SMALL_DATA_WINDOWS, a series of fewer than this many seasons that fails the
+# seasonality test keeps the share of its seasonal factors that fits its history best
+# (``rnncast.data.scalers.season_shares``), not half of them: the test cannot tell with
+# so few pairs at the season's lag, and a network that sees a few series cannot learn
+# what factors too weak or too strong leave. Measured in docs/benchmarks.md ("Short
+# seasonal histories"); with many series (whole groups of M3's quarterly series cut to
+# 10 and 11 values) it did worse, and on longer series it made little difference.
+OWN_SHARE_SEASONS = 3
 
 # The level input (``level_input``): log(window mean / window scale), clipped to
 # LEVEL_INPUT_RANGE, then centred on LEVEL_INPUT_CENTRE and divided by
@@ -500,7 +509,9 @@ class RNNForecaster(Forecaster):
     saturation (share of the top recurrent layer's hidden values with |h| > 0.99 on the
     epoch's first batch), learning_rate (lowered after non-finite steps), seconds),
     ``hidden_size_``, ``deseasonalize_``, ``weak_season_share_`` (the share of their
-    seasonal factors kept by series that fail the seasonality test), ``min_seasons_``
+    seasonal factors kept by series that fail the seasonality test),
+    ``own_share_seasons_`` (such series shorter than this many seasons keep the share
+    that fits their history best instead; 0: none), ``min_seasons_``
     (the seasons a series needs for seasonal factors),
     ``partial_windows_``, ``anchor_``, ``level_smoothing_`` (None: each series' own),
     ``level_input_``, ``combine_``, ``lookback_`` (the
@@ -765,6 +776,8 @@ class RNNForecaster(Forecaster):
         windows_count = self._whole_windows(panel, lookbacks[0])
         self.deseasonalize_ = self._deseasonalizes(panel, lookbacks, windows_count)
         self.weak_season_share_ = WEAK_SEASON_SHARE
+        self.own_share_seasons_ = (OWN_SHARE_SEASONS
+                                   if windows_count < VERY_SMALL_DATA_WINDOWS else 0)
         self.min_seasons_ = MIN_SEASONS
         seasonal = self.season_length_ > 1
         self.forecast_from_padding_ = (seasonal if self.forecast_from_padding is None
@@ -803,6 +816,12 @@ class RNNForecaster(Forecaster):
             return np.zeros(self.panel_.n_series, dtype=bool)
         return (index != 1).any(axis=1)
 
+    def _could_be_adjusted(self, panel) -> np.ndarray:
+        """(S,) bool: the series with seasonal factors to estimate (``seasonal_indices``):
+        at least ``min_seasons_`` seasons long, every value above zero."""
+        positive = np.minimum.reduceat(panel.values, panel.starts[:-1]) > 0
+        return (panel.lengths >= self.min_seasons_ * self.season_length_) & positive
+
     def _warn_if_none_adjusted(self, panel):
         """``deseasonalize=True`` that adjusts no series is a request not carried out:
         say why, rather than leave it to the fit summary."""
@@ -812,6 +831,9 @@ class RNNForecaster(Forecaster):
         if season < 2:
             why = (f"their frequency, {panel.frequency.describe()}, has no season; give "
                    f"season_length=N, the N steps after which the pattern repeats")
+        elif self._could_be_adjusted(panel).any():
+            why = ("no series shows a seasonal pattern to divide out: each one long enough "
+                   "has factors of 1, or fits its own history best without them")
         else:
             why = (f"every series has a value at or below zero or fewer than "
                    f"{self.min_seasons_} seasons ({self.min_seasons_ * season} values) to "
@@ -1100,7 +1122,8 @@ class RNNForecaster(Forecaster):
         if self.deseasonalize_:
             season = self.season_length_
             self._seasonal_index = seasonal_indices(  # (S, m)
-                values, panel.starts, season, self.weak_season_share_, self.min_seasons_)
+                values, panel.starts, season, self.weak_season_share_, self.min_seasons_,
+                own_share_below=self.own_share_seasons_)
             series = np.repeat(np.arange(panel.n_series), panel.lengths)  # (N,) of each value
             step = np.arange(len(values)) - panel.starts[series]  # (N,) within its series
             values = values / self._seasonal_index[series, step % season]

@@ -1,9 +1,11 @@
 import numpy as np
 import pytest
 
+import rnncast.data.scalers as scalers
 from rnncast.data.scalers import (
     centred_moving_average,
     is_seasonal,
+    season_shares,
     seasonal_indices,
     seasonal_naive_scale,
     series_statistics,
@@ -59,6 +61,8 @@ def test_seasonal_naive_scale_is_each_series_mean_absolute_seasonal_change():
 
 
 PATTERN = np.array([1.2, 0.8, 1.0, 1.1, 0.9, 1.0, 1.3, 0.7, 1.0, 1.0, 1.05, 0.95])
+# a tourist season: the peak six times the trough
+STRONG = np.array([1.0, 1.5, 1.6, 1.6, 1.8, 1.2, 0.6, 0.4, 0.3, 0.5, 0.5, 0.6])
 
 
 def test_seasonal_indices_recover_a_multiplicative_pattern_and_leave_the_rest():
@@ -105,6 +109,62 @@ def test_a_series_that_fails_the_seasonality_test_keeps_half_its_factors(monkeyp
     assert np.abs(full - 1).max() > 0.01
     np.testing.assert_allclose(half - 1, scalers.WEAK_SEASON_SHARE * (full - 1), rtol=1e-12)
     assert scalers.WEAK_SEASON_SHARE == 0.5
+
+
+def test_season_shares_minimise_each_series_one_step_squared_error():
+    rng = np.random.default_rng(4)
+    t = np.arange(30)
+    series = [
+        (100 + t) * STRONG[t % 12] * rng.lognormal(0, 0.03, 30),  # strong: keep all
+        100 + rng.normal(0, 5, 30),  # no season: keep none
+        (100 + t) * (1 + 0.3 * (PATTERN[t % 12] - 1)) + rng.normal(0, 2, 30),
+    ]
+    values = np.concatenate(series)
+    starts = np.array([0, 30, 60, 90])
+    which = np.arange(3)
+    full = seasonal_indices(values, starts, season=12, weak_share=1.0)
+    shares = season_shares(values, starts, which, full)
+
+    def least_squared_errors(y, factors):
+        """SES of y / factors, multiplied back, at its best weight: a loop per weight."""
+        f = factors[np.arange(len(y)) % 12]
+        best = np.inf
+        for weight in scalers.SMOOTHING_GRID:
+            level, total = y[0] / f[0], 0.0
+            for k in range(1, len(y)):
+                total += (y[k] - level * f[k]) ** 2
+                level += weight * (y[k] / f[k] - level)
+            best = min(best, total)
+        return best
+
+    for k, y in enumerate(series):
+        errors = [least_squared_errors(y, 1 + share * (full[k] - 1))
+                  for share in scalers.SEASON_SHARE_GRID]
+        assert shares[k] == scalers.SEASON_SHARE_GRID[int(np.argmin(errors))]
+    assert shares[0] == 1.0
+
+
+def test_a_short_series_that_fails_the_test_can_keep_the_share_its_history_fits():
+    t = np.arange(30)
+    strong = (100 + t) * STRONG[t % 12]  # two and a half seasons
+    assert not is_seasonal(strong, 12)  # 18 pairs at lag 12: the test is weak here
+    longer = (100 + np.arange(40)) * STRONG[np.arange(40) % 12]  # three seasons and more
+    assert not is_seasonal(longer, 12)
+    values, starts = np.concatenate([strong, longer]), np.array([0, 30, 70])
+    half = seasonal_indices(values, starts, season=12)
+    own = seasonal_indices(values, starts, season=12, own_share_below=3)
+    full = seasonal_indices(values, starts, season=12, weak_share=1.0)
+    np.testing.assert_allclose(half - 1, 0.5 * (full - 1), rtol=1e-12)
+    # the short series keeps the share it fits best (all of it); the longer one, half
+    assert season_shares(values, starts, np.array([0]), full[:1])[0] == 1.0
+    np.testing.assert_array_equal(own[0], full[0])
+    np.testing.assert_array_equal(own[1], half[1])
+    # a series that passes the test keeps all its factors
+    seasonal = (100 + np.arange(60)) * PATTERN[np.arange(60) % 12]
+    assert is_seasonal(seasonal, 12)
+    np.testing.assert_array_equal(
+        seasonal_indices(seasonal, np.array([0, 60]), 12, own_share_below=6),
+        seasonal_indices(seasonal, np.array([0, 60]), 12, weak_share=0.0))
 
 
 def test_seasonal_indices_are_phased_from_each_series_first_value():

@@ -498,6 +498,27 @@ def test_a_file_from_before_two_season_factors_keeps_series_under_three_unadjust
     pd.testing.assert_frame_equal(loaded.predict(), model.predict(), check_exact=True)
 
 
+def test_a_file_keeps_own_seasonal_shares_and_one_from_before_them_keeps_half(tmp_path):
+    # 30 monthly values of a strong season, which fails the seasonality test at that
+    # length: the share kept is each series' own (all of it here), or half in older files
+    t = np.arange(30)
+    season = np.array([1.0, 1.5, 1.6, 1.6, 1.8, 1.2, 0.6, 0.4, 0.3, 0.5, 0.5, 0.6])
+    frame = pd.concat([pd.DataFrame({
+        "unique_id": name, "ds": pd.date_range("2012-01-01", periods=30, freq="MS"),
+        "y": (100 + k + t) * season[(t + k) % 12]})
+        for k, name in enumerate("abc")], ignore_index=True)
+    model = RNNForecaster(3, lookback=6, **SMALL).fit(frame)
+    assert model.own_share_seasons_ == 3
+    assert saved_and_loaded(model, tmp_path).own_share_seasons_ == 3
+    loaded = loaded_as_an_older_file(model, tmp_path / "old.rnncast",
+                                     fitted=["own_share_seasons_"])
+    assert loaded.own_share_seasons_ == 0
+    changed = loaded.predict().RNNForecaster.to_numpy() != model.predict().RNNForecaster.to_numpy()
+    assert changed.all()
+    loaded.own_share_seasons_ = 3  # what a file written now says
+    pd.testing.assert_frame_equal(loaded.predict(), model.predict(), check_exact=True)
+
+
 def test_a_given_season_length_is_restored(tmp_path):
     model = RNNForecaster(3, lookback=6, season_length=6, deseasonalize=True,
                           **SMALL).fit(monthly_frame())

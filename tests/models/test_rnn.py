@@ -1078,6 +1078,36 @@ def test_deseasonalize_by_default_where_there_are_few_windows(monkeypatch):
     assert not RNNForecaster(6, deseasonalize=False, **options).fit(df).deseasonalize_
 
 
+def test_few_short_series_that_fail_the_seasonality_test_keep_the_share_they_fit(
+        monkeypatch):
+    import rnncast.models.rnn as rnn_module
+    from rnncast.data.scalers import is_seasonal, seasonal_indices
+
+    # 2.5 years of a tourist season (the peak six times the trough): too few pairs at
+    # lag 12 for the seasonality test, which every series fails
+    season = np.array([1.0, 1.5, 1.6, 1.6, 1.8, 1.2, 0.6, 0.4, 0.3, 0.5, 0.5, 0.6])
+    rng = np.random.default_rng(2)
+    t = np.arange(36)
+    series = {f"s{k}": (100 + 3 * k + t) * season[(t + k) % 12] * rng.normal(1, 0.02, 36)
+              for k in range(3)}
+    assert not any(is_seasonal(y[:30], 12) for y in series.values())
+    train = monthly({k: y[:30] for k, y in series.items()})
+    actual = np.array([y[30:] for y in series.values()])
+    model = RNNForecaster(6, **FAST).fit(train)
+    assert model.own_share_seasons_ == 3 and model.weak_season_share_ == 0.5
+    # each keeps all of its factors, which fit its history better than half of them
+    panel = model.panel_
+    np.testing.assert_array_equal(
+        model._seasonal_index, seasonal_indices(panel.values, panel.starts, 12, 1.0))
+    own = model.predict().RNNForecaster.to_numpy().reshape(3, 6)
+    # with many windows the share is half, whatever the series' length
+    monkeypatch.setattr(rnn_module, "VERY_SMALL_DATA_WINDOWS", 0)
+    half = RNNForecaster(6, **FAST).fit(train)
+    assert half.own_share_seasons_ == 0
+    half_forecast = half.predict().RNNForecaster.to_numpy().reshape(3, 6)
+    assert np.abs(own - actual).mean() < 0.5 * np.abs(half_forecast - actual).mean()
+
+
 def test_deseasonalized_forecast_carries_the_seasonal_pattern():
     series = multiplicative_seasonal(84, 8, seed=4)
     train = {k: v[:72] for k, v in series.items()}
@@ -1104,6 +1134,11 @@ def test_deseasonalize_true_that_adjusts_no_series_warns_why():
                                          r"\(24 values\)"):
         RNNForecaster(3, deseasonalize=True, **options).fit(
             monthly(multiplicative_seasonal(20, 2, seed=5)))
+    # straight lines: long enough, but their factors are all 1
+    lines = {f"s{k}": 100 + k + 2.0 * np.arange(48) for k in range(2)}
+    with pytest.warns(UserWarning, match="adjusted none of the 2 series: no series shows a "
+                                         "seasonal pattern to divide out"):
+        RNNForecaster(3, deseasonalize=True, **options).fit(monthly(lines))
     with warnings.catch_warnings():  # one series adjusted: the request was carried out
         warnings.simplefilter("error")
         series = multiplicative_seasonal(48, 2, seed=5)

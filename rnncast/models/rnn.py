@@ -401,11 +401,13 @@ class RNNForecaster(Forecaster):
         before anything else, and multiply the forecast by them. A series counts as
         seasonal when its autocorrelation at the season's lag passes a 90% test (as in
         the M4 benchmarks); one that fails it is divided by factors halfway to 1, as
-        short seasonal series often fail it. Series with a value <= 0, shorter than
-        two seasons, or without a season (yearly data) are left as they are. None:
-        when the shortest lookback holds fewer than two seasons, too few for the
-        network to tell the seasonal pattern from the rest, or gives fewer than 10,000
-        training windows, too few to learn it from. On M3's validation windows the
+        short seasonal series often fail it; below 1,000 training windows, one of fewer
+        than three seasons (too short for the test to tell) by the share of its factors
+        that fits its own history best (``OWN_SHARE_SEASONS``). Series with a value
+        <= 0, shorter than two seasons, or without a season (yearly data) are left as
+        they are. None: when the shortest lookback holds fewer than two seasons, too
+        few for the network to tell the seasonal pattern from the rest, or gives fewer
+        than 10,000 training windows, too few to learn it from. On M3's validation windows the
         first rule separated the monthly group (horizon 18, season 12), where it
         lowered MASE, from the quarterly one (horizon 8, season 4, 13,932 windows at
         the first origin), where it raised it; the second lowered MASE by 12% to 22%

@@ -209,6 +209,24 @@ def test_fit_deseasonalize_yes_on_data_without_a_season_warns_with_the_option(tm
     assert "seasonally adjusted (" not in result.stderr
 
 
+def test_fit_summary_names_a_short_history_without_a_season_among_the_unadjusted(
+        tmp_path):
+    # 30 months each: a tourist season, and a straight line whose factors are all 1
+    months = pd.date_range("2020-01-01", periods=30, freq="MS")
+    season = np.array([1.0, 1.5, 1.6, 1.6, 1.8, 1.2, 0.6, 0.4, 0.3, 0.5, 0.5, 0.6])
+    t = np.arange(30)
+    frame = pd.concat([
+        pd.DataFrame({"unique_id": "resort", "ds": months, "y": (100 + t) * season[t % 12]}),
+        pd.DataFrame({"unique_id": "line", "ds": months, "y": 100 + 2.0 * t})])
+    frame.to_csv(tmp_path / "short.csv", index=False)
+    result = rnncast("fit", str(tmp_path / "short.csv"), "--horizon", "6", *SMALL,
+                     "-q", "--output", str(tmp_path / "m.rnncast"))
+    assert result.returncode == 0, result.stderr
+    assert ("1 of 2 series seasonally adjusted (the others have values at or below zero, "
+            "fewer than two seasons, or a history that bears out no seasonal pattern)"
+            ) in result.stderr
+
+
 def test_fit_says_how_many_series_are_forecast_without_the_longer_members(sales_csv,
                                                                           tmp_path):
     path = tmp_path / "m.rnncast"

@@ -111,7 +111,7 @@ SEASONALITY_CRITICAL_VALUE = 1.645
 WEAK_SEASON_SHARE = 0.5
 # A series of fewer than three seasons has too few pairs at the season's lag for the
 # test to tell (its autocorrelation there is biased towards 0): strongly seasonal ones
-# fail it as often as the others. Where the data are few, such a series that fails it
+# fail it too (a tourist season of 30 months). Where the data are few, one that fails it
 # keeps instead the share of its factors' departure from 1, of these, that fits its own
 # history best (``season_shares``); see rnncast.models.rnn for when.
 SEASON_SHARE_GRID = (0.0, 0.25, 0.5, 0.75, 1.0)

@@ -324,6 +324,21 @@ def loaded_as_an_older_file(model, path, params=(), fitted=()):
     return load_model(path)
 
 
+def assert_an_older_file_forecasts_as_before(model, tmp_path, attribute, before):
+    """A file written before the fitted ``attribute`` existed loads with ``before``, and
+    forecasts every value differently; given the attribute's value now, the same to the
+    last bit. Returns the loaded model."""
+    now = getattr(model, attribute)
+    loaded = loaded_as_an_older_file(model, tmp_path / "old.rnncast", fitted=[attribute])
+    assert getattr(loaded, attribute) == before
+    changed = loaded.predict().RNNForecaster.to_numpy() != model.predict().RNNForecaster.to_numpy()
+    assert changed.all()
+    setattr(loaded, attribute, now)  # what a file written now says
+    pd.testing.assert_frame_equal(loaded.predict(), model.predict(), check_exact=True)
+    setattr(loaded, attribute, before)
+    return loaded
+
+
 def test_a_file_from_before_lookback_ensembles_loads_with_one_lookback(tmp_path):
     model = RNNForecaster(3, lookback=6, n_ensemble=2, **SMALL).fit(monthly_frame())
     loaded = loaded_as_an_older_file(model, tmp_path / "old.rnncast",
@@ -470,13 +485,7 @@ def test_a_file_from_before_half_seasonal_factors_leaves_weak_seasons_as_they_we
         for name in "abc"], ignore_index=True)
     model = RNNForecaster(3, lookback=6, **SMALL).fit(frame)
     assert model.deseasonalize_ and model.weak_season_share_ == 0.5
-    loaded = loaded_as_an_older_file(model, tmp_path / "old.rnncast",
-                                     fitted=["weak_season_share_"])
-    assert loaded.weak_season_share_ == 0.0
-    changed = loaded.predict().RNNForecaster.to_numpy() != model.predict().RNNForecaster.to_numpy()
-    assert changed.all()
-    loaded.weak_season_share_ = 0.5  # what a file written now says
-    pd.testing.assert_frame_equal(loaded.predict(), model.predict(), check_exact=True)
+    assert_an_older_file_forecasts_as_before(model, tmp_path, "weak_season_share_", 0.0)
 
 
 def test_a_file_from_before_two_season_factors_keeps_series_under_three_unadjusted(
@@ -490,12 +499,9 @@ def test_a_file_from_before_two_season_factors_keeps_series_under_three_unadjust
     model = RNNForecaster(3, lookback=6, **SMALL).fit(frame)
     assert model.min_seasons_ == 2 and model._seasonally_adjusted().all()
     assert saved_and_loaded(model, tmp_path).min_seasons_ == 2
-    loaded = loaded_as_an_older_file(model, tmp_path / "old.rnncast", fitted=["min_seasons_"])
-    assert loaded.min_seasons_ == 3
-    changed = loaded.predict().RNNForecaster.to_numpy() != model.predict().RNNForecaster.to_numpy()
-    assert changed.all() and not loaded._seasonally_adjusted().any()
-    loaded.min_seasons_ = 2  # what a file written now says
-    pd.testing.assert_frame_equal(loaded.predict(), model.predict(), check_exact=True)
+    loaded = assert_an_older_file_forecasts_as_before(model, tmp_path, "min_seasons_", 3)
+    loaded.predict()
+    assert not loaded._seasonally_adjusted().any()
 
 
 def test_a_file_keeps_own_seasonal_shares_and_one_from_before_them_keeps_half(tmp_path):
@@ -510,13 +516,7 @@ def test_a_file_keeps_own_seasonal_shares_and_one_from_before_them_keeps_half(tm
     model = RNNForecaster(3, lookback=6, **SMALL).fit(frame)
     assert model.own_share_seasons_ == 3
     assert saved_and_loaded(model, tmp_path).own_share_seasons_ == 3
-    loaded = loaded_as_an_older_file(model, tmp_path / "old.rnncast",
-                                     fitted=["own_share_seasons_"])
-    assert loaded.own_share_seasons_ == 0
-    changed = loaded.predict().RNNForecaster.to_numpy() != model.predict().RNNForecaster.to_numpy()
-    assert changed.all()
-    loaded.own_share_seasons_ = 3  # what a file written now says
-    pd.testing.assert_frame_equal(loaded.predict(), model.predict(), check_exact=True)
+    assert_an_older_file_forecasts_as_before(model, tmp_path, "own_share_seasons_", 0)
 
 
 def test_a_given_season_length_is_restored(tmp_path):

@@ -10,9 +10,10 @@ first 143 weeks (between two and three seasons) and forecasts the last 13.
 
 - Christmas: mean absolute percentage error over the 30 products in the held-out
   Christmas week and in the other 12 weeks, rnncast against the seasonal naive
-  forecast, with the defaults (seasonal factors from two seasons on) and with factors
-  only from three seasons, the rule before, which left these series unadjusted
-  (``rnncast.models.rnn.MIN_SEASONS`` set to 3 for the fit).
+  forecast, with the defaults (seasonal factors from two seasons on), with
+  ``season_share="own"`` (each product keeps the share of its factors its history fits,
+  not half), and with factors only from three seasons, the rule before, which left these
+  series unadjusted (``rnncast.models.rnn.MIN_SEASONS`` set to 3 for the fit).
 - A new product, launched 20 weeks before the cut and ramping from 50 to 150: its
   forecast with each ``pad_with``.
 - A discontinued product (level 200): the model fitted on 136 weeks forecasts after 20
@@ -99,11 +100,13 @@ def christmas_case(seeds) -> list[str]:
     at_christmas, elsewhere = errors(_by_series(snaive, "SeasonalNaive", train, HORIZON))
     lines = [f"SeasonalNaive: MAPE Christmas week {at_christmas:.1f}%, "
              f"other 12 weeks {elsewhere:.1f}%"]
-    for label, seasons in (("defaults", rnn.MIN_SEASONS),
-                           ("factors only from 3 seasons", 3)):
+    for label, seasons, options in (("defaults", rnn.MIN_SEASONS, {}),
+                                    ("season_share='own'", rnn.MIN_SEASONS,
+                                     {"season_share": "own"}),
+                                    ("factors only from 3 seasons", 3, {})):
         for seed in seeds:
             with _seasons_needed(seasons):
-                model = RNNForecaster(HORIZON, seed=seed).fit(train)
+                model = RNNForecaster(HORIZON, seed=seed, **options).fit(train)
                 forecast = _by_series(model.predict(), "RNNForecaster", train, HORIZON)
             adjusted = int(model._seasonally_adjusted().sum())
             at_christmas, elsewhere = errors(forecast)

@@ -216,7 +216,7 @@ def _rnn_from_args(args, horizon):
         level_smoothing=args.level_smoothing,
         level_input=_AUTO_YES_NO[args.level_input],
         log=args.log, season_length=args.season_length,
-        deseasonalize=_AUTO_YES_NO[args.deseasonalize],
+        deseasonalize=_AUTO_YES_NO[args.deseasonalize], season_share=args.season_share,
         epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
         n_ensemble=args.ensemble, combine=None if args.combine == "auto" else args.combine,
         forecast_from_padding=_AUTO_YES_NO[args.forecast_from_padding],
@@ -732,6 +732,20 @@ def _jobs(text: str) -> int:
         ) from None
 
 
+def _season_share(text: str):
+    """An argparse type: 'auto' (None), 'own', or a share in [0, 1]."""
+    if text in ("auto", "own"):
+        return None if text == "auto" else text
+    try:
+        value = float(text)
+    except ValueError:
+        value = None
+    if value is None or not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(
+            f"must be 'auto', 'own' or a share in [0, 1], got {text!r}")
+    return value
+
+
 def _level(text: str) -> float:
     value = float(text)
     if not 0 < value < 100:
@@ -821,6 +835,13 @@ def _add_model_options(parser) -> None:
                        "decomposition) and forecast the rest; 'auto': when the shortest "
                        "lookback holds fewer than two seasons or gives fewer than 10,000 "
                        "training windows")
+    group.add_argument("--season-share", type=_season_share, default=None,
+                       metavar="{auto,own,SHARE}",
+                       help="how much of its seasonal factors a series that fails the "
+                       "seasonality test keeps: a share in [0, 1], or 'own', each series "
+                       "of under three seasons the share its history fits best (longer "
+                       "ones half); 'auto': 'own' below 1,000 training windows, 0.5 "
+                       "otherwise")
     group.add_argument("--epochs", type=_positive_int, default=100,
                        help="most epochs of the run that chooses the epoch count")
     group.add_argument("--batch-size", type=_positive_int, default=64,

@@ -225,6 +225,18 @@ def test_fit_summary_names_a_short_history_without_a_season_among_the_unadjusted
     assert ("1 of 2 series seasonally adjusted (the others have values at or below zero, "
             "fewer than two seasons, or a history that bears out no seasonal pattern)"
             ) in result.stderr
+    from rnncast.io import load_model
+
+    for share, fitted in (("own", (0.5, 3)), ("0.25", (0.25, 0))):
+        result = rnncast("fit", str(tmp_path / "short.csv"), "--horizon", "6", *SMALL, "-q",
+                         "--season-share", share, "--output", str(tmp_path / "m.rnncast"))
+        assert result.returncode == 0, result.stderr
+        model = load_model(tmp_path / "m.rnncast")
+        assert (model.weak_season_share_, model.own_share_seasons_) == fitted
+    result = rnncast("fit", str(tmp_path / "short.csv"), "--horizon", "6", "--season-share",
+                     "1.5", "--output", str(tmp_path / "m.rnncast"))
+    assert_clean_error(result, "--season-share: must be 'auto', 'own' or a share in [0, 1], "
+                       "got '1.5'")
 
 
 def test_fit_says_how_many_series_are_forecast_without_the_longer_members(sales_csv,

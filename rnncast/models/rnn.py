@@ -162,11 +162,12 @@ LEVEL_SMOOTHING_GRID = SMOOTHING_GRID
 # (``rnncast.data.scalers.season_shares``), not half of them: the test cannot tell with
 # so few pairs at the season's lag, and a network that sees a few series cannot learn
 # what factors too weak or too strong leave. On real monthly and quarterly series of
-# M3, Tourism and M1 cut to two to three seasons and fitted 1 to 50 at a time, MASE was
-# lower in all 21 comparisons (by 1.9% to 32%, means of two seeds); with many series
-# (M3's 756 quarterly series cut to 10 and 11 values, 2,268 and 3,024 windows) it was 4%
-# and 8% higher, and on longer series it made little difference (docs/benchmarks.md,
-# "Short seasonal histories: each series' own share of its factors").
+# M3, Tourism and M1 cut to two to three seasons and fitted 1 to 177 at a time (under
+# 1,000 windows), MASE was lower in 21 of 22 comparisons (by 1.9% to 32%, means of two
+# seeds) and 0.3% higher in the other; with hundreds of series (1,000 to 10,000
+# windows) it was worse in 5 of 10 cases (every quarterly group cut so, by up to 8%),
+# and on longer series it made little difference (docs/benchmarks.md, "Short seasonal
+# histories: each series' own share of its factors").
 OWN_SHARE_SEASONS = 3
 
 # The level input (``level_input``): log(window mean / window scale), clipped to
@@ -416,6 +417,19 @@ class RNNForecaster(Forecaster):
         windows at the first origin), where it raised it; the second lowered MASE by
         12% to 22% for quarterly series fitted alone or in panels of 5 to 120.
         ``deseasonalize_`` says whether it was applied.
+    season_share : float in [0, 1], "own" or None
+        How much of its seasonal factors' departure from 1 a series that fails the
+        seasonality test keeps (0: none, 1: all). "own": a series of fewer than three
+        seasons keeps the share, of 0, 1/4, 1/2, 3/4 and all, with which simple
+        exponential smoothing of its adjusted values, multiplied back by the factors,
+        forecasts its own history best one step ahead; longer ones keep half. None:
+        "own" below 1,000 training windows, half otherwise. On real monthly and
+        quarterly series cut to two to three seasons and fitted 1 to 177 at a time,
+        "own" lowered MASE in 21 of 22 comparisons (by up to 32%); on whole groups of
+        hundreds of such series it did worse as often as better (every quarterly group
+        worse, by up to 8%), and on 30 weekly products of 143 weeks it halved the
+        error in the Christmas week (docs/benchmarks.md). ``weak_season_share_`` and
+        ``own_share_seasons_`` (3 with "own", 0 otherwise) after ``fit``.
     epochs, batch_size, optimizer ({"adam", "adamw", "sgd"}), learning_rate,
     weight_decay, max_grad_norm (None: no clipping)
     windows_per_epoch : int or None
@@ -536,7 +550,7 @@ class RNNForecaster(Forecaster):
     def __init__(self, horizon, *, cell=None, hidden_size=None, num_layers=1, dropout=0.0,
                  lookback=None, loss="mae", window_weights="mase", scaler="window",
                  anchor=None, level_smoothing=None, level_input=None, log=False,
-                 deseasonalize=None, epochs=100,
+                 deseasonalize=None, season_share=None, epochs=100,
                  batch_size=64, optimizer="adam", learning_rate=1e-3, weight_decay=0.0,
                  max_grad_norm=1.0, windows_per_epoch=None, partial_windows=None,
                  early_stopping=True, patience=10, refit=True, n_ensemble=1,
@@ -550,7 +564,7 @@ class RNNForecaster(Forecaster):
         self.window_weights, self.anchor, self.level_input = window_weights, anchor, level_input
         self.level_smoothing = level_smoothing
         self.log, self.epochs, self.batch_size, self.optimizer = log, epochs, batch_size, optimizer
-        self.deseasonalize = deseasonalize
+        self.deseasonalize, self.season_share = deseasonalize, season_share
         self.learning_rate, self.weight_decay = learning_rate, weight_decay
         self.max_grad_norm, self.windows_per_epoch = max_grad_norm, windows_per_epoch
         self.partial_windows = partial_windows
@@ -636,6 +650,15 @@ class RNNForecaster(Forecaster):
             raise ValueError(f"learning_rate must be > 0, got {self.learning_rate!r}.")
         if not 0 <= self.dropout < 1:
             raise ValueError(f"dropout must be in [0, 1), got {self.dropout!r}.")
+        share = self.season_share
+        if share is not None and not (isinstance(share, str) and share == "own") and (
+                isinstance(share, bool | str) or not isinstance(
+                    share, int | float | np.integer | np.floating) or not 0 <= share <= 1):
+            raise ValueError(f"season_share must be a number in [0, 1] (the share of its "
+                             f"seasonal factors a series that fails the seasonality test "
+                             f"keeps), 'own' (each such series under three seasons keeps "
+                             f"the share its history fits), or None to decide from the "
+                             f"data, got {share!r}.")
         smoothing = self.level_smoothing
         if smoothing is not None and (isinstance(smoothing, bool) or not isinstance(
                 smoothing, int | float | np.integer | np.floating) or not 0 < smoothing <= 1):
@@ -710,6 +733,15 @@ class RNNForecaster(Forecaster):
         too_few_to_learn = training_windows < SMALL_DATA_WINDOWS
         return season > 1 and (too_short_to_see or too_few_to_learn)
 
+    def _season_shares(self, training_windows) -> tuple[float, int]:
+        """``weak_season_share_`` and ``own_share_seasons_`` (see ``season_share``)."""
+        if self.season_share is None:
+            return WEAK_SEASON_SHARE, (OWN_SHARE_SEASONS
+                                       if training_windows < VERY_SMALL_DATA_WINDOWS else 0)
+        if isinstance(self.season_share, str):  # "own"
+            return WEAK_SEASON_SHARE, OWN_SHARE_SEASONS
+        return float(self.season_share), 0
+
     def _level_input(self, panel, training_windows):
         if self.level_input is not None:
             return bool(self.level_input)
@@ -780,9 +812,7 @@ class RNNForecaster(Forecaster):
         lookbacks = self._lookbacks(panel)
         windows_count = self._whole_windows(panel, lookbacks[0])
         self.deseasonalize_ = self._deseasonalizes(panel, lookbacks, windows_count)
-        self.weak_season_share_ = WEAK_SEASON_SHARE
-        self.own_share_seasons_ = (OWN_SHARE_SEASONS
-                                   if windows_count < VERY_SMALL_DATA_WINDOWS else 0)
+        self.weak_season_share_, self.own_share_seasons_ = self._season_shares(windows_count)
         self.min_seasons_ = MIN_SEASONS
         seasonal = self.season_length_ > 1
         self.forecast_from_padding_ = (seasonal if self.forecast_from_padding is None

@@ -1106,6 +1106,20 @@ def test_few_short_series_that_fail_the_seasonality_test_keep_the_share_they_fit
     assert half.own_share_seasons_ == 0
     half_forecast = half.predict().RNNForecaster.to_numpy().reshape(3, 6)
     assert np.abs(own - actual).mean() < 0.5 * np.abs(half_forecast - actual).mean()
+    # unless asked for: season_share="own" whatever the windows, a number for every series
+    asked = RNNForecaster(6, season_share="own", **FAST).fit(train)
+    assert (asked.weak_season_share_, asked.own_share_seasons_) == (0.5, 3)
+    np.testing.assert_array_equal(asked._seasonal_index, model._seasonal_index)
+    quarter = RNNForecaster(6, season_share=0.25, **FAST).fit(train)
+    assert (quarter.weak_season_share_, quarter.own_share_seasons_) == (0.25, 0)
+    full = seasonal_indices(panel.values, panel.starts, 12, 1.0)
+    np.testing.assert_allclose(quarter._seasonal_index - 1, 0.25 * (full - 1), rtol=1e-12)
+
+
+@pytest.mark.parametrize("share", [-0.1, 1.5, "half", True, [0.5], np.nan])
+def test_season_share_must_be_a_share_own_or_none(share):
+    with pytest.raises(ValueError, match=r"season_share must be a number in \[0, 1\].*'own'"):
+        RNNForecaster(3, season_share=share).fit(monthly(multiplicative_seasonal(30, 1, 0)))
 
 
 def test_deseasonalized_forecast_carries_the_seasonal_pattern():

@@ -1100,6 +1100,17 @@ def test_few_short_series_that_fail_the_seasonality_test_keep_the_share_they_fit
     np.testing.assert_array_equal(
         model._seasonal_index, seasonal_indices(panel.values, panel.starts, 12, 1.0))
     own = model.predict().RNNForecaster.to_numpy().reshape(3, 6)
+    fitted_index = model._seasonal_index.copy()
+    # new data choose afresh: at 36 values (three seasons) a series that fails the test
+    # keeps half; at 30, its own share
+    longer = monthly({"s0": series["s0"], "s1": series["s1"][:30]})
+    assert not is_seasonal(series["s0"], 12)
+    model.predict(df=longer)
+    starts = np.array([0, 36, 66])
+    full_then = seasonal_indices(longer.y.to_numpy(), starts, 12, 1.0)
+    np.testing.assert_allclose(model._seasonal_index[0] - 1, 0.5 * (full_then[0] - 1),
+                               rtol=1e-12)
+    np.testing.assert_array_equal(model._seasonal_index[1], full_then[1])
     # with many windows the share is half, whatever the series' length
     monkeypatch.setattr(rnn_module, "VERY_SMALL_DATA_WINDOWS", 0)
     half = RNNForecaster(6, **FAST).fit(train)
@@ -1109,7 +1120,7 @@ def test_few_short_series_that_fail_the_seasonality_test_keep_the_share_they_fit
     # unless asked for: season_share="own" whatever the windows, a number for every series
     asked = RNNForecaster(6, season_share="own", **FAST).fit(train)
     assert (asked.weak_season_share_, asked.own_share_seasons_) == (0.5, 3)
-    np.testing.assert_array_equal(asked._seasonal_index, model._seasonal_index)
+    np.testing.assert_array_equal(asked._seasonal_index, fitted_index)
     quarter = RNNForecaster(6, season_share=0.25, **FAST).fit(train)
     assert (quarter.weak_season_share_, quarter.own_share_seasons_) == (0.25, 0)
     full = seasonal_indices(panel.values, panel.starts, 12, 1.0)

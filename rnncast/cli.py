@@ -334,6 +334,25 @@ def _fit(args) -> int:
     return 0
 
 
+def _adjustment_summary(model, adjusted: int) -> str:
+    """Which series the fit divided by seasonal factors, and why not the others."""
+    if not model.deseasonalize_ or model.season_length_ < 2:
+        return ""
+    notes = []
+    if adjusted < model.panel_.n_series:
+        notes.append("the others have values at or below zero"
+                     + (", fewer than two seasons, or a history that bears out no seasonal "
+                        "pattern" if model.own_share_seasons_ else ", or fewer than two seasons"))
+    own_seasons = model.own_share_seasons_
+    if adjusted and own_seasons and (
+            model.panel_.lengths < own_seasons * model.season_length_).any():
+        notes.append(f"a series under {own_seasons} seasons that fails the seasonality test "
+                     "keeps the share of its factors its history fits")
+    what = (" on seasonally adjusted values" if adjusted == model.panel_.n_series
+            else f" {adjusted} of {model.panel_.n_series} series seasonally adjusted")
+    return "," + what + (f" ({'; '.join(notes)})" if notes else "")
+
+
 def _training_summary(model, interrupted: bool = False) -> str:
     """One line on what fit trained: members, lookbacks, epochs and losses."""
     from rnncast.models.rnn import ANCHOR_DESCRIPTIONS, REFIT_EPOCHS
@@ -349,13 +368,7 @@ def _training_summary(model, interrupted: bool = False) -> str:
                 "that read it)" if short else "")
              + (f", a season of {model.season_length_} steps" if model.season_length_ > 1
                 else ", no season")
-             + ("" if not model.deseasonalize_ or model.season_length_ < 2 else
-                ", on seasonally adjusted values" if adjusted == model.panel_.n_series else
-                f", {adjusted} of {model.panel_.n_series} series seasonally adjusted (the "
-                "others have values at or below zero"
-                + (", fewer than two seasons, or a history that bears out no seasonal "
-                   "pattern)" if model.own_share_seasons_
-                   else ", or fewer than two seasons)"))]
+             + _adjustment_summary(model, adjusted)]
     if model.anchor_ in ANCHOR_DESCRIPTIONS:
         parts[0] += f", forecasting the change from {ANCHOR_DESCRIPTIONS[model.anchor_]}"
         if model.anchor_ == "level":

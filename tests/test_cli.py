@@ -223,8 +223,9 @@ def test_fit_summary_names_a_short_history_without_a_season_among_the_unadjusted
                      "-q", "--output", str(tmp_path / "m.rnncast"))
     assert result.returncode == 0, result.stderr
     assert ("1 of 2 series seasonally adjusted (the others have values at or below zero, "
-            "fewer than two seasons, or a history that bears out no seasonal pattern)"
-            ) in result.stderr
+            "fewer than two seasons, or a history that bears out no seasonal pattern; a "
+            "series under 3 seasons that fails the seasonality test keeps the share of its "
+            "factors its history fits)") in result.stderr
     from rnncast.io import load_model
 
     for share, fitted in (("own", (0.5, 3)), ("0.25", (0.25, 0))):

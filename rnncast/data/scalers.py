@@ -147,10 +147,8 @@ def seasonal_indices(values, starts, season, weak_share=WEAK_SEASON_SHARE,
     if season < 2:
         return indices
     weak, own = [], []  # the series that fail the test; those of them that choose a share
-    for s in range(n_series):
+    for s in np.flatnonzero(has_seasonal_factors(values, starts, season, min_seasons)):
         series = values[starts[s] : starts[s + 1]]
-        if len(series) < min_seasons * season or not np.all(series > 0):
-            continue
         ratios = series / centred_moving_average(series, season)  # NaN at both ends
         steps = np.arange(len(series)) % season
         factors = np.array([np.nanmean(ratios[steps == k]) for k in range(season)])
@@ -164,6 +162,14 @@ def seasonal_indices(values, starts, season, weak_share=WEAK_SEASON_SHARE,
         shares[own] = season_shares(values, starts, np.array(own), indices[own])
     indices[weak] = 1 + shares[weak, None] * (indices[weak] - 1)
     return indices
+
+
+def has_seasonal_factors(values, starts, season, min_seasons=MIN_SEASONS) -> np.ndarray:
+    """(S,) bool: the series ``seasonal_indices`` estimates factors for, those of at least
+    ``min_seasons`` seasons whose every value is above zero."""
+    return np.array([starts[s + 1] - starts[s] >= min_seasons * season
+                     and bool(np.all(values[starts[s] : starts[s + 1]] > 0))
+                     for s in range(len(starts) - 1)], dtype=bool)
 
 
 def season_shares(values, starts, series, factors, shares=SEASON_SHARE_GRID,

@@ -48,7 +48,15 @@ from rnncast.errors import ModelFileError, NotFittedError
 from rnncast.io.atomic import atomic_write
 from rnncast.models.base import Forecaster
 from rnncast.models.baselines import Drift, Naive, SeasonalNaive, WindowAverage
-from rnncast.models.rnn import ANCHORS, CELLS, COMBINES, PAD_WITH, RNNForecaster, _Network
+from rnncast.models.rnn import (
+    ANCHORS,
+    CELLS,
+    COMBINES,
+    PAD_WITH,
+    RNNForecaster,
+    _Network,
+    is_level_smoothing,
+)
 
 FORMAT = "rnncast-model"
 FORMAT_VERSION = 1
@@ -552,8 +560,7 @@ def _decode_rnn(model: RNNForecaster, fitted: dict, series: dict, arrays: dict) 
     # older files: the level anchor weighed every window's last value 0.7; None: each
     # series' own weight
     smoothing = fitted.get("level_smoothing_", 0.7)
-    if smoothing is not None and not (isinstance(smoothing, int | float)
-                                      and not isinstance(smoothing, bool) and 0 < smoothing <= 1):
+    if not is_level_smoothing(smoothing):
         raise ValueError(f"a level smoothing weight of {smoothing!r}")
     model.level_smoothing_ = None if smoothing is None else float(smoothing)
     # older files: the networks read the scaled values (and season) only

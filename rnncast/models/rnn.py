@@ -47,6 +47,7 @@ from rnncast.data.scalers import (
     SCALERS,
     SMOOTHING_GRID,
     WEAK_SEASON_SHARE,
+    has_seasonal_factors,
     seasonal_indices,
     seasonal_naive_scale,
     series_statistics,
@@ -296,6 +297,17 @@ class _Network(RecurrentRegressor):
     def load_weights(self, weights):
         for layer, flat in zip(self.layers, weights):
             layer.flat_params[...] = flat
+
+
+def is_real_number(value) -> bool:
+    """An int or a float, NumPy's included; not a bool."""
+    return not isinstance(value, bool) and isinstance(
+        value, int | float | np.integer | np.floating)
+
+
+def is_level_smoothing(value) -> bool:
+    """A valid ``level_smoothing`` (or fitted ``level_smoothing_``): None, or in (0, 1]."""
+    return value is None or (is_real_number(value) and 0 < value <= 1)
 
 
 def _leading_means(values, starts, counts) -> np.ndarray:
@@ -651,20 +663,17 @@ class RNNForecaster(Forecaster):
         if not 0 <= self.dropout < 1:
             raise ValueError(f"dropout must be in [0, 1), got {self.dropout!r}.")
         share = self.season_share
-        if share is not None and not (isinstance(share, str) and share == "own") and (
-                isinstance(share, bool | str) or not isinstance(
-                    share, int | float | np.integer | np.floating) or not 0 <= share <= 1):
+        if not (share is None or (isinstance(share, str) and share == "own")
+                or (is_real_number(share) and 0 <= share <= 1)):
             raise ValueError(f"season_share must be a number in [0, 1] (the share of its "
                              f"seasonal factors a series that fails the seasonality test "
                              f"keeps), 'own' (each such series under three seasons keeps "
                              f"the share its history fits), or None to decide from the "
                              f"data, got {share!r}.")
-        smoothing = self.level_smoothing
-        if smoothing is not None and (isinstance(smoothing, bool) or not isinstance(
-                smoothing, int | float | np.integer | np.floating) or not 0 < smoothing <= 1):
+        if not is_level_smoothing(self.level_smoothing):
             raise ValueError(f"level_smoothing must be in (0, 1] (the weight of a window's "
                              f"last value in the level anchor), or None for each series' "
-                             f"own, got {smoothing!r}.")
+                             f"own, got {self.level_smoothing!r}.")
         for name in ("weight_decay", "max_grad_norm"):
             value = getattr(self, name)
             if value is not None and value < 0:
@@ -851,12 +860,6 @@ class RNNForecaster(Forecaster):
             return np.zeros(self.panel_.n_series, dtype=bool)
         return (index != 1).any(axis=1)
 
-    def _could_be_adjusted(self, panel) -> np.ndarray:
-        """(S,) bool: the series with seasonal factors to estimate (``seasonal_indices``):
-        at least ``min_seasons_`` seasons long, every value above zero."""
-        positive = np.minimum.reduceat(panel.values, panel.starts[:-1]) > 0
-        return (panel.lengths >= self.min_seasons_ * self.season_length_) & positive
-
     def _warn_if_none_adjusted(self, panel):
         """``deseasonalize=True`` that adjusts no series is a request not carried out:
         say why, rather than leave it to the fit summary."""
@@ -866,7 +869,7 @@ class RNNForecaster(Forecaster):
         if season < 2:
             why = (f"their frequency, {panel.frequency.describe()}, has no season; give "
                    f"season_length=N, the N steps after which the pattern repeats")
-        elif self._could_be_adjusted(panel).any():
+        elif has_seasonal_factors(panel.values, panel.starts, season, self.min_seasons_).any():
             why = ("no series shows a seasonal pattern to divide out: each one long enough "
                    "has factors of 1, or fits its own history best without them")
         else:

@@ -392,8 +392,9 @@ def _training_summary(model, interrupted: bool = False) -> str:
         def trained(cell, lookback):
             runs = history[(history.cell == cell) & (history.lookback == lookback)]
             members = runs[runs.member >= 0]
-            if len(members):
-                return str(int(members.epoch.max()))
+            if len(members):  # several members per lookback: each one's count, a/b
+                return "/".join(str(int(epochs)) for epochs in
+                                members.groupby("member", sort=True).epoch.max())
             # only the run that chose the epochs, kept at its best epoch
             return str(int(runs.epoch[runs.val_loss.idxmin()])) if len(runs) else "0"
 
@@ -866,8 +867,10 @@ def _add_model_options(parser) -> None:
                        "(default: all)")
     group.add_argument("--max-grad-norm", type=float, default=1.0,
                        help="clip the gradients' global norm to this; 0: no clipping")
-    group.add_argument("--ensemble", type=_positive_int, default=1,
-                       help="members per lookback (and cell), with different seeds")
+    group.add_argument("--ensemble", type=_positive_int, default=None,
+                       help="members per lookback (and cell), each an independent fit with "
+                       "its own seed and epoch count (default: 2 in seasonal data with "
+                       "1,000 training windows or more, 1 otherwise)")
     group.add_argument("--combine", choices=("auto", "mean", "median"), default="auto",
                        help="how each series' forecast combines the members; 'auto': their "
                        "median in data without a season (yearly, integer steps) with 1,000 "

@@ -72,13 +72,15 @@ def test_fit_reports_the_members_lookbacks_and_chosen_epochs(sales_csv, tmp_path
     # monthly data, windows of 6 and 9 months: under two seasons, so adjusted by default
     assert ("4 GRU member(s) of 8 units, lookback 6, 9, a season of 12 steps, on seasonally "
             "adjusted values, forecasting their median; trained for ") in result.stderr
-    assert "epochs (lookback 6, 9; 2 times the best epoch on the held-out last " \
-           "horizon, at most 5)" in result.stderr
+    # each of the two members per lookback chose its own epochs: a/b per lookback
+    assert re.search(r"trained for \d+/\d+, \d+/\d+ epochs \(lookback 6, 9; 2 times the "
+                     r"best epoch on the held-out last horizon, at most 5\)", result.stderr)
     from rnncast.io import load_model
 
     model = load_model(path)
     assert model.member_lookbacks_ == [6, 6, 9, 9] and set(model.refit_epochs_) == {
-        ("gru", 6), ("gru", 9)}
+        ("gru", 6, 0), ("gru", 6, 1), ("gru", 9, 0), ("gru", 9, 1)}
+    assert model.n_ensemble_ == 2
     assert model.combine_ == "median"
     result = rnncast("fit", str(sales_csv), "--horizon", "3", *COLUMNS, *SMALL,
                      "--lookback", "6", "--no-refit", "--window-weights", "equal",

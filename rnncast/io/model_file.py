@@ -75,7 +75,7 @@ _FITTED = {
        "min_seasons_", "own_share_seasons_",
        "forecast_from_padding_", "pad_with_",
        "partial_windows_", "anchor_", "level_smoothing_", "level_input_", "combine_",
-       "lookback_",
+       "n_ensemble_", "lookback_",
        "member_lookbacks_", "cells_", "refit_epochs_", "skipped_ids_",
        "quantiles_", "networks_",
        "history_", "series_stats_"},
@@ -221,11 +221,13 @@ def _encode_rnn(model: RNNForecaster, panel: Panel, arrays: dict) -> dict:
                              else float(model.level_smoothing_)),
         "level_input_": bool(model.level_input_),
         "combine_": str(model.combine_),
+        "n_ensemble_": int(model.n_ensemble_),
         "member_lookbacks_": [int(lookback) for lookback in model.member_lookbacks_],
         "cells_": [str(cell) for cell in model.cells_],
         "member_cells_": [str(cell) for cell in model.member_cells_],
-        "refit_epochs_": [[str(cell), int(lookback), int(epochs)]
-                          for (cell, lookback), epochs in model.refit_epochs_.items()],
+        "refit_epochs_": [[str(cell), int(lookback), int(member), int(epochs)]
+                          for (cell, lookback, member), epochs
+                          in model.refit_epochs_.items()],
         "quantiles_": None if quantiles is None else [float(q) for q in quantiles],
         "skipped_ids_": _ids_to_json(model.skipped_ids_),
         "members": len(model.networks_),
@@ -582,10 +584,17 @@ def _decode_rnn(model: RNNForecaster, fitted: dict, series: dict, arrays: dict) 
     if len(member_cells) != fitted["members"] or not set(member_cells) <= set(
             model.cells_) <= set(CELLS):
         raise ValueError("member cells that do not match the members")
+    # older files: n_ensemble members shared one epoch count per (cell, lookback), the
+    # one entry without a member; before cells, entries had no cell either
+    model.n_ensemble_ = int(fitted.get("n_ensemble_", model.n_ensemble or 1))
     model.refit_epochs_ = {}
     for entry in fitted.get("refit_epochs_", []):
-        *cell, lookback, epochs = entry
-        model.refit_epochs_[cell[0] if cell else model.cells_[0], int(lookback)] = int(epochs)
+        if len(entry) == 4:
+            cell, lookback, member, epochs = entry
+        else:
+            *cell, lookback, epochs = entry
+            cell, member = cell[0] if cell else model.cells_[0], 0
+        model.refit_epochs_[str(cell), int(lookback), int(member)] = int(epochs)
     quantiles = fitted["quantiles_"]
     model.quantiles_ = None if quantiles is None else np.array(quantiles, dtype=np.float64)
     model.skipped_ids_ = _ids_from_json(fitted["skipped_ids_"], series["ids_dtype"])

@@ -407,14 +407,14 @@ def test_a_file_keeps_each_members_cell_and_one_from_before_cells_has_the_models
     save_model(lstm, path)
     header, arrays = read_archive(path)
     del header["fitted"]["cells_"], header["fitted"]["member_cells_"]
-    header["fitted"]["refit_epochs_"] = [entry[1:] for entry in
+    header["fitted"]["refit_epochs_"] = [[lookback, epochs] for _, lookback, _, epochs in
                                          header["fitted"]["refit_epochs_"]]
     header["checksum"] = model_file._checksum(arrays, header)
     write_archive(path, header, arrays)
     loaded = load_model(path)
     assert loaded.cells_ == ("lstm",) and loaded.member_cells_ == ["lstm", "lstm"]
     assert loaded.refit_epochs_ == lstm.refit_epochs_
-    assert set(loaded.refit_epochs_) == {("lstm", 6), ("lstm", 9)}
+    assert set(loaded.refit_epochs_) == {("lstm", 6, 0), ("lstm", 9, 0)}
     pd.testing.assert_frame_equal(loaded.predict(), lstm.predict(), check_exact=True)
 
 

@@ -81,7 +81,7 @@ def test_a_lookback_too_long_to_hold_out_trains_after_the_one_it_borrows_epochs_
     many = RNNForecaster(3, n_jobs=2, **options).fit(df)
     assert_same_fit(one, many)
     long_member = many.history_[many.history_.lookback == 24]
-    assert long_member.epoch.max() == many.refit_epochs_["gru", 12]
+    assert long_member.epoch.max() == many.refit_epochs_["gru", 12, 0]
 
 
 @pytest.mark.parametrize("n_jobs", [0, -2, 1.5, "2", True])

@@ -143,7 +143,7 @@ def test_season_length_given_rules_lookbacks_adjustment_and_seasonal_inputs():
     t = np.arange(hours)
     weekly = 100 + 30 * (t % 168 >= 120) + 5 * np.sin(2 * np.pi * t / 24)
     df = long_frame({"a": weekly, "b": 2 * weekly}, start="2024-01-01", freq="h")
-    options = dict(FAST, epochs=2, seasonal_inputs=None)
+    options = dict(FAST, epochs=2, seasonal_inputs=None, n_ensemble=1)
     by_frequency = RNNForecaster(12, **options).fit(df)
     assert by_frequency.season_length_ == 24
     assert by_frequency.member_lookbacks_ == [24, 48, 72]
@@ -174,11 +174,43 @@ def test_refit_trains_members_on_all_windows_for_twice_the_best_epoch():
         runs = history[history.lookback == lookback]
         choose, members = runs[runs.member == -1], runs[runs.member >= 0]
         best = int(choose.epoch[choose.val_loss.idxmin()])
-        epochs = model.refit_epochs_["gru", lookback]
+        epochs = model.refit_epochs_["gru", lookback, 0]
         assert epochs == min(FAST["epochs"], int(np.ceil(2 * best)))
         assert members.epoch.tolist() == list(range(1, epochs + 1))
         assert members.val_loss.isna().all() and choose.val_loss.notna().all()
     assert sorted(history.run.unique()) == [0, 1, 2, 3]
+
+
+def test_each_member_chooses_its_own_epochs_and_two_train_in_seasonal_data_by_default():
+    few = monthly(sine_series(48, 3, seed=5))  # 3 series: under 1,000 windows
+    options = dict(FAST, epochs=6, lookback=[6, 9], patience=2)
+    one = RNNForecaster(3, **options).fit(few)
+    assert one.n_ensemble_ == 1 and one.member_lookbacks_ == [6, 9]
+    two = RNNForecaster(3, n_ensemble=2, **options).fit(few)
+    assert two.n_ensemble_ == 2 and two.member_lookbacks_ == [6, 6, 9, 9]
+    # member 0 is the one member of n_ensemble=1, to the bit: the same seeds
+    for a, b in zip(one.networks_[0].weights(), two.networks_[0].weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    # each member's epochs chosen by a run of its own: chooser, member, chooser, member
+    runs = two.history_.groupby("run")[["lookback", "member"]].first()
+    assert runs.values.tolist() == [[6, -1], [6, 0], [6, -1], [6, 1],
+                                    [9, -1], [9, 2], [9, -1], [9, 3]]
+    choosers = two.history_[two.history_.member == -1]
+    first, second = (choosers[choosers.run == run].val_loss.to_numpy() for run in (0, 2))
+    assert not np.array_equal(first[:2], second[:2])  # other seeds, other runs
+    for lookback in (6, 9):
+        for k in (0, 1):
+            trained = two.history_[two.history_.member == 2 * (lookback == 9) + k]
+            assert trained.epoch.max() == two.refit_epochs_["gru", lookback, k]
+    # the default: two members in seasonal data from 1,000 windows on, one otherwise
+    many = monthly(sine_series(60, 30, seed=5))  # 30 x 52 windows of lookback 6
+    seasonal = RNNForecaster(3, **dict(options, epochs=1)).fit(many)
+    assert seasonal.n_ensemble_ == 2 and len(seasonal.networks_) == 4
+    yearly = RNNForecaster(3, **dict(options, epochs=1)).fit(
+        long_frame(sine_series(60, 30, seed=5), freq="YS"))
+    assert yearly.n_ensemble_ == 1 and yearly.member_cells_ == ["gru", "lstm"] * 2
+    assert RNNForecaster(3, n_ensemble=3, **dict(options, epochs=1)).fit(
+        many).member_lookbacks_ == [6, 6, 6, 9, 9, 9]
 
 
 def test_the_forecast_is_the_mean_of_the_members_forecasts():
@@ -330,10 +362,10 @@ def test_a_lookback_too_long_to_hold_out_trains_as_long_as_the_previous_one():
     df = monthly(sine_series(29, 3, seed=8))  # 29 values: 12 + 3 + 3 held out fit, 24 not
     model = RNNForecaster(3, patience=3, lookback=[12, 24], **FAST).fit(df)
     history = model.history_
-    assert list(model.refit_epochs_) == [("gru", 12)]
+    assert list(model.refit_epochs_) == [("gru", 12, 0)]
     long_member = history[history.lookback == 24]
     assert (long_member.member == 1).all()  # no run to choose epochs for lookback 24
-    assert long_member.epoch.max() == model.refit_epochs_["gru", 12]
+    assert long_member.epoch.max() == model.refit_epochs_["gru", 12, 0]
 
 
 def test_members_train_on_the_windows_the_epoch_choice_held_out(monkeypatch):
@@ -542,7 +574,8 @@ def test_cells_by_default_gru_and_lstm_without_a_season_and_gru_with_one():
     assert [type(network.recurrent).__name__ for network in mixed.networks_] == [
         "GRU", "LSTM", "GRU", "LSTM"]
     # each cell chose its own epochs, in its own held-out run
-    assert set(mixed.refit_epochs_) == {("gru", 3), ("lstm", 3), ("gru", 6), ("lstm", 6)}
+    assert set(mixed.refit_epochs_) == {("gru", 3, 0), ("lstm", 3, 0), ("gru", 6, 0),
+                                        ("lstm", 6, 0)}
     assert (mixed.history_.member == -1).groupby(mixed.history_.run).all().sum() == 4
     # the history says each run's cell: chooser, then member, per cell and lookback
     runs = mixed.history_.groupby("run")[["cell", "lookback", "member"]].first()

@@ -479,8 +479,9 @@ class RNNForecaster(Forecaster):
         leaving it out cost accuracy on M3. False: each member is a held-out run that
         keeps its best weights (cheaper: one run per member instead of two).
     n_ensemble : int or None
-        Members per lookback and cell, each with its own epoch-choosing run, trained with
-        seeds ``(seed, lookback, k + 1)``: k independent fits. None: 2 in seasonal data
+        Members per lookback and cell, each with its own epoch-choosing run, member k
+        trained with seeds ``(seed, lookback, k + 1)``: as many independent fits, their
+        forecasts combined. None: 2 in seasonal data
         where the shortest lookback gives 1,000 training windows or more, 1 otherwise.
         Two did better than one on the validation windows of M3's, Tourism's and M1's
         quarterly and monthly series (by 0% to 1% at every origin) at twice the fitting

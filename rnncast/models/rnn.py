@@ -1089,19 +1089,26 @@ class RNNForecaster(Forecaster):
             self._fit_cell(cell, lookback, windows, history)
 
     def _fit_cell(self, cell, lookback, windows, history):
+        inputs, targets, weights, held_in_weights, held_in, valid = windows
+        every = (inputs, targets, weights)
+        split = None  # (held-in windows, held-out ones): what early stopping trains and scores
+        if self.early_stopping and valid.any():
+            split = ((inputs[held_in], targets[held_in], held_in_weights[held_in]),
+                     (inputs[valid], targets[valid], weights[valid]))
+        borrows = self._borrows_epochs(valid)
         for k in range(self.n_ensemble_):
-            self._fit_member(cell, lookback, k, windows, history)
+            self._fit_member(cell, lookback, k, every, split, borrows, history)
 
-    def _fit_member(self, cell, lookback, k, windows, history):
+    def _fit_member(self, cell, lookback, k, every, split, borrows, history):
         """Member k of (cell, lookback): its epoch-choosing run (seed ``(seed, lookback,
         0)`` for the first member, ``(seed, lookback, 0, k)`` after it), then its
-        training (seed ``(seed, lookback, k + 1)``)."""
-        inputs, targets, weights, held_in_weights, held_in, valid = windows
-        train, held_out, epochs = (inputs, targets, weights), None, self.epochs
+        training (seed ``(seed, lookback, k + 1)``). ``every``: all windows' (inputs,
+        targets, weights); ``split``: their early-stopping (held-in, held-out) parts, or
+        None; ``borrows``: whether the epochs come from a shorter lookback
+        (``_borrows_epochs``)."""
+        inputs = every[0]
+        (train, held_out), epochs = (split or (every, None)), self.epochs
         chooser = None
-        if self.early_stopping and valid.any():
-            held_out = (inputs[valid], targets[valid], weights[valid])
-            train = (inputs[held_in], targets[held_in], held_in_weights[held_in])
         chosen_before = [key for key in self.refit_epochs_
                          if key[0] == cell and key[1] < lookback and key[2] == k]
         if held_out is not None and self.refit:
@@ -1112,8 +1119,8 @@ class RNNForecaster(Forecaster):
             best_epoch = int(run.epoch[run.val_loss.idxmin()]) if scored else len(run)
             epochs = min(self.epochs, int(np.ceil(REFIT_EPOCHS * best_epoch)))
             self.refit_epochs_[cell, lookback, k] = epochs
-            train, held_out = (inputs, targets, weights), None
-        elif self._borrows_epochs(valid) and chosen_before:
+            train, held_out = every, None
+        elif borrows and chosen_before:
             # no series is long enough to hold out a horizon beyond this lookback:
             # train as long as this member of the longest lookback that could
             epochs = self.refit_epochs_[max(chosen_before)]

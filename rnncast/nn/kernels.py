@@ -39,7 +39,16 @@ except ImportError:  # the NumPy path needs nothing more
     numba = None
 
 AVAILABLE = numba is not None
-_OPTIONS = {"fastmath": True, "error_model": "numpy"}  # no zero-division branch: vectorises
+# fastmath without "reassoc", which lets LLVM reorder a chain of products or sums, and so
+# round it another way, depending on the code around it. With it, a kernel compiled
+# afresh together with the kernels it calls rounded otherwise than the same kernel
+# loaded from numba's cache: the first run after an install and the later ones gave an
+# LSTM other gradients, and a fit other forecasts. Without it the two agree bit for bit
+# (tests/nn/test_recurrent.py), and the per-step passes, which vectorise across units and
+# not along a sum, ran as fast. error_model "numpy": no zero-division branch to vectorise
+# around.
+_OPTIONS = {"fastmath": {"nnan", "ninf", "nsz", "arcp", "contract", "afn"},
+            "error_model": "numpy"}
 
 # float32 literals: a float64 literal would drag float32 kernels into float64 arithmetic
 # (half the SIMD width); in float64 kernels they promote exactly.

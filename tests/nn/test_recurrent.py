@@ -2,6 +2,8 @@
 
 import os
 import signal
+import subprocess
+import sys
 import time
 import warnings
 
@@ -513,6 +515,41 @@ def test_a_forked_child_trains_after_its_parent_used_parallel_regions():
     _, status = os.waitpid(pid, 0)
     assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
     np.testing.assert_array_equal(np.frombuffer(received, dtype=np.float64), expected)
+
+
+# One training step of each cell, in a process of its own: a digest of the loss and every
+# gradient. ``threads=1`` keeps the batch in one part.
+_DIGEST_OF_A_STEP = """
+import hashlib
+import numpy as np
+from rnncast.nn import GRU, LSTM, RNN, Linear, RecurrentRegressor
+rng = np.random.default_rng(0)
+x = rng.standard_normal((64, 12, 1)).astype(np.float32)
+y = rng.standard_normal((64, 1)).astype(np.float32)
+digest = hashlib.sha1()
+for cell in (RNN, GRU, LSTM):
+    network = RecurrentRegressor(cell(1, 16, seed=0, threads=1), Linear(16, 1, seed=1))
+    digest.update(np.float64(network.loss_and_gradients(x, y, "mse")).tobytes())
+    for layer in network.layers:
+        for grad in layer.grads.values():
+            digest.update(grad.tobytes())
+print(digest.hexdigest())
+"""
+
+
+def test_kernels_compiled_afresh_and_loaded_from_numbas_cache_give_the_same_bits(tmp_path):
+    """The first run after an install compiles the kernels and later runs load them from
+    numba's cache; with fastmath's "reassoc" the two rounded an LSTM's gradients apart."""
+    needs_compiled()
+    environment = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)}
+    digests = []
+    for _ in range(2):
+        run = subprocess.run([sys.executable, "-c", _DIGEST_OF_A_STEP], env=environment,
+                             capture_output=True, text=True, timeout=600)
+        assert run.returncode == 0, run.stderr
+        digests.append(run.stdout.strip())
+    assert any(tmp_path.rglob("*.nbc")), "the first run wrote no cache for the second to load"
+    assert digests[0] == digests[1]
 
 
 def test_compiled_layers_keep_blas_on_one_thread_even_for_one_part(monkeypatch):

@@ -552,6 +552,19 @@ def test_kernels_compiled_afresh_and_loaded_from_numbas_cache_give_the_same_bits
     assert digests[0] == digests[1]
 
 
+@pytest.mark.parametrize("cell", CELLS)
+def test_input_weights_reach_the_kernels_c_ordered_as_the_training_steps_copy(cell):
+    """numba compiles a kernel once per array layout: a Fortran-ordered W_ih^T here
+    compiled every forward kernel a second time in a run that trains and forecasts."""
+    layer = CELLS[cell](3, 4, 2, seed=36)
+    scale = layer._gate_scale()
+    for index in range(2):
+        weight, _ = layer._projection_weights(index)
+        assert weight.flags.c_contiguous and weight.dtype == layer.dtype
+        expected = layer.params[f"weight_ih_l{index}"].T
+        np.testing.assert_array_equal(weight, expected if scale is None else expected * scale)
+
+
 def test_compiled_layers_keep_blas_on_one_thread_even_for_one_part(monkeypatch):
     """Woken BLAS threads spin on after their product and took a core from the loops."""
     needs_compiled()

@@ -1106,14 +1106,14 @@ class RNNForecaster(Forecaster):
         targets, weights); ``split``: their early-stopping (held-in, held-out) parts, or
         None; ``borrows``: whether the epochs come from a shorter lookback
         (``_borrows_epochs``)."""
-        inputs = every[0]
+        features = every[0].shape[2]
         (train, held_out), epochs = (split or (every, None)), self.epochs
         chooser = None
         chosen_before = [key for key in self.refit_epochs_
                          if key[0] == cell and key[1] < lookback and key[2] == k]
         if held_out is not None and self.refit:
             chooser_seed = [self.seed, lookback, 0] + ([k] if k else [])
-            chooser = self._network(cell, inputs.shape[2], chooser_seed)
+            chooser = self._network(cell, features, chooser_seed)
             run = self._run(chooser, train, held_out, epochs, lookback, history, keep=False)
             scored = run.val_loss.notna().any()
             best_epoch = int(run.epoch[run.val_loss.idxmin()]) if scored else len(run)
@@ -1127,7 +1127,7 @@ class RNNForecaster(Forecaster):
         kept = len(self.networks_)
         # the same seeds for every cell: a GRU member is the same whether or not LSTM
         # members train beside it
-        network = self._network(cell, inputs.shape[2], [self.seed, lookback, k + 1])
+        network = self._network(cell, features, [self.seed, lookback, k + 1])
         try:
             self._run(network, train, held_out, epochs, lookback, history, keep=True)
         except TrainingInterrupted:

@@ -489,11 +489,11 @@ class Recurrent(Module):
                                  self.params[f"bias_hh_l{layer}"])
         scale = self._gate_scale()
         if scale is not None:
-            bias = bias * scale
+            weight, bias = np.multiply(weight, scale, order="C"), bias * scale
         # C-ordered, as the compiled training step's copy is: numba compiles a kernel
         # once per array layout it meets, and a Fortran-ordered view here made the
         # forward kernels compile twice over (a few seconds each, on a first run)
-        return np.multiply(weight, 1 if scale is None else scale, order="C"), bias
+        return np.ascontiguousarray(weight), bias
 
     def _project(self, layer_input, weight, bias, empty=fresh_array):
         """x_proj = X weight + bias, all steps at once, with ``_projection_weights``.

@@ -3,4 +3,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh test
-exec .venv/bin/python -m pytest "$@"
+# -n auto: a worker process per core (pytest-xdist); "-n 0" among the arguments runs
+# the tests in this process instead.
+exec .venv/bin/python -m pytest -n auto "$@"

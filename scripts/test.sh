@@ -3,6 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh test
-# -n auto: a worker process per core (pytest-xdist); "-n 0" among the arguments runs
-# the tests in this process instead.
-exec .venv/bin/python -m pytest -n auto "$@"
+# A worker process per core this process may use, at most 8 (pytest-xdist); "-n 0"
+# among the arguments runs the tests in this process instead. Not "-n auto": with psutil
+# installed it counts the machine's physical cores, whatever this process is allowed.
+workers="$(.venv/bin/python -c 'import os; print(min(len(os.sched_getaffinity(0)), 8))')"
+exec .venv/bin/python -m pytest -n "$workers" "$@"

@@ -215,6 +215,7 @@ def _rnn_from_args(args, horizon):
         scaler=args.scaler, anchor=None if args.anchor == "auto" else args.anchor,
         level_smoothing=args.level_smoothing,
         level_input=_AUTO_YES_NO[args.level_input],
+        drift_input=_AUTO_YES_NO[args.drift_input], bootstrap_copies=args.bootstrap_copies,
         log=args.log, season_length=args.season_length,
         deseasonalize=_AUTO_YES_NO[args.deseasonalize], season_share=args.season_share,
         epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
@@ -376,6 +377,11 @@ def _training_summary(model, interrupted: bool = False) -> str:
                          else f" (smoothing weight {model.level_smoothing_:g})")
     if model.level_input_:
         parts[0] += ", reading each window's level over its scale"
+    if model.drift_input_:
+        parts[0] += " and the drift of the history before it"
+    if model.bootstrap_copies_:
+        parts[0] += (f", trained with {model.bootstrap_copies_} bootstrapped "
+                     f"cop{'y' if model.bootstrap_copies_ == 1 else 'ies'} of each series")
     if model.combine_ == "median":
         parts[0] += ", forecasting their median"
     if model.early_stopping and not model.refit_epochs_ and model.refit:
@@ -838,6 +844,15 @@ def _add_model_options(parser) -> None:
                        "when no series goes below zero, none is seasonally adjusted and "
                        "there are 1,000 training windows or more (with --scaler window "
                        "and without --log)")
+    group.add_argument("--drift-input", choices=("auto", "yes", "no"), default="auto",
+                       help="also feed each series' mean change per step before the "
+                       "window, over the window's scale: the long-run trend a short "
+                       "window cannot see; 'auto': in data without a season")
+    group.add_argument("--bootstrap-copies", type=_whole_number, default=None,
+                       metavar="N",
+                       help="also train on N resamples of each series (its trend plus its "
+                       "noise resampled in blocks: the moving block bootstrap), data "
+                       "without a season only (default: 1 without a season, 0 with one)")
     group.add_argument("--log", action="store_true", help="model log(y); needs y > 0")
     group.add_argument("--season-length", type=_positive_int, default=None, metavar="STEPS",
                        help="steps per season, for the RNN and backtest's snaive, when "

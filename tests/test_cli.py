@@ -130,6 +130,39 @@ def test_fit_reports_the_members_lookbacks_and_chosen_epochs(sales_csv, tmp_path
     assert load_model(path).level_input_ is False
 
 
+def test_drift_input_and_bootstrap_copies_options(sales_csv, tmp_path):
+    from rnncast.io import load_model
+
+    path = tmp_path / "model.rnncast"
+    result = rnncast("fit", str(sales_csv), "--horizon", "3", *COLUMNS, *SMALL,
+                     "--lookback", "6", "--drift-input", "yes", "--output", str(path), "-q")
+    assert result.returncode == 0, result.stderr
+    assert "and the drift of the history before it" in result.stderr
+    assert "bootstrapped" not in result.stderr  # monthly: no copies by default
+    model = load_model(path)
+    assert model.drift_input_ is True and model.bootstrap_copies_ == 0
+    result = rnncast("fit", str(sales_csv), "--horizon", "3", *COLUMNS, *SMALL,
+                     "--bootstrap-copies", "1", "--output", str(path), "-q")
+    assert result.returncode != 0
+    assert "bootstrap_copies=1 resamples series without a season" in result.stderr
+    result = rnncast("fit", str(sales_csv), "--horizon", "3", *COLUMNS, *SMALL,
+                     "--bootstrap-copies", "-1", "--output", str(path), "-q")
+    assert result.returncode == 2 and "--bootstrap-copies" in result.stderr
+    # yearly sums of the same sales: no season, so a copy of each series by default
+    yearly = pd.read_csv(sales_csv, parse_dates=["month"])
+    yearly = yearly.groupby(["store", yearly.month.dt.year]).sales.sum().reset_index()
+    yearly["month"] = pd.to_datetime(yearly.month.astype(str) + "-01-01")
+    yearly_csv = tmp_path / "yearly.csv"
+    yearly.to_csv(yearly_csv, index=False)
+    result = rnncast("fit", str(yearly_csv), "--horizon", "1", *COLUMNS, *SMALL,
+                     "--bootstrap-copies", "2", "--output", str(path), "-q")
+    assert result.returncode == 0, result.stderr
+    assert ("and the drift of the history before it, trained with 2 bootstrapped copies "
+            "of each series" in result.stderr)
+    model = load_model(path)
+    assert model.drift_input_ is True and model.bootstrap_copies_ == 2
+
+
 def test_summary_counts_each_cells_epochs_from_its_own_runs():
     """Stopped after the LSTM's epoch-choosing run of the last lookback, before its
     member trained: that lookback's LSTM count is its chooser's best epoch, not the

@@ -74,7 +74,8 @@ _FITTED = {
     | {"hidden_size_", "season_length_", "deseasonalize_", "weak_season_share_",
        "min_seasons_", "own_share_seasons_",
        "forecast_from_padding_", "pad_with_",
-       "partial_windows_", "anchor_", "level_smoothing_", "level_input_", "combine_",
+       "partial_windows_", "anchor_", "level_smoothing_", "level_input_", "drift_input_",
+       "bootstrap_copies_", "combine_",
        "n_ensemble_", "lookback_",
        "member_lookbacks_", "cells_", "refit_epochs_", "skipped_ids_",
        "quantiles_", "networks_",
@@ -220,6 +221,8 @@ def _encode_rnn(model: RNNForecaster, panel: Panel, arrays: dict) -> dict:
         "level_smoothing_": (None if model.level_smoothing_ is None
                              else float(model.level_smoothing_)),
         "level_input_": bool(model.level_input_),
+        "drift_input_": bool(model.drift_input_),
+        "bootstrap_copies_": int(model.bootstrap_copies_),
         "combine_": str(model.combine_),
         "n_ensemble_": int(model.n_ensemble_),
         "member_lookbacks_": [int(lookback) for lookback in model.member_lookbacks_],
@@ -567,6 +570,9 @@ def _decode_rnn(model: RNNForecaster, fitted: dict, series: dict, arrays: dict) 
     model.level_smoothing_ = None if smoothing is None else float(smoothing)
     # older files: the networks read the scaled values (and season) only
     model.level_input_ = bool(fitted.get("level_input_", False))
+    # older files: no drift input, and trained on the series alone
+    model.drift_input_ = bool(fitted.get("drift_input_", False))
+    model.bootstrap_copies_ = int(fitted.get("bootstrap_copies_", 0))
     model.combine_ = fitted.get("combine_", "mean")  # older files: the members' mean
     if model.combine_ not in COMBINES:
         raise ValueError(f"an unknown way to combine the members, {model.combine_!r}")

@@ -34,6 +34,7 @@ recent included, for twice that count.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import logging
 import sys
 import time
@@ -42,6 +43,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from rnncast.data.bootstrap import bootstrap_panel_values
 from rnncast.data.panel import Panel
 from rnncast.data.scalers import (
     MIN_SEASONS,
@@ -197,6 +199,16 @@ OWN_SHARE_SEASONS = 3
 LEVEL_INPUT_RANGE = (-2.0, 4.0)
 LEVEL_INPUT_CENTRE = 3.0
 LEVEL_INPUT_SPREAD = 4.0
+
+# The drift input (``drift_input``): a series' mean change per step before the window
+# (its value at the window's first input minus its first value, over the steps
+# between), over the window's scale, clipped to +-DRIFT_INPUT_CLIP: the long-run trend
+# that a window of a few values cannot see. 0 where the window starts its series.
+DRIFT_INPUT_CLIP = 2.0
+# Bootstrapped copies of each series trained on beside it in data without a season
+# (``bootstrap_copies``; ``rnncast.data.bootstrap``).
+BOOTSTRAP_COPIES = 1
+BOOTSTRAP_STREAM = 7  # the copies' random stream: seed [seed, 7], apart from the members'
 
 # Default cells (``cell=None``). In data without a season, members of both cells. On
 # the validation windows (MASE averaged over three origins, six seeds), one GRU and one
@@ -581,7 +593,8 @@ class RNNForecaster(Forecaster):
 
     def __init__(self, horizon, *, cell=None, hidden_size=None, num_layers=1, dropout=0.0,
                  lookback=None, loss="mae", window_weights="mase", scaler="window",
-                 anchor=None, level_smoothing=None, level_input=None, log=False,
+                 anchor=None, level_smoothing=None, level_input=None, drift_input=None,
+                 bootstrap_copies=None, log=False,
                  deseasonalize=None, season_share=None, epochs=100,
                  batch_size=64, optimizer="adam", learning_rate=1e-3, weight_decay=0.0,
                  max_grad_norm=1.0, windows_per_epoch=None, partial_windows=None,
@@ -595,6 +608,7 @@ class RNNForecaster(Forecaster):
         self.dropout, self.lookback, self.loss, self.scaler = dropout, lookback, loss, scaler
         self.window_weights, self.anchor, self.level_input = window_weights, anchor, level_input
         self.level_smoothing = level_smoothing
+        self.drift_input, self.bootstrap_copies = drift_input, bootstrap_copies
         self.log, self.epochs, self.batch_size, self.optimizer = log, epochs, batch_size, optimizer
         self.deseasonalize, self.season_share = deseasonalize, season_share
         self.learning_rate, self.weight_decay = learning_rate, weight_decay
@@ -643,6 +657,15 @@ class RNNForecaster(Forecaster):
             raise ValueError(f"level_input=True reads each window's mean over its scale, "
                              f"which only scaler='window' measures; with "
                              f"scaler={self.scaler!r}, leave level_input=None or False.")
+        if self.drift_input not in (None, True, False):
+            raise ValueError(f"drift_input must be True, False or None (decide from the "
+                             f"data), got {self.drift_input!r}.")
+        if self.bootstrap_copies is not None:
+            copies = self.bootstrap_copies
+            if isinstance(copies, bool) or not isinstance(copies, int | np.integer) or copies < 0:
+                raise ValueError(f"bootstrap_copies must be a whole number of copies per "
+                                 f"series (0: none), or None (decide from the data), got "
+                                 f"{copies!r}.")
         if self.partial_windows not in (None, True, False):
             raise ValueError(f"partial_windows must be True, False or None (decide from the "
                              f"data), got {self.partial_windows!r}.")
@@ -772,6 +795,36 @@ class RNNForecaster(Forecaster):
             return WEAK_SEASON_SHARE, OWN_SHARE_SEASONS
         return float(self.season_share), 0
 
+    def _bootstrap_copies(self, seasonal) -> int:
+        if self.bootstrap_copies is None:
+            return 0 if seasonal else BOOTSTRAP_COPIES
+        if self.bootstrap_copies and seasonal:
+            raise ValueError(
+                f"bootstrap_copies={self.bootstrap_copies} resamples series without a "
+                f"season, but this data has a season of {self.season_length_} steps, "
+                f"which the copies' blocks would break up. Leave bootstrap_copies=None "
+                f"(none in seasonal data), or give season_length=1 if the data has no "
+                f"season.")
+        return int(self.bootstrap_copies)
+
+    def _with_bootstrapped_copies(self, values, panel):
+        """(values, panel) to train on: ``values`` (N,) in model space and ``panel``,
+        with ``bootstrap_copies_`` resamples of each series long enough to train on
+        after them (``rnncast.data.bootstrap``), each with its series' id and dates.
+        Drawn from the forecaster's seed, so the same seed and data give the same
+        copies."""
+        if not self.bootstrap_copies_:
+            return values, panel
+        rng = np.random.default_rng([self.seed, BOOTSTRAP_STREAM])
+        min_length = (1 if self.recursive else self.horizon) + 1
+        values, starts, source = bootstrap_panel_values(
+            values, panel.starts, self.bootstrap_copies_, rng, min_length)
+        return values, dataclasses.replace(
+            panel, values=values, starts=starts,
+            ids=np.concatenate([panel.ids, panel.ids[source]]),
+            first_ds=np.concatenate([panel.first_ds, panel.first_ds[source]]),
+            last_ds=np.concatenate([panel.last_ds, panel.last_ds[source]]), _stamps=None)
+
     def _level_input(self, panel, training_windows):
         if self.level_input is not None:
             return bool(self.level_input)
@@ -857,6 +910,9 @@ class RNNForecaster(Forecaster):
         self.partial_windows_ = (seasonal if self.partial_windows is None
                                  else bool(self.partial_windows))
         self.level_input_ = self._level_input(panel, windows_count)
+        self.drift_input_ = (not seasonal if self.drift_input is None
+                             else bool(self.drift_input))
+        self.bootstrap_copies_ = self._bootstrap_copies(seasonal)
         values = self._transform_values(panel, fitting=True)
         if self.deseasonalize:
             self._warn_if_none_adjusted(panel)
@@ -869,9 +925,11 @@ class RNNForecaster(Forecaster):
         self.anchor_ = self.anchor or self._default_anchor(windows_count)
         self.level_smoothing_ = (None if self.level_smoothing is None
                                  else float(self.level_smoothing))
-        self._level_weights = self._series_level_weights(values, panel)
         self.combine_ = self._combine(windows_count)
         self.n_ensemble_ = self._n_ensemble(windows_count)
+        # the copies train beside the series; every choice above was the series' own
+        values, panel = self._with_bootstrapped_copies(values, panel)
+        self._level_weights = self._series_level_weights(values, panel)
         history = []
         try:
             self._fit_members(values, panel, lookbacks, history)
@@ -935,8 +993,11 @@ class RNNForecaster(Forecaster):
         valid = (own_margin[series] > 0) & (known_held_in <= 0) & (known >= steps_out)
         if report_short:
             self._report_short(panel, np.bincount(series[held_in], minlength=panel.n_series))
-        inputs, targets, window_scale = self._scaled_windows(padded, positions, series,
-                                                             lookback, steps_out, season)
+        first_step = offset - padding[series]  # (N,) time index of each window's first input
+        # (N,) each window's series' first value (the left padding repeats or precedes it)
+        first_value = padded[starts[series] + padding[series]]
+        inputs, targets, window_scale = self._scaled_windows(
+            padded, positions, series, lookback, steps_out, season, (first_value, first_step))
         weights = np.ones(len(positions))
         if self.window_weights == "mase":
             # a loss on values divided by window_scale, times window_scale / naive_scale,
@@ -948,7 +1009,6 @@ class RNNForecaster(Forecaster):
         targets[step >= known[:, None]] = 0  # past the end: another series' values, or NaN
         target_weights = weights[:, None] * (step < known[:, None])  # (N, steps_out)
         held_in_weights = weights[:, None] * (step < known_held_in[:, None])
-        first_step = offset - padding[series]  # (N,) time index of each window's first input
         inputs = self._with_season(inputs, panel, series, first_step)
         return (inputs, targets, target_weights.astype(self.dtype),
                 held_in_weights.astype(self.dtype), held_in, valid)
@@ -1229,33 +1289,45 @@ class RNNForecaster(Forecaster):
             self._series_scale = (mean, scale)
         return values
 
-    def _scaled_windows(self, values, positions, series, lookback, steps_out, season):
+    def _scaled_windows(self, values, positions, series, lookback, steps_out, season,
+                        before):
         """Inputs (N, L, F0) and targets (N, steps_out) of the windows at
-        ``positions`` of ``series`` (N,), as the network sees them (``_scaled_inputs``),
-        and the scale (N,) each was divided by (1: none)."""
+        ``positions`` of ``series`` (N,), as the network sees them (``_scaled_inputs``,
+        which reads ``before``), and the scale (N,) each was divided by (1: none)."""
         windows = gather(values, positions, lookback)  # (N, L)
         targets = gather(values, positions + lookback, steps_out)  # (N, steps_out)
         level, scale = self._window_level_scale(windows, season)  # (N, 1) each
         anchor = self._anchor_values(windows, level, series)  # (N, 1)
         targets = (targets - anchor) / scale
-        return (self._scaled_inputs(windows, level, scale), targets.astype(self.dtype),
+        return (self._scaled_inputs(windows, level, scale, before), targets.astype(self.dtype),
                 scale[:, 0])
 
-    def _scaled_inputs(self, windows, level, scale):
+    def _scaled_inputs(self, windows, level, scale, before):
         """What the network reads of windows (N, L) of level and scale (N, 1): (N, L, 1)
-        values centred on the level and divided by the scale, and with ``level_input_``
-        a second channel (N, L, 2), constant over each window: log(level / scale),
-        which the centring and scaling hide. For a series that cannot go below zero it
-        says how far the window sits above zero in its own units of change: how far it
-        can fall, and how large its changes are relative to it."""
+        values centred on the level and divided by the scale, then channels constant
+        over each window. With ``level_input_``, log(level / scale), which the centring
+        and scaling hide: for a series that cannot go below zero, how far the window
+        sits above zero in its own units of change, so how far it can fall and how
+        large its changes are relative to it. With ``drift_input_``, the series' mean
+        change per step before the window over the scale (``DRIFT_INPUT_CLIP``): the
+        trend of the history the window leaves out. before: (first value of each
+        window's series (N,), the time index of its first input in the series (N,),
+        0 or less where it starts or is padded)."""
         scaled = ((windows - level) / scale)[:, :, None]  # (N, L, 1)
-        if not self.level_input_:
-            return scaled.astype(self.dtype)
-        with np.errstate(divide="ignore"):  # an all-zero window: log 0, clipped below
-            height = np.log(np.abs(level) / scale)  # (N, 1)
-        height = (np.clip(height, *LEVEL_INPUT_RANGE) - LEVEL_INPUT_CENTRE) / LEVEL_INPUT_SPREAD
-        channel = np.broadcast_to(height[:, :, None], scaled.shape)  # (N, L, 1)
-        return np.concatenate([scaled, channel], axis=2).astype(self.dtype)
+        channels = [scaled]
+        if self.level_input_:
+            with np.errstate(divide="ignore"):  # an all-zero window: log 0, clipped below
+                height = np.log(np.abs(level) / scale)  # (N, 1)
+            height = ((np.clip(height, *LEVEL_INPUT_RANGE) - LEVEL_INPUT_CENTRE)
+                      / LEVEL_INPUT_SPREAD)
+            channels.append(np.broadcast_to(height[:, :, None], scaled.shape))
+        if self.drift_input_:
+            first_value, first_step = before
+            drift = np.where(first_step > 0, (windows[:, 0] - first_value)
+                             / np.maximum(first_step, 1), 0.0)  # (N,) per step
+            drift = np.clip(drift[:, None] / scale, -DRIFT_INPUT_CLIP, DRIFT_INPUT_CLIP)
+            channels.append(np.broadcast_to(drift[:, :, None], scaled.shape))
+        return np.concatenate(channels, axis=2).astype(self.dtype)
 
     def _season(self, panel) -> int:
         """Season length fed to the network as inputs, or 1 for none."""
@@ -1456,12 +1528,13 @@ class RNNForecaster(Forecaster):
         values = self._transform_values(panel, fitting=False)
         self._level_weights = self._series_level_weights(values, panel)
         members = []
+        first_values = values[panel.starts[:-1]]  # (S,) each series' first, model space
         with kernels.single_threaded_blas():  # as in training: the cores change no bit
             for network, lookback in zip(self.networks_, self.member_lookbacks_):
                 history = self._last_windows(values, panel, lookback)  # (S, L)
                 first_step = panel.lengths - lookback  # (S,) may be negative: padded
-                season = (panel, np.arange(panel.n_series), first_step)
-                members.append(self._member_forecast(network, history, season))
+                where = (panel, np.arange(panel.n_series), first_step, first_values)
+                members.append(self._member_forecast(network, history, where))
         forecast = self._combined(np.stack(members), panel.lengths)  # (S, h, Q)
         if self.scaler == "series":
             mean, scale = self._series_scale
@@ -1513,17 +1586,19 @@ class RNNForecaster(Forecaster):
         summed = np.where(used[:, :, None, None], members, 0.0).sum(axis=0)
         return summed / used.sum(axis=0)[:, None, None]
 
-    def _member_forecast(self, network, history, season):
-        """(S, h, Q) in model space, from windows (S, L); ``season`` holds what
-        ``_with_season`` needs: (panel, series, first_step)."""
-        panel, series, first_step = season
+    def _member_forecast(self, network, history, where):
+        """(S, h, Q) in model space, from windows (S, L); ``where`` says where they lie,
+        for ``_with_season`` and ``_scaled_inputs``: (panel, series, first_step (S,) the
+        time index of each window's first input, first_value (S,) its series' first)."""
+        panel, series, first_step, first_value = where
         season_length = self.season_length_
         if self.recursive:
             window, steps = history.copy(), []
             for k in range(self.horizon):
                 level, scale = self._window_level_scale(window, season_length)
-                inputs = self._with_season(self._scaled_inputs(window, level, scale),
-                                           panel, series, first_step + k)
+                inputs = self._with_season(
+                    self._scaled_inputs(window, level, scale, (first_value, first_step + k)),
+                    panel, series, first_step + k)
                 anchor = self._anchor_values(window, level, series)  # (S, 1)
                 step = network.forward(inputs)
                 step = step.astype(np.float64) * scale  # (S, 1)
@@ -1534,8 +1609,9 @@ class RNNForecaster(Forecaster):
                 window = np.concatenate([window[:, 1:], step], axis=1)
             return np.concatenate(steps, axis=1)[:, :, None]
         level, scale = self._window_level_scale(history, season_length)
-        inputs = self._with_season(self._scaled_inputs(history, level, scale), panel,
-                                   series, first_step)
+        inputs = self._with_season(
+            self._scaled_inputs(history, level, scale, (first_value, first_step)), panel,
+            series, first_step)
         out = network.forward(inputs).astype(np.float64)
         quantiles = 1 if self.quantiles_ is None else len(self.quantiles_)
         out = out.reshape(len(history), self.horizon, quantiles) * scale[:, :, None]

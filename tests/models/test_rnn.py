@@ -407,6 +407,7 @@ def _windows(model, df, lookback):
     model.anchor_ = "last"
     model.partial_windows_ = bool(model.partial_windows)
     model.level_input_ = model._level_input(panel, model._whole_windows(panel, lookback))
+    model.drift_input_ = bool(model.drift_input)
     values = model._transform_values(panel, fitting=True)
     return model._training_windows(values, panel, lookback, report_short=False)
 
@@ -421,15 +422,16 @@ def test_partial_windows_by_default_where_the_data_has_a_season(monkeypatch):
 
     monkeypatch.setattr(RNNForecaster, "_train", spy)
     values = sine_series(40, 1, seed=8)
-    # yearly: a GRU and an LSTM (each its epoch-choosing run, then its member)
+    # yearly: a GRU and an LSTM (each its epoch-choosing run, then its member), each on
+    # the series and its bootstrapped copy
     yearly = RNNForecaster(3, lookback=6, **FAST).fit(long_frame(values, freq="YS"))
-    assert yearly.partial_windows_ is False and counts == [29, 32, 29, 32]
+    assert yearly.partial_windows_ is False and counts == [58, 64, 58, 64]
     counts.clear()
     monthly_model = RNNForecaster(3, lookback=6, **FAST).fit(monthly(values))
     assert monthly_model.partial_windows_ is True and counts == [31, 34]
     counts.clear()
-    RNNForecaster(3, lookback=6, partial_windows=True, cell="gru", **FAST).fit(
-        long_frame(values, freq="YS"))
+    RNNForecaster(3, lookback=6, partial_windows=True, cell="gru", bootstrap_copies=0,
+                  **FAST).fit(long_frame(values, freq="YS"))
     assert counts == [31, 34]
     with pytest.raises(ValueError, match="partial_windows must be True, False or None"):
         RNNForecaster(3, partial_windows="yes").fit(monthly(values))
@@ -540,7 +542,7 @@ def _input_sizes(model):
 def test_level_input_by_default_for_never_negative_data_with_many_windows(monkeypatch):
     import rnncast.models.rnn as rnn_module
 
-    options = {"epochs": 2, "lookback": 6}
+    options = {"epochs": 2, "lookback": 6, "drift_input": False}
     values = sine_series(40, 3, seed=5)  # about 50 +- 10: never below zero
     frame = long_frame(values)
     model = RNNForecaster(3, **options).fit(frame)
@@ -562,6 +564,112 @@ def test_level_input_by_default_for_never_negative_data_with_many_windows(monkey
                           **options).fit(monthly(values))
     assert asked.level_input_ is True and _input_sizes(asked) == {4}
     assert RNNForecaster(3, level_input=False, **options).fit(frame).level_input_ is False
+
+
+def test_drift_input_and_bootstrap_copies_by_default_in_data_without_a_season():
+    options = {"epochs": 2, "lookback": 6, "level_input": False}
+    values = sine_series(40, 3, seed=5)
+    plain = RNNForecaster(3, **options).fit(long_frame(values))  # integer steps
+    assert plain.drift_input_ is True and plain.bootstrap_copies_ == 1
+    assert _input_sizes(plain) == {2}
+    seasonal = RNNForecaster(3, deseasonalize=False, **options).fit(monthly(values))
+    assert seasonal.drift_input_ is False and seasonal.bootstrap_copies_ == 0
+    assert _input_sizes(seasonal) == {1}
+    asked = RNNForecaster(3, drift_input=True, deseasonalize=False, **options).fit(
+        monthly(values))
+    assert asked.drift_input_ is True and _input_sizes(asked) == {2}
+    declined = RNNForecaster(3, drift_input=False, bootstrap_copies=0, **options).fit(
+        long_frame(values))
+    assert declined.drift_input_ is False and declined.bootstrap_copies_ == 0
+    assert _input_sizes(declined) == {1}
+
+
+def test_bootstrap_copies_add_training_windows_and_forecast_only_the_series(monkeypatch):
+    counts = []
+    original = RNNForecaster._train
+
+    def spy(self, network, train, valid, rng, epochs, tags):
+        counts.append(len(train[0]))
+        return original(self, network, train, valid, rng, epochs, tags)
+
+    monkeypatch.setattr(RNNForecaster, "_train", spy)
+    frame = long_frame(sine_series(40, 2, seed=8), freq="YS")
+    options = dict(FAST, epochs=2, lookback=6, cell="gru")
+    alone = RNNForecaster(3, bootstrap_copies=0, **options).fit(frame)
+    with_copies = {k: RNNForecaster(3, bootstrap_copies=k, **options).fit(frame) for k in (1, 2)}
+    # each run sees (1 + copies) times the windows: the copies are as long as the series
+    assert counts == [2 * 29, 2 * 32, 4 * 29, 4 * 32, 6 * 29, 6 * 32]
+    for model in (alone, *with_copies.values()):
+        forecast = model.predict()
+        assert list(pd.unique(forecast.unique_id)) == ["sine_0", "sine_1"]
+        assert len(forecast) == 6 and model.panel_.n_series == 2
+    # the copies change what the network learns, and the same seed draws the same ones
+    assert not np.allclose(alone.predict().RNNForecaster, with_copies[1].predict().RNNForecaster)
+    again = RNNForecaster(3, bootstrap_copies=1, **options).fit(frame)
+    np.testing.assert_array_equal(again.predict().RNNForecaster,
+                                  with_copies[1].predict().RNNForecaster)
+    other_seed = RNNForecaster(3, bootstrap_copies=1, **dict(options, seed=1)).fit(frame)
+    assert not np.allclose(other_seed.predict().RNNForecaster,
+                           with_copies[1].predict().RNNForecaster)
+
+
+def test_drift_input_and_bootstrap_copies_are_checked():
+    frame = long_frame(sine_series(40, 3, seed=5))
+    with pytest.raises(ValueError, match="drift_input must be True, False or None"):
+        RNNForecaster(3, drift_input="yes", epochs=1).fit(frame)
+    for copies in (-1, 1.5, True, "1"):
+        with pytest.raises(ValueError, match=re.escape(
+                f"bootstrap_copies must be a whole number of copies per series (0: none), "
+                f"or None (decide from the data), got {copies!r}.")):
+            RNNForecaster(3, bootstrap_copies=copies, epochs=1).fit(frame)
+    with pytest.raises(ValueError, match=re.escape(
+            "bootstrap_copies=2 resamples series without a season, but this data has a "
+            "season of 12 steps")):
+        RNNForecaster(3, bootstrap_copies=2, epochs=1).fit(monthly(sine_series(40, 3, 5)))
+    # none asked of seasonal data is no copy: fine
+    assert RNNForecaster(3, bootstrap_copies=0, epochs=1, lookback=6).fit(
+        monthly(sine_series(40, 3, 5))).bootstrap_copies_ == 0
+
+
+def test_the_drift_input_is_the_mean_change_before_the_window_over_its_scale_clipped():
+    from rnncast.data.scalers import window_statistics
+
+    model = RNNForecaster(3, dtype="float64")
+    model.level_input_, model.drift_input_ = False, True
+    windows = np.array([[10.0, 12.0, 11.0],  # mean change 1.5
+                        [10.0, 12.0, 11.0],
+                        [50.0, 51.0, 52.0],  # mean change 1
+                        [5.0, 5.0, 6.0]])  # starts its series (or is padded)
+    first_value = np.array([4.0, 16.0, 0.0, 5.0])
+    first_step = np.array([4, 2, 5, 0])
+    level, scale = window_statistics(windows)
+    inputs = model._scaled_inputs(windows, level, scale, (first_value, first_step))
+    assert inputs.shape == (4, 3, 2)
+    np.testing.assert_allclose(inputs[:, :, 0], (windows - level) / scale)
+    # (10 - 4) / 4 = 1.5 per step over 1.5; (10 - 16) / 2 = -3 over 1.5; 50 / 5 = 10 over
+    # 1, clipped to 2; 0 where the window starts the series
+    expected = np.array([1.0, -2.0, 2.0, 0.0])
+    np.testing.assert_allclose(inputs[:, :, 1], np.repeat(expected[:, None], 3, axis=1))
+
+
+@pytest.mark.parametrize("recursive", [False, True])
+def test_the_drift_input_reads_the_history_before_the_window(recursive):
+    # two histories with the same last values and different long-run trends: with the
+    # drift input one fitted model forecasts them differently, without it alike
+    rng = np.random.default_rng(6)
+    values = {f"s{k}": 100 + 2 * np.arange(30.0) + rng.normal(0, 1, 30) for k in range(4)}
+    df = long_frame(values)
+    for drift_input in (False, True):
+        model = RNNForecaster(3, lookback=6, drift_input=drift_input, bootstrap_copies=0,
+                              recursive=recursive, **dict(FAST, epochs=3)).fit(df)
+        recent = values["s0"][-10:]
+        rising = long_frame({"s0": np.concatenate([recent[0] - 3 * np.arange(20, 0, -1),
+                                                   recent])})
+        falling = long_frame({"s0": np.concatenate([recent[0] + 3 * np.arange(20, 0, -1),
+                                                    recent])})
+        a = model.predict(df=rising).RNNForecaster.to_numpy()
+        b = model.predict(df=falling).RNNForecaster.to_numpy()
+        assert np.allclose(a, b) is not drift_input
 
 
 def test_cells_by_default_gru_and_lstm_without_a_season_and_gru_with_one():
@@ -634,18 +742,18 @@ def test_the_level_input_is_the_log_of_each_window_mean_over_its_scale_clipped()
     from rnncast.data.scalers import window_statistics
 
     model = RNNForecaster(3, dtype="float64")
-    model.level_input_ = True
+    model.level_input_, model.drift_input_ = True, False
     windows = np.array([[10.0, 12.0, 11.0],  # mean 11, mean change 1.5
                         [0.0, 0.0, 0.0],  # all zero: log 0, clipped to -2
                         [1000.0, 1001.0, 1000.0]])  # mean change 1: log 1000, clipped to 4
     level, scale = window_statistics(windows)
-    inputs = model._scaled_inputs(windows, level, scale)
+    inputs = model._scaled_inputs(windows, level, scale, None)
     assert inputs.shape == (3, 3, 2) and inputs.dtype == np.float64
     np.testing.assert_allclose(inputs[:, :, 0], (windows - level) / scale)
     expected = (np.array([np.log(11 / 1.5), -2.0, 4.0]) - 3.0) / 4.0
     np.testing.assert_allclose(inputs[:, :, 1], np.repeat(expected[:, None], 3, axis=1))
     model.level_input_ = False
-    assert model._scaled_inputs(windows, level, scale).shape == (3, 3, 1)
+    assert model._scaled_inputs(windows, level, scale, None).shape == (3, 3, 1)
 
 
 @pytest.mark.parametrize("recursive", [False, True])

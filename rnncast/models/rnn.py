@@ -435,6 +435,32 @@ class RNNForecaster(Forecaster):
         first origin, 1.6% better at the third). Fitted to 1, 5 or 20 series at a time
         (below 1,000 windows) it was as often worse as better. ``level_input_`` says
         which after ``fit``.
+    drift_input : bool or None
+        Feed the network one more input constant over the window: its series' mean
+        change per step before the window (the value at the window's first input minus
+        the series' first value, over the steps between), over the window's scale,
+        clipped to [-2, 2]; 0 for a window that starts its series. A window of a few
+        yearly values cannot see the trend of the decades before it. None: True in
+        data without a season (yearly, integer steps). ``drift_input_`` after ``fit``.
+    bootstrap_copies : int or None
+        Train on this many resamples of each series beside it: Box-Cox transformed,
+        its trend (loess over 6 values) kept and the rest resampled in blocks of up to
+        8 values (the moving block bootstrap of Bergmeir, Hyndman and Benítez, 2016;
+        ``rnncast.data.bootstrap``), drawn from ``seed``. Only the given series are
+        forecast, and every default above is chosen from them alone. Data without a
+        season only (the blocks would break up a season). None: 1 in data without a
+        season, 0 with one; each copy adds the series' training time.
+
+        Together (the default in data without a season), on the validation windows
+        of three origins: M3's yearly series 0.7% behind at the first origin, 2.1% and
+        0.4% ahead at the others (six seeds); Tourism's yearly series 1.3% and 1.6%
+        ahead at the first and third, 0.6% behind at the second; M1's yearly series
+        (under 1,000 windows) 3.3% to 6.6% ahead at all three; M3's "other" series
+        0.3% and 1.6% ahead, 0.1% behind (three seeds). Fitted five M3 series at a
+        time: the yearly ones 1.0% and 0.7% ahead and 1.8% behind, the "other" ones
+        0.6% to 1.5% behind (one seed). Each lever alone traded one origin for
+        another (docs/benchmarks.md, "How the defaults were chosen").
+        ``bootstrap_copies_`` after ``fit``.
     log : bool
         Model log(y); needs every value > 0.
     deseasonalize : bool or None

@@ -412,7 +412,9 @@ def _windows(model, df, lookback):
     return model._training_windows(values, panel, lookback, report_short=False)
 
 
-def test_partial_windows_by_default_where_the_data_has_a_season(monkeypatch):
+@pytest.fixture
+def training_sizes(monkeypatch):
+    """The number of training windows of each run, in the order the runs train."""
     counts = []
     original = RNNForecaster._train
 
@@ -421,6 +423,11 @@ def test_partial_windows_by_default_where_the_data_has_a_season(monkeypatch):
         return original(self, network, train, valid, rng, epochs, tags)
 
     monkeypatch.setattr(RNNForecaster, "_train", spy)
+    return counts
+
+
+def test_partial_windows_by_default_where_the_data_has_a_season(training_sizes):
+    counts = training_sizes
     values = sine_series(40, 1, seed=8)
     # yearly: a GRU and an LSTM (each its epoch-choosing run, then its member), each on
     # the series and its bootstrapped copy
@@ -584,15 +591,8 @@ def test_drift_input_and_bootstrap_copies_by_default_in_data_without_a_season():
     assert _input_sizes(declined) == {1}
 
 
-def test_bootstrap_copies_add_training_windows_and_forecast_only_the_series(monkeypatch):
-    counts = []
-    original = RNNForecaster._train
-
-    def spy(self, network, train, valid, rng, epochs, tags):
-        counts.append(len(train[0]))
-        return original(self, network, train, valid, rng, epochs, tags)
-
-    monkeypatch.setattr(RNNForecaster, "_train", spy)
+def test_bootstrap_copies_add_training_windows_and_forecast_only_the_series(training_sizes):
+    counts = training_sizes
     frame = long_frame(sine_series(40, 2, seed=8), freq="YS")
     options = dict(FAST, epochs=2, lookback=6, cell="gru")
     alone = RNNForecaster(3, bootstrap_copies=0, **options).fit(frame)

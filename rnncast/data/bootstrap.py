@@ -10,9 +10,10 @@ block bootstrap, which keeps how the noise persists) and added back to the trend
 copy keeps its series' trend, length and dates and varies the noise around it.
 
 A global network trained on the copies beside the series sees more ways each trend
-could have been observed. On the yearly series of M3, Tourism and M1 and M3's "other"
-series it moved the validation errors as a trend lever does (see the forecaster's
-``bootstrap_copies``).
+could have been observed. Alone, one copy per series traded one validation origin of
+M3's yearly series for another; with the forecaster's drift input it lowered MASE in
+9 of 12 comparisons on the yearly series of M3, Tourism and M1 and M3's "other"
+series (see the forecaster's ``bootstrap_copies``).
 """
 
 from __future__ import annotations

@@ -35,3 +35,17 @@ else:
     _in_ci = os.environ.get("CI", "").lower() == "true"
     settings.load_profile(
         os.environ.get("RNNCAST_HYPOTHESIS_PROFILE", "ci" if _in_ci else "default"))
+
+
+# The two longest tests (a minute or more each on 2 cores: many runs of the command in
+# subprocesses) start first, so that under pytest-xdist they run beside the others
+# rather than alone at the end: collected in file order they came last, and the suite
+# waited minutes on one worker.
+LONGEST_FIRST = (
+    "tests/test_hostile_input.py::test_the_command_forecasts_or_fails_with_one_line",
+    "tests/test_cli.py::test_demo_backtests_compares_with_intervals_and_plots",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    items.sort(key=lambda item: item.nodeid not in LONGEST_FIRST)  # stable: the rest keep order

@@ -6,7 +6,6 @@ scripts/setup.sh test
 # A worker process per core this process may use, at most 8 (pytest-xdist); "-n 0"
 # among the arguments runs the tests in this process instead. Not "-n auto": with psutil
 # installed it counts the machine's physical cores, whatever this process is allowed.
-workers="$(.venv/bin/python -c 'import os
-cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-print(min(cores or 1, 8))')"
+workers="$(.venv/bin/python -c 'from rnncast.nn.kernels import usable_cores
+print(min(usable_cores(), 8))')"
 exec .venv/bin/python -m pytest -n "$workers" "$@"

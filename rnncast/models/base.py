@@ -107,7 +107,7 @@ class Forecaster:
         """``fit`` after validation: cross-validation calls this on each training cut."""
         self._check_horizon(self.horizon, "horizon")
         windows = self.conformal_windows
-        if isinstance(windows, bool) or not isinstance(windows, int | np.integer) or windows < 0:
+        if not is_count(windows):
             raise ValueError(f"conformal_windows must be a whole number >= 0 (0: no "
                              f"conformal intervals), got {windows!r}.")
         if hasattr(self, "panel_"):  # a failed refit leaves an unfitted model, not half of one
@@ -265,8 +265,14 @@ class Forecaster:
 
     @staticmethod
     def _check_horizon(value, name):
-        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+        if not is_count(value, minimum=1):
             raise ValueError(f"{name} must be a positive integer, got {value!r}.")
+
+
+def is_count(value, minimum: int = 0) -> bool:
+    """Whether ``value`` is an integer (not a bool) of at least ``minimum``."""
+    return (not isinstance(value, bool) and isinstance(value, int | np.integer)
+            and value >= minimum)
 
 
 def calibration_errors_needed(level: float) -> int:

@@ -64,7 +64,7 @@ from rnncast.errors import (
     TrainingInterrupted,
     stacklevel_outside_rnncast,
 )
-from rnncast.models.base import Forecaster, _check_levels, warn_once_per_fit
+from rnncast.models.base import Forecaster, _check_levels, is_count, warn_once_per_fit
 from rnncast.models.processes import (
     can_start_processes,
     resolve_jobs,
@@ -686,12 +686,10 @@ class RNNForecaster(Forecaster):
         if self.drift_input not in (None, True, False):
             raise ValueError(f"drift_input must be True, False or None (decide from the "
                              f"data), got {self.drift_input!r}.")
-        if self.bootstrap_copies is not None:
-            copies = self.bootstrap_copies
-            if isinstance(copies, bool) or not isinstance(copies, int | np.integer) or copies < 0:
-                raise ValueError(f"bootstrap_copies must be a whole number of copies per "
-                                 f"series (0: none), or None (decide from the data), got "
-                                 f"{copies!r}.")
+        if self.bootstrap_copies is not None and not is_count(self.bootstrap_copies):
+            raise ValueError(f"bootstrap_copies must be a whole number of copies per series "
+                             f"(0: none), or None (decide from the data), got "
+                             f"{self.bootstrap_copies!r}.")
         if self.partial_windows not in (None, True, False):
             raise ValueError(f"partial_windows must be True, False or None (decide from the "
                              f"data), got {self.partial_windows!r}.")

@@ -86,6 +86,12 @@ class TrainingError(RnncastError, RuntimeError):
     the weights were restored and the learning rate lowered several times."""
 
 
+class WorkerError(RnncastError, RuntimeError):
+    """A worker process of ``n_jobs`` ended without returning its members: killed (by
+    the system when memory ran out, say) or crashed. The message says which member
+    set it was training."""
+
+
 class TrainingInterrupted(KeyboardInterrupt):
     """Training was stopped by Ctrl-C (SIGINT).
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import multiprocessing
 import signal
 import sys
+from concurrent.futures import ProcessPoolExecutor
 
 from rnncast.nn import kernels
 
@@ -35,17 +36,22 @@ def can_start_processes() -> bool:
 
 
 def worker_pool(processes: int):
-    """A ``multiprocessing.Pool`` of ``processes`` workers and the event that asks
-    them to stop. Ctrl-C reaches the parent alone (the workers ignore it); it sets the
+    """A ``ProcessPoolExecutor`` of ``processes`` workers and the event that asks them
+    to stop. Ctrl-C reaches the parent alone (the workers ignore it); it sets the
     event, and each worker's run then ends at its next batch as Ctrl-C ends a run in
     one process (``stop_requested``). On Linux the workers are forked, so they start
     at once with what this process has imported; elsewhere they are spawned, and a
     script that fits with ``n_jobs`` > 1 must guard its top level with
-    ``if __name__ == "__main__":``, as any script that starts processes there must."""
+    ``if __name__ == "__main__":``, as any script that starts processes there must.
+
+    An executor rather than a ``multiprocessing.Pool``: when a worker dies (killed for
+    memory, a crash), a Pool starts another and the lost task's result never comes, so
+    the caller waits for ever; the executor fails the task with ``BrokenProcessPool``."""
     context = multiprocessing.get_context(
         "fork" if sys.platform.startswith("linux") else "spawn")
     stop = context.Event()
-    return context.Pool(processes, initializer=_start_worker, initargs=(stop,)), stop
+    return ProcessPoolExecutor(processes, mp_context=context, initializer=_start_worker,
+                               initargs=(stop,)), stop
 
 
 _stop = None  # in a worker process: its pool's stop event

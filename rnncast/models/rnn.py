@@ -39,6 +39,8 @@ import logging
 import sys
 import time
 import warnings
+from concurrent import futures
+from concurrent.futures.process import BrokenProcessPool
 
 import numpy as np
 import pandas as pd
@@ -62,6 +64,7 @@ from rnncast.errors import (
     DataError,
     TrainingError,
     TrainingInterrupted,
+    WorkerError,
     stacklevel_outside_rnncast,
 )
 from rnncast.models.base import Forecaster, _check_levels, is_count, warn_once_per_fit
@@ -286,15 +289,24 @@ def _fit_cell_in_worker(learner, cell, lookback, windows):
 
 
 def _collect(pending, done, bar):
-    """Move each worker's result from ``pending`` to ``done`` (by task) as it comes;
-    a worker's error is raised here."""
+    """Move each worker's result from ``pending`` (task: future) to ``done`` (by task)
+    as it comes; a worker's error is raised here, and ``WorkerError`` if a worker died."""
     while pending:
-        for task in [task for task in pending if pending[task].ready()]:
-            done[task] = pending.pop(task).get()
+        # with a timeout, so that Ctrl-C is seen within 0.1 s on every platform
+        futures.wait(pending.values(), timeout=0.1, return_when=futures.FIRST_COMPLETED)
+        for task in [task for task in pending if pending[task].done()]:
+            try:
+                done[task] = pending.pop(task).result()
+            except BrokenProcessPool as error:  # every task left fails alike
+                cell, lookback = task
+                raise WorkerError(
+                    f"a worker process ended without returning its members ({len(pending) + 1} "
+                    f"member set(s) unfinished, the {cell.upper()} members of lookback "
+                    f"{lookback} among them): it was killed (by the system when memory ran "
+                    f"out, say) or crashed. Fit with n_jobs=1 (--jobs 1) to train in this "
+                    f"process, or with fewer processes to use less memory.") from error
             if bar is not None:
                 bar.update()
-        if pending:
-            next(iter(pending.values())).wait(0.05)
 
 
 class _Network(RecurrentRegressor):
@@ -1112,24 +1124,26 @@ class RNNForecaster(Forecaster):
                             f"training {len(tasks)} member sets in {jobs} processes", "set")
         pool, stop = worker_pool(jobs)
         try:
-            with pool:
-                try:
-                    for wave in filter(None, waves):
-                        learner = copy.copy(self)
-                        learner.progress = False  # bars from several processes would garble
-                        learner.refit_epochs_ = {key: epochs for task in tasks
-                                                 if task in done
-                                                 for key, epochs in done[task][2].items()}
-                        # the longest lookbacks first, so that no worker starts one last
-                        for task in sorted(wave, key=lambda task: -task[1]):
-                            pending[task] = pool.apply_async(
-                                _fit_cell_in_worker, (learner, *task, windows[task[1]]))
-                        _collect(pending, done, bar)
-                except KeyboardInterrupt:
-                    stop.set()  # each run ends at its next batch, keeping its best weights
-                    interrupted = True
-                    _collect(pending, done, bar)  # a second Ctrl-C leaves them to terminate
+            try:
+                for wave in filter(None, waves):
+                    learner = copy.copy(self)
+                    learner.progress = False  # bars from several processes would garble
+                    learner.refit_epochs_ = {key: epochs for task in tasks if task in done
+                                             for key, epochs in done[task][2].items()}
+                    # the longest lookbacks first, so that no worker starts one last
+                    for task in sorted(wave, key=lambda task: -task[1]):
+                        pending[task] = pool.submit(
+                            _fit_cell_in_worker, learner, *task, windows[task[1]])
+                    _collect(pending, done, bar)
+            except KeyboardInterrupt:
+                stop.set()  # each run ends at its next batch, keeping its best weights
+                interrupted = True
+                _collect(pending, done, bar)  # a second Ctrl-C stops waiting for them
         finally:
+            # after an error too (a worker's, a second Ctrl-C) the runs still going end
+            # at their next batch, and the sets not started are dropped
+            stop.set()
+            pool.shutdown(wait=True, cancel_futures=True)
             if bar is not None:
                 bar.close()
         self._keep_from_workers(tasks, done, history)

@@ -586,10 +586,20 @@ def parallel_regions() -> bool:
 
 def _forget_parallel_regions():
     """In a forked child: the parent's region threads did not come along, and GNU
-    OpenMP ends a child that starts them again; the pool serves instead."""
+    OpenMP ends (SIGTERM) a child that starts them again; the pool serves instead.
+    Also where the parent's layer was started without ``parallel_regions`` (numba code
+    of the user's own, say): numba's flag says so."""
     global _threading_layer
-    if _threading_layer is not None:
+    if _threading_layer is not None or _numba_layer_started():
         _threading_layer = ""
+
+
+def _numba_layer_started() -> bool:
+    try:
+        from numba.np.ufunc import parallel
+    except ImportError:
+        return False
+    return bool(getattr(parallel, "_is_initialized", True))  # if numba moves it: assume so
 
 
 if numba is not None and hasattr(os, "register_at_fork"):

@@ -1,8 +1,9 @@
 """RNNForecaster(n_jobs=...): members trained in worker processes come back as one
 process trains them."""
 
-import multiprocessing.pool
+import os
 import sys
+import time
 import warnings
 
 import numpy as np
@@ -11,7 +12,7 @@ import pytest
 import threadpoolctl
 
 import rnncast.models.rnn as rnn_module
-from rnncast.errors import TrainingError, TrainingInterrupted
+from rnncast.errors import NotFittedError, TrainingError, TrainingInterrupted, WorkerError
 from rnncast.models.processes import resolve_jobs
 from rnncast.models.rnn import RNNForecaster, TrainingStuckWarning
 from rnncast.nn import kernels
@@ -116,6 +117,30 @@ def test_a_training_error_in_a_worker_reaches_the_caller(monkeypatch):
             monthly(sine_series(48, 3, seed=14)))
 
 
+@forked
+def test_a_worker_that_dies_is_an_error_naming_the_fix_not_a_wait_without_end(monkeypatch):
+    # killed by the system for memory, say: a multiprocessing.Pool would wait for ever
+    def dies_at_the_longest_lookback(self, cell, lookback, windows, history):
+        if lookback == 12:
+            os._exit(9)
+        return original(self, cell, lookback, windows, history)
+
+    original = RNNForecaster._fit_cell
+    monkeypatch.setattr(RNNForecaster, "_fit_cell", dies_at_the_longest_lookback)
+    model = RNNForecaster(3, lookback=[6, 12], n_jobs=2, **TINY)
+    started = time.monotonic()
+    with pytest.raises(WorkerError, match=r"a worker process ended without returning its "
+                       r"members \(\d member set\(s\) unfinished, the GRU members of "
+                       r"lookback \d+ among them\).*n_jobs=1 \(--jobs 1\)"):
+        model.fit(monthly(sine_series(48, 3, seed=14)))
+    assert time.monotonic() - started < 120
+    with pytest.raises(NotFittedError):  # no half-fitted model is left
+        model.predict()
+    # the same forecaster fits again, in new worker processes
+    monkeypatch.setattr(RNNForecaster, "_fit_cell", original)
+    assert model.fit(monthly(sine_series(48, 3, seed=14))).member_lookbacks_ == [6, 12]
+
+
 def test_a_daemonic_process_trains_its_members_itself(monkeypatch):
     def no_pool(processes):
         raise AssertionError("a daemonic process may not start workers")
@@ -137,24 +162,20 @@ def test_ctrl_c_ends_each_workers_run_keeping_its_best_weights(monkeypatch):
             self.epochs = self.patience = 10**6
         return original(self, cell, lookback, windows, history)
 
-    results, interrupts = [], []
-    apply_async = multiprocessing.pool.Pool.apply_async
-    wait = multiprocessing.pool.ApplyResult.wait
+    interrupts = []
+    collect = rnn_module._collect
 
-    def recorded_apply_async(pool, function, args):
-        results.append(apply_async(pool, function, args))
-        return results[-1]
-
-    def interrupt_once_another_finished(result, timeout=None):
-        wait(result, timeout)
-        if not interrupts and not result.ready() and any(other.ready() for other in results):
-            interrupts.append(1)
-            raise KeyboardInterrupt  # Ctrl-C while the longest lookback still trains
+    def interrupt_once_another_finished(pending, done, bar):
+        if not interrupts:  # the first wait: Ctrl-C once the shorter lookback is back
+            while not any(future.done() for future in pending.values()):
+                time.sleep(0.01)
+            if not all(future.done() for future in pending.values()):
+                interrupts.append(1)
+                raise KeyboardInterrupt  # Ctrl-C while the longest lookback still trains
+        return collect(pending, done, bar)
 
     monkeypatch.setattr(RNNForecaster, "_fit_cell", endless_longest_lookback)
-    monkeypatch.setattr(multiprocessing.pool.Pool, "apply_async", recorded_apply_async)
-    monkeypatch.setattr(multiprocessing.pool.ApplyResult, "wait",
-                        interrupt_once_another_finished)
+    monkeypatch.setattr(rnn_module, "_collect", interrupt_once_another_finished)
     with pytest.raises(TrainingInterrupted) as caught:
         RNNForecaster(3, lookback=[6, 12], n_jobs=2, **TINY).fit(df)
     assert interrupts == [1]

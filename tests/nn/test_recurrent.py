@@ -517,6 +517,25 @@ def test_a_forked_child_trains_after_its_parent_used_parallel_regions():
     np.testing.assert_array_equal(np.frombuffer(received, dtype=np.float64), expected)
 
 
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_forked_child_uses_the_pool_when_its_parent_started_numbas_layer_elsewhere(
+        monkeypatch):
+    """numba code outside ``parallel_regions`` (a user's own) started GNU OpenMP in the
+    parent; a child entering a region would be ended by SIGTERM, and a worker pool
+    waiting on it would wait for ever."""
+    needs_compiled()
+    kernels._first_region(np.zeros(2))  # numba's layer started, as by code of one's own
+    monkeypatch.setattr(kernels, "_threading_layer", None)  # not through parallel_regions
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os._exit(3 if kernels.parallel_regions() else 0)
+        finally:
+            os._exit(2)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0  # -15: ended by SIGTERM in the region
+
+
 # One training step of each cell, in a process of its own: a digest of the loss and every
 # gradient. ``threads=1`` keeps the batch in one part.
 _DIGEST_OF_A_STEP = """

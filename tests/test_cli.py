@@ -1,8 +1,11 @@
 """The command, run as a user runs it: a real subprocess each time."""
 
+import contextlib
+import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -621,6 +624,64 @@ def test_ctrl_c_during_fit_saves_the_best_model_so_far(tmp_path, lookbacks, jobs
     model = load_model(output)
     assert 1 <= len(model.history_) < 100000
     assert np.isfinite(model.predict().RNNForecaster).all()
+
+
+def _children(pid):
+    """The process ids of ``pid``'s children (Linux's /proc)."""
+    found = set()
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        found.update(int(child) for child in (task / "children").read_text().split())
+    return found
+
+
+def _running(pid):
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"  # a zombie has ended, whether or not it was reaped
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_workers_end_when_the_command_is_killed(tmp_path):
+    """SIGKILL (or the system ending the command for memory) cannot be caught: the
+    workers notice at their next batch that their parent is gone, rather than train on
+    for the 100,000 epochs they were given."""
+    import signal
+    import time
+
+    rng = np.random.default_rng(2)
+    frame = pd.concat([pd.DataFrame({"unique_id": f"s{k}", "ds": np.arange(200),
+                                     "y": np.sin(np.arange(200) / 3 + k) + rng.normal(0, .1, 200)})
+                       for k in range(30)])
+    data = tmp_path / "long.csv"
+    frame.to_csv(data, index=False)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "rnncast", "fit", str(data), "--horizon", "3", "--lookback",
+         "12", "24", "--jobs", "2", "--epochs", "100000", "--patience", "100000",
+         "--progress", "-o", str(tmp_path / "never.rnncast")], stderr=subprocess.PIPE)
+    workers = set()
+    try:
+        seen = wait_for(process.stderr, "member sets in 2 processes", 120)
+        assert "member sets" in seen, seen
+        deadline = time.monotonic() + 60
+        while len(workers) < 2 and time.monotonic() < deadline:
+            workers = _children(process.pid)
+            time.sleep(0.1)
+        assert len(workers) >= 2, workers
+        time.sleep(2)  # training
+        assert all(_running(worker) for worker in workers)
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=60)
+        deadline = time.monotonic() + 60
+        while any(map(_running, workers)) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not any(map(_running, workers))
+    finally:
+        process.kill()
+        for worker in workers:  # if the test failed: leave no worker training
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(worker, signal.SIGKILL)
 
 
 def test_tables_print_one_number_of_decimals_per_column(capsys):

@@ -11,6 +11,7 @@ another.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import signal
 import sys
 from concurrent.futures import ProcessPoolExecutor
@@ -55,15 +56,23 @@ def worker_pool(processes: int):
 
 
 _stop = None  # in a worker process: its pool's stop event
+_parent = None  # in a worker process: the process id of the parent that started it
 
 
 def _start_worker(stop):
-    global _stop
+    global _stop, _parent
     # the terminal's Ctrl-C reaches every process of its group: the parent decides
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _stop = stop
+    _stop, _parent = stop, os.getppid()
 
 
 def stop_requested() -> bool:
-    """In a worker: whether the parent was interrupted (always False in the parent)."""
-    return _stop is not None and _stop.is_set()
+    """In a worker: whether the parent was interrupted (always False in the parent).
+    A worker whose parent is gone (killed with SIGKILL, say) exits here, at its next
+    batch: no one is left to take its members, and it would train on, a core busy,
+    for as many epochs as it was given."""
+    if _stop is None:
+        return False
+    if os.getppid() != _parent:
+        os._exit(1)
+    return _stop.is_set()

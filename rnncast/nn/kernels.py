@@ -37,6 +37,10 @@ try:
     from numba.extending import overload
 except ImportError:  # the NumPy path needs nothing more
     numba = None
+try:  # where numba keeps whether its threading layer started (_numba_layer_started)
+    from numba.np.ufunc import parallel as _numba_parallel
+except ImportError:
+    _numba_parallel = None
 
 AVAILABLE = numba is not None
 # fastmath without "reassoc", which lets LLVM reorder a chain of products or sums, and so
@@ -595,11 +599,10 @@ def _forget_parallel_regions():
 
 
 def _numba_layer_started() -> bool:
-    try:
-        from numba.np.ufunc import parallel
-    except ImportError:
-        return False
-    return bool(getattr(parallel, "_is_initialized", True))  # if numba moves it: assume so
+    """Whether numba's threading layer started in this process, by rnncast or not
+    (imported at the top: a forked child should not import)."""
+    # numba moved it: assume it started, and the child uses the thread pool
+    return bool(getattr(_numba_parallel, "_is_initialized", True))
 
 
 if numba is not None and hasattr(os, "register_at_fork"):

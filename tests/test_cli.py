@@ -583,6 +583,29 @@ def wait_for(stream, text, seconds):
     return seen.decode(errors="replace")
 
 
+def _endless_fit(tmp_path, lookbacks, jobs, output):
+    """``rnncast fit`` of 30 series of 200 values with 100,000 epochs and as much
+    patience, started in the background: it trains until stopped, however fast the
+    machine. Its progress goes to a pipe, ``.stderr``."""
+    import signal
+
+    rng = np.random.default_rng(1)
+    n = 200
+    frame = pd.concat([pd.DataFrame({"unique_id": f"s{k}", "ds": np.arange(n),
+                                     "y": np.sin(np.arange(n) / 3 + k) + rng.normal(0, .1, n)})
+                       for k in range(30)])
+    data = tmp_path / "long.csv"
+    frame.to_csv(data, index=False)
+    return subprocess.Popen(
+        [sys.executable, "-m", "rnncast", "fit", str(data), "--horizon", "3", "--lookback",
+         *lookbacks, "--jobs", jobs, "--epochs", "100000", "--patience", "100000",
+         "--progress", "-o", str(output)],
+        stderr=subprocess.PIPE,
+        # a test run started in the background inherits SIGINT ignored, and Python then
+        # never raises KeyboardInterrupt: give the command the default a terminal gives
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+
+
 @pytest.mark.parametrize("lookbacks, jobs", [(["24"], "1"), (["12", "24"], "2")])
 def test_ctrl_c_during_fit_saves_the_best_model_so_far(tmp_path, lookbacks, jobs):
     import signal
@@ -590,21 +613,8 @@ def test_ctrl_c_during_fit_saves_the_best_model_so_far(tmp_path, lookbacks, jobs
 
     from rnncast.io import load_model
 
-    rng = np.random.default_rng(1)
-    n = 200
-    frame = pd.concat([pd.DataFrame({"unique_id": f"s{k}", "ds": np.arange(n),
-                                     "y": np.sin(np.arange(n) / 3 + k) + rng.normal(0, .1, n)})
-                       for k in range(30)])
-    data, output = tmp_path / "long.csv", tmp_path / "interrupted.rnncast"
-    frame.to_csv(data, index=False)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "rnncast", "fit", str(data), "--horizon", "3", "--lookback",
-         *lookbacks, "--jobs", jobs, "--epochs", "100000", "--patience", "100000",
-         "--progress", "-o", str(output)],
-        stderr=subprocess.PIPE,  # trains until interrupted, however fast the machine
-        # a test run started in the background inherits SIGINT ignored, and Python then
-        # never raises KeyboardInterrupt: give the command the default a terminal gives
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    output = tmp_path / "interrupted.rnncast"
+    process = _endless_fit(tmp_path, lookbacks, jobs, output)
     try:
         if jobs == "1":
             seen = wait_for(process.stderr, "loss=", 120)  # the progress bar after an epoch
@@ -650,16 +660,7 @@ def test_workers_end_when_the_command_is_killed(tmp_path):
     import signal
     import time
 
-    rng = np.random.default_rng(2)
-    frame = pd.concat([pd.DataFrame({"unique_id": f"s{k}", "ds": np.arange(200),
-                                     "y": np.sin(np.arange(200) / 3 + k) + rng.normal(0, .1, 200)})
-                       for k in range(30)])
-    data = tmp_path / "long.csv"
-    frame.to_csv(data, index=False)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "rnncast", "fit", str(data), "--horizon", "3", "--lookback",
-         "12", "24", "--jobs", "2", "--epochs", "100000", "--patience", "100000",
-         "--progress", "-o", str(tmp_path / "never.rnncast")], stderr=subprocess.PIPE)
+    process = _endless_fit(tmp_path, ["12", "24"], "2", tmp_path / "never.rnncast")
     workers = set()
     try:
         seen = wait_for(process.stderr, "member sets in 2 processes", 120)

@@ -609,7 +609,6 @@ def _endless_fit(tmp_path, lookbacks, jobs, output):
 @pytest.mark.parametrize("lookbacks, jobs", [(["24"], "1"), (["12", "24"], "2")])
 def test_ctrl_c_during_fit_saves_the_best_model_so_far(tmp_path, lookbacks, jobs):
     import signal
-    import time
 
     from rnncast.io import load_model
 
@@ -622,7 +621,7 @@ def test_ctrl_c_during_fit_saves_the_best_model_so_far(tmp_path, lookbacks, jobs
         else:  # one bar over the member sets, whose epochs end in the workers
             seen = wait_for(process.stderr, "member sets in 2 processes", 120)
             assert "member sets" in seen, seen
-            time.sleep(5)  # epochs of this size take tens of milliseconds
+            _wait_for_training_workers(process.pid)
         process.send_signal(signal.SIGINT)  # to the parent alone: it stops the workers
         rest = process.communicate(timeout=120)[1].decode()
     finally:
@@ -640,16 +639,48 @@ def _children(pid):
     """The process ids of ``pid``'s children (Linux's /proc)."""
     found = set()
     for task in Path(f"/proc/{pid}/task").glob("*"):
-        found.update(int(child) for child in (task / "children").read_text().split())
+        with contextlib.suppress(FileNotFoundError):  # a thread that ended meanwhile
+            found.update(int(child) for child in (task / "children").read_text().split())
     return found
 
 
-def _running(pid):
+def _stat(pid):
+    """The fields of /proc/``pid``/stat after the command's name, the state first;
+    None once the process is gone."""
     try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except FileNotFoundError:
-        return False
-    return state != "Z"  # a zombie has ended, whether or not it was reaped
+        return None
+
+
+def _running(pid):
+    fields = _stat(pid)
+    return fields is not None and fields[0] != "Z"  # a zombie has ended, reaped or not
+
+
+def _cpu_seconds(pid):
+    fields = _stat(pid)  # user and system time, fields 14 and 15 of stat, in clock ticks
+    return 0.0 if fields is None else (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _wait_for_training_workers(pid, workers=2, cpu_seconds=3.0, timeout=120):
+    """The ids of ``pid``'s ``workers`` worker processes, once each has computed for
+    ``cpu_seconds``: many epochs of the endless fit (tens of milliseconds each), however
+    busy the machine, where a fixed sleep may end before the first. Elsewhere than
+    Linux, which has no /proc, a sleep of five seconds."""
+    import time
+
+    if not sys.platform.startswith("linux"):
+        time.sleep(5)
+        return set()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = _children(pid)
+        if len(found) >= workers and all(_cpu_seconds(child) >= cpu_seconds for child in found):
+            return found
+        time.sleep(0.1)
+    raise AssertionError(f"no {workers} workers computed for {cpu_seconds} s within {timeout} s: "
+                         f"{ {child: _cpu_seconds(child) for child in _children(pid)} }")
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
@@ -665,12 +696,7 @@ def test_workers_end_when_the_command_is_killed(tmp_path):
     try:
         seen = wait_for(process.stderr, "member sets in 2 processes", 120)
         assert "member sets" in seen, seen
-        deadline = time.monotonic() + 60
-        while len(workers) < 2 and time.monotonic() < deadline:
-            workers = _children(process.pid)
-            time.sleep(0.1)
-        assert len(workers) >= 2, workers
-        time.sleep(2)  # training
+        workers = _wait_for_training_workers(process.pid)
         assert all(_running(worker) for worker in workers)
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=60)

@@ -36,10 +36,29 @@ def can_start_processes() -> bool:
     return not multiprocessing.current_process().daemon
 
 
+class StopFlag:
+    """A flag the parent sets and its workers read at every batch, with no lock.
+
+    Not a ``multiprocessing.Event``: its ``is_set`` and ``set`` both take a lock shared
+    by the processes. When a worker dies, the executor ends the others with SIGTERM; one
+    ended while it read the event left the lock taken, and the parent's ``set`` then
+    waited for ever (it hung a test run here, 3 times in 10 in a loop made to catch it).
+    One byte of shared memory, written by the parent alone, needs no lock."""
+
+    def __init__(self, context):
+        self._value = context.RawValue("b", 0)
+
+    def set(self) -> None:
+        self._value.value = 1
+
+    def is_set(self) -> bool:
+        return bool(self._value.value)
+
+
 def worker_pool(processes: int):
-    """A ``ProcessPoolExecutor`` of ``processes`` workers and the event that asks them
-    to stop. Ctrl-C reaches the parent alone (the workers ignore it); it sets the
-    event, and each worker's run then ends at its next batch as Ctrl-C ends a run in
+    """A ``ProcessPoolExecutor`` of ``processes`` workers and the ``StopFlag`` that asks
+    them to stop. Ctrl-C reaches the parent alone (the workers ignore it); it sets the
+    flag, and each worker's run then ends at its next batch as Ctrl-C ends a run in
     one process (``stop_requested``). On Linux the workers are forked, so they start
     at once with what this process has imported; elsewhere they are spawned, and a
     script that fits with ``n_jobs`` > 1 must guard its top level with
@@ -50,12 +69,12 @@ def worker_pool(processes: int):
     the caller waits for ever; the executor fails the task with ``BrokenProcessPool``."""
     context = multiprocessing.get_context(
         "fork" if sys.platform.startswith("linux") else "spawn")
-    stop = context.Event()
+    stop = StopFlag(context)
     return ProcessPoolExecutor(processes, mp_context=context, initializer=_start_worker,
                                initargs=(stop,)), stop
 
 
-_stop = None  # in a worker process: its pool's stop event
+_stop = None  # in a worker process: its pool's StopFlag
 _parent = None  # in a worker process: the process id of the parent that started it
 
 

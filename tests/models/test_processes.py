@@ -3,6 +3,7 @@ process trains them."""
 
 import os
 import sys
+import threading
 import time
 import warnings
 
@@ -13,7 +14,7 @@ import threadpoolctl
 
 import rnncast.models.rnn as rnn_module
 from rnncast.errors import NotFittedError, TrainingError, TrainingInterrupted, WorkerError
-from rnncast.models.processes import resolve_jobs
+from rnncast.models.processes import resolve_jobs, stop_requested, worker_pool
 from rnncast.models.rnn import RNNForecaster, TrainingStuckWarning
 from rnncast.nn import kernels
 from rnncast.seed_notebook import SEED_SALES
@@ -139,6 +140,33 @@ def test_a_worker_that_dies_is_an_error_naming_the_fix_not_a_wait_without_end(mo
     # the same forecaster fits again, in new worker processes
     monkeypatch.setattr(RNNForecaster, "_fit_cell", original)
     assert model.fit(monthly(sine_series(48, 3, seed=14))).member_lookbacks_ == [6, 12]
+
+
+def _read_the_stop_flag_until_it_is_set():
+    while not stop_requested():
+        pass
+
+
+@forked
+def test_workers_ended_while_they_read_the_stop_flag_leave_the_parent_free_to_set_it():
+    # when a worker dies the executor ends the others with SIGTERM, whatever they are
+    # doing: a flag behind a lock (multiprocessing.Event) was left locked by one ended
+    # while it read, and the parent's set() waited for ever, 3 times in 10 of this loop
+    for _ in range(10):
+        pool, stop = worker_pool(2)
+        try:
+            for _ in range(2):
+                pool.submit(_read_the_stop_flag_until_it_is_set)
+            time.sleep(0.3)  # both workers reading the flag, as fast as they can
+            for process in list(pool._processes.values()):
+                process.terminate()
+            setter = threading.Thread(target=stop.set, daemon=True)
+            setter.start()
+            setter.join(10)
+            assert not setter.is_alive(), "set() waits on a lock an ended worker held"
+            assert stop.is_set()
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
 
 
 def test_a_daemonic_process_trains_its_members_itself(monkeypatch):

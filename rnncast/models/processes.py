@@ -42,7 +42,7 @@ class StopFlag:
     Not a ``multiprocessing.Event``: its ``is_set`` and ``set`` both take a lock shared
     by the processes. When a worker dies, the executor ends the others with SIGTERM; one
     ended while it read the event left the lock taken, and the parent's ``set`` then
-    waited for ever (it hung a test run here, 3 times in 10 in a loop made to catch it).
+    waited for ever: a test run hung so, and a loop made to catch it hung 3 times in 10.
     One byte of shared memory, written by the parent alone, needs no lock."""
 
     def __init__(self, context):

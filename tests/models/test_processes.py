@@ -1,6 +1,7 @@
 """RNNForecaster(n_jobs=...): members trained in worker processes come back as one
 process trains them."""
 
+import multiprocessing
 import os
 import sys
 import threading
@@ -158,7 +159,7 @@ def test_workers_ended_while_they_read_the_stop_flag_leave_the_parent_free_to_se
             for _ in range(2):
                 pool.submit(_read_the_stop_flag_until_it_is_set)
             time.sleep(0.3)  # both workers reading the flag, as fast as they can
-            for process in list(pool._processes.values()):
+            for process in multiprocessing.active_children():  # the pool's two workers
                 process.terminate()
             setter = threading.Thread(target=stop.set, daemon=True)
             setter.start()

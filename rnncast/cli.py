@@ -104,7 +104,14 @@ def _read_series_frame(args):
     frame = read_table(args.data, [args.id_col, args.time_col, args.target_col],
                        thousands=args.thousands, decimal=args.decimal,
                        text_columns=[args.id_col])  # ids as written: 007, NA
-    if args.id_col in frame.columns or args.named_id:
+    if args.id_col in frame.columns:
+        if args.time_col in frame.columns and frame.duplicated([args.id_col, args.time_col]).any():
+            # the library's error names a column that tells the repeated rows apart (a
+            # store beside product ids), so it needs the columns left unread
+            return read_table(args.data, thousands=args.thousands, decimal=args.decimal,
+                              text_columns=[args.id_col])
+        return frame
+    if args.named_id:
         return frame
     if args.time_col not in frame.columns and (args.time_col, args.target_col) == (
             DEFAULT_COLUMNS["time_col"], DEFAULT_COLUMNS["target_col"]):

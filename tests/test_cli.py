@@ -749,6 +749,11 @@ def test_the_id_column_suggested_tells_the_series_apart(tmp_path):
     assert_clean_error(result, "--id-col <its column>; no one column does with 'week' (with "
                        "'store_name' it still repeats), so join those that do into one "
                        "column first")
+    # named, the product id repeats each week too: the store is what tells its rows apart
+    result = rnncast(*base, "--id-col", "sku", str(tmp_path / "two.csv"),
+                     "-o", str(tmp_path / "m.rnncast"))
+    assert_clean_error(result, "If column 'store_name' tells apart series that share an id",
+                       "df['sku'] = df['store_name'].astype(str) + '/' + df['sku'].astype(str)")
 
 
 def test_misspelled_id_column_is_an_error_with_the_close_match(sales_csv, tmp_path):

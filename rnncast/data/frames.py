@@ -45,6 +45,7 @@ import difflib
 import logging
 import re
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -97,6 +98,9 @@ class _Columns:
     target_label: str
     aggregate_hint: str
     id_hint: str = ""  # said when a frame without an id column has repeated dates
+    # called only when an id repeats a time stamp: the hint that another column tells
+    # those rows apart (a store beside a product id), or ""
+    id_parts_hint: Callable[[], str] | None = None
 
 
 def prepare(
@@ -317,6 +321,7 @@ def _read_frame(frame, id_col, time_col, target_col) -> _Columns:
                 f"column {time_col!r}",
                 f"column {target_col!r}",
                 aggregate,
+                id_parts_hint=lambda: _id_parts_hint(frame, id_col, time_col, target_col),
             )
         if id_col != "unique_id":
             raise _missing_columns([(id_col, "id_col")], names)
@@ -809,9 +814,29 @@ def _check_duplicates(codes, ds, ids, is_dates, columns):
     raise DuplicateError(
         f"series {_fmt_id(ids[series[0]])} has more than one row at "
         f"{_fmt_times(mine, is_dates)}{_and_others(others)}; {columns.aggregate_hint}."
-        f"{columns.id_hint}"
+        f"{columns.id_hint}{columns.id_parts_hint() if columns.id_parts_hint else ''}"
         + (_daylight_saving_hint(mine[0], "repeated") if repeated_hour else "")
     )
+
+
+def _id_parts_hint(frame, id_col, time_col, target_col) -> str:
+    """For ids that repeat a time stamp: a column that, beside the id, leaves one row per
+    time stamp, as a store column does for product ids that every store shares, and how
+    to make one id of the two ("" when no column does). Text columns are tried first: a
+    number column that happens to differ between repeated rows is rarely an id."""
+    others = [c for c in frame.columns if c not in (id_col, time_col, target_col)]
+    others.sort(key=lambda c: pdt.is_numeric_dtype(frame[c].dtype))  # text first, stable
+    for column in others:
+        try:
+            if frame[column].isna().any() or frame.duplicated([id_col, column, time_col]).any():
+                continue
+        except TypeError:  # unhashable values (lists) are no id
+            continue
+        return (f" If column {column!r} tells apart series that share an id (one row per "
+                f"{column!r}, {id_col!r} and time stamp), make one id of the two instead, "
+                f"e.g. df[{id_col!r}] = df[{column!r}].astype(str) + '/' + "
+                f"df[{id_col!r}].astype(str).")
+    return ""
 
 
 def _raise_unfilled(values_message, gaps_message):

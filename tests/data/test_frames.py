@@ -436,6 +436,44 @@ def test_duplicates_name_series_dates_and_how_to_aggregate():
     assert "'b'" in message and "2020-01-02" in message and "groupby" in message
 
 
+def test_ids_shared_by_stores_name_the_store_column_and_how_to_join_the_two():
+    frame = pd.DataFrame(
+        {
+            "sku": ["a", "a", "b", "b"] * 2,
+            "price": [1.0, 2.0, 3.0, 4.0] * 2,  # also tells the rows apart, but a number
+            "store": ["north", "south"] * 4,
+            "ds": days("2020-01-01", "2020-01-01", "2020-01-01", "2020-01-01",
+                       "2020-01-02", "2020-01-02", "2020-01-02", "2020-01-02"),
+            "y": 1.0,
+        }
+    )
+
+    with pytest.raises(DuplicateError) as info:
+        prepare(frame, id_col="sku")
+
+    message = str(info.value)
+    assert "groupby" in message
+    assert ("If column 'store' tells apart series that share an id (one row per 'store', "
+            "'sku' and time stamp), make one id of the two instead, e.g. df['sku'] = "
+            "df['store'].astype(str) + '/' + df['sku'].astype(str).") in message
+    # once joined, the frame is four series
+    joined = frame.assign(sku=frame["store"] + "/" + frame["sku"])
+    assert prepare(joined, id_col="sku").n_series == 4
+
+
+@pytest.mark.parametrize("other", [["x", "x", "y", "y"], ["north", None, "north", "south"]],
+                         ids=["repeats-too", "missing"])
+def test_a_column_that_cannot_tell_repeated_ids_apart_is_not_suggested(other):
+    frame = pd.DataFrame({"unique_id": "a", "other": other,
+                          "ds": days("2020-01-01", "2020-01-01", "2020-01-02", "2020-01-02"),
+                          "y": 1.0})
+
+    with pytest.raises(DuplicateError) as info:
+        prepare(frame)
+
+    assert "groupby" in str(info.value) and "tells apart" not in str(info.value)
+
+
 def test_duplicates_without_id_column_suggest_id_col():
     frame = pd.DataFrame({"store": ["a", "b"], "ds": days("2020-01-01", "2020-01-01"), "y": 1.0})
 

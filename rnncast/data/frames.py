@@ -97,10 +97,10 @@ class _Columns:
     time_label: str
     target_label: str
     aggregate_hint: str
-    id_hint: str = ""  # said when a frame without an id column has repeated dates
-    # called only when an id repeats a time stamp: the hint that another column tells
-    # those rows apart (a store beside a product id), or ""
-    id_parts_hint: Callable[[], str] | None = None
+    # what tells the repeated rows apart, said after ``aggregate_hint``: the id column a
+    # frame read as one series lacks, or a column beside its ids (a store beside product
+    # ids); a callable, as the search is only worth doing once the error is certain
+    id_hint: Callable[[], str] | None = None
 
 
 def prepare(
@@ -321,7 +321,7 @@ def _read_frame(frame, id_col, time_col, target_col) -> _Columns:
                 f"column {time_col!r}",
                 f"column {target_col!r}",
                 aggregate,
-                id_parts_hint=lambda: _id_parts_hint(frame, id_col, time_col, target_col),
+                id_hint=lambda: _id_parts_hint(frame, id_col, time_col, target_col),
             )
         if id_col != "unique_id":
             raise _missing_columns([(id_col, "id_col")], names)
@@ -338,7 +338,7 @@ def _read_frame(frame, id_col, time_col, target_col) -> _Columns:
             f"column {time_col!r}",
             f"column {target_col!r}",
             f"aggregate first, e.g. df.groupby({time_col!r}, as_index=False)[{target_col!r}].sum()",
-            hint,
+            lambda: hint,
         )
     if (id_col, time_col, target_col) == ("unique_id", "ds", "y") and len(names) == 2:
         pair = date_and_number_columns(frame)
@@ -814,7 +814,7 @@ def _check_duplicates(codes, ds, ids, is_dates, columns):
     raise DuplicateError(
         f"series {_fmt_id(ids[series[0]])} has more than one row at "
         f"{_fmt_times(mine, is_dates)}{_and_others(others)}; {columns.aggregate_hint}."
-        f"{columns.id_hint}{columns.id_parts_hint() if columns.id_parts_hint else ''}"
+        f"{columns.id_hint() if columns.id_hint else ''}"
         + (_daylight_saving_hint(mine[0], "repeated") if repeated_hour else "")
     )
 
